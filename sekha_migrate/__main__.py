@@ -1,0 +1,3 @@
+from sekha_migrate.cli import main
+
+main()

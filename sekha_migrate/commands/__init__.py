@@ -1,0 +1,1 @@
+"""One module per subcommand. Each parses flags, calls the library, renders, and exits."""

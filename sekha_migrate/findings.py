@@ -1,0 +1,113 @@
+"""Findings: one dataclass for every problem any command reports, rendered many ways."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from enum import Enum
+from typing import Any
+
+PathPart = str | int
+DataPath = tuple[PathPart, ...]
+
+
+class Severity(str, Enum):
+    ERROR = "error"
+    WARNING = "warning"
+    INFO = "info"
+
+
+@dataclass(frozen=True)
+class Mark:
+    """A 1-based position in a source file."""
+
+    line: int
+    column: int
+
+
+@dataclass(frozen=True)
+class Finding:
+    severity: Severity
+    code: str
+    message: str
+    path: str = "$"
+    line: int | None = None
+    column: int | None = None
+    hint: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "severity": self.severity.value,
+            "code": self.code,
+            "message": self.message,
+            "line": self.line,
+            "column": self.column,
+            "path": self.path,
+            "hint": self.hint,
+        }
+
+
+@dataclass(frozen=True)
+class FileResult:
+    """Everything `validate` found in one file. `data` is the parsed document, if it parsed."""
+
+    path: str
+    findings: tuple[Finding, ...]
+    data: Any = field(default=None, compare=False, repr=False)
+    readable: bool = True
+
+    @property
+    def valid(self) -> bool:
+        return self.readable and not any(f.severity is Severity.ERROR for f in self.findings)
+
+    def count(self, severity: Severity) -> int:
+        return sum(1 for f in self.findings if f.severity is severity)
+
+
+@dataclass(frozen=True)
+class ValidationRun:
+    files: tuple[FileResult, ...]
+
+    @property
+    def valid(self) -> bool:
+        return all(f.valid for f in self.files)
+
+    @property
+    def any_unreadable(self) -> bool:
+        return any(not f.readable for f in self.files)
+
+    def summary(self) -> dict[str, int]:
+        return {
+            "files": len(self.files),
+            "valid": sum(1 for f in self.files if f.valid),
+            "invalid": sum(1 for f in self.files if not f.valid),
+            "errors": sum(f.count(Severity.ERROR) for f in self.files),
+            "warnings": sum(f.count(Severity.WARNING) for f in self.files),
+            "infos": sum(f.count(Severity.INFO) for f in self.files),
+        }
+
+
+def format_path(path: Sequence[PathPart]) -> str:
+    """`("llm_providers", 1, "base_url")` -> `$.llm_providers[1].base_url`."""
+    out = ["$"]
+    for part in path:
+        if isinstance(part, int):
+            out.append(f"[{part}]")
+        elif part.isidentifier():
+            out.append(f".{part}")
+        else:
+            out.append(f"[{part!r}]")
+    return "".join(out)
+
+
+def sort_findings(findings: Iterable[Finding]) -> tuple[Finding, ...]:
+    """File order: by line, then column; findings without a position first."""
+    return tuple(sorted(findings, key=lambda f: (f.line or 0, f.column or 0, f.code)))
+
+
+def escalate_warnings(findings: Iterable[Finding]) -> tuple[Finding, ...]:
+    """`--strict`: every warning becomes an error."""
+    return tuple(
+        replace(f, severity=Severity.ERROR) if f.severity is Severity.WARNING else f
+        for f in findings
+    )

@@ -1,0 +1,1 @@
+"""What Sekha configuration looks like: keys, dialects, defaults. Pure data, no I/O."""

@@ -1,0 +1,1 @@
+"""Reading configuration files into plain data plus where each value came from."""

@@ -1,0 +1,92 @@
+"""Turning bytes from disk or stdin into text, or a clear reason why not."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+# Far above any real configuration; a guard against being handed a disk image.
+MAX_CONFIG_BYTES = 64 * 1024 * 1024
+
+
+class SourceError(Exception):
+    """A file that cannot be read or parsed. `line`/`column` are 1-based when known."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: str,
+        line: int | None = None,
+        column: int | None = None,
+        hint: str | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.code = code
+        self.line = line
+        self.column = column
+        self.hint = hint
+
+
+class UnreadablePathError(SourceError):
+    """The path itself is the problem (missing, a directory, no permission): a usage error."""
+
+
+def read_bytes(path: Path) -> bytes:
+    try:
+        if path.is_dir():
+            raise UnreadablePathError(f"{path} is a directory, not a file", code="unreadable")
+        with path.open("rb") as handle:
+            data = handle.read(MAX_CONFIG_BYTES + 1)
+    except FileNotFoundError:
+        raise UnreadablePathError(f"{path} does not exist", code="unreadable") from None
+    except PermissionError:
+        raise UnreadablePathError(
+            f"{path} cannot be read: permission denied", code="unreadable"
+        ) from None
+    except IsADirectoryError:
+        raise UnreadablePathError(f"{path} is a directory, not a file", code="unreadable") from None
+    except OSError as exc:
+        raise UnreadablePathError(f"{path} cannot be read: {exc.strerror}", code="unreadable") from None
+    if len(data) > MAX_CONFIG_BYTES:
+        raise SourceError(
+            f"file is larger than {MAX_CONFIG_BYTES // (1024 * 1024)} MiB; "
+            "that is not a configuration file",
+            code="too-large",
+        )
+    return data
+
+
+def read_stdin_bytes() -> bytes:
+    return sys.stdin.buffer.read(MAX_CONFIG_BYTES + 1)
+
+
+def decode_text(data: bytes) -> str:
+    """UTF-8 (a BOM is dropped); binary data and bad bytes are refused with a position."""
+    if b"\x00" in data:
+        offset = data.index(b"\x00")
+        line, column = _position(data, offset)
+        raise SourceError(
+            "this is binary data, not a YAML or JSON text file",
+            code="binary",
+            line=line,
+            column=column,
+        )
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line, column = _position(data, exc.start)
+        raise SourceError(
+            f"invalid UTF-8: byte 0x{data[exc.start]:02x} cannot be decoded",
+            code="encoding",
+            line=line,
+            column=column,
+            hint="save the file as UTF-8",
+        ) from None
+
+
+def _position(data: bytes, offset: int) -> tuple[int, int]:
+    line = data.count(b"\n", 0, offset) + 1
+    line_start = data.rfind(b"\n", 0, offset) + 1
+    return line, offset - line_start + 1

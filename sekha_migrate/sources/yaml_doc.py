@@ -1,0 +1,342 @@
+"""YAML (and JSON) into plain data, keeping the position of every key and value.
+
+We compose the document ourselves from libyaml's event stream instead of using
+`yaml.compose`/`yaml.load`: that lets us see duplicate keys (loaders silently keep the
+last one), refuse alias bombs and absurd nesting before they cost memory or the C stack,
+and record a `Mark` for every path.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+from yaml.constructor import ConstructorError, SafeConstructor
+from yaml.nodes import ScalarNode
+from yaml.resolver import Resolver
+
+from sekha_migrate.findings import DataPath, Finding, Mark, Severity, format_path
+from sekha_migrate.sources.text import SourceError
+
+try:  # libyaml's parser is an order of magnitude faster; fall back when it is missing.
+    from yaml import CSafeLoader as _Loader
+except ImportError:  # pragma: no cover - depends on how PyYAML was built
+    from yaml import SafeLoader as _Loader  # type: ignore[assignment]
+
+MAX_DEPTH = 200
+# Nodes that aliases may add on top of the document's own. A real config reuses a few
+# anchors; "billion laughs" documents need millions.
+MAX_ALIAS_EXPANSION = 100_000
+
+_STR_TAG = "tag:yaml.org,2002:str"
+_MERGE_TAG = "tag:yaml.org,2002:merge"
+_resolver = Resolver()
+_constructor = SafeConstructor()
+
+
+@dataclass
+class LoadedYaml:
+    """The document, the marks of its keys and values, and problems found while loading."""
+
+    data: Any
+    value_marks: dict[DataPath, Mark] = field(default_factory=dict)
+    key_marks: dict[DataPath, Mark] = field(default_factory=dict)
+    findings: list[Finding] = field(default_factory=list)
+
+    def mark_for(self, path: DataPath, *, prefer_key: bool = False) -> Mark | None:
+        """The mark of `path`, or of its nearest ancestor that has one."""
+        current = tuple(path)
+        while True:
+            if prefer_key and current in self.key_marks:
+                return self.key_marks[current]
+            if current in self.value_marks:
+                return self.value_marks[current]
+            if current in self.key_marks:
+                return self.key_marks[current]
+            if not current:
+                return None
+            current = current[:-1]
+
+
+class _Frame:
+    """An open mapping or sequence while its events stream past."""
+
+    __slots__ = ("anchor", "container", "key", "key_mark", "mark", "merges", "path", "size")
+
+    def __init__(
+        self, container: dict[Any, Any] | list[Any], path: DataPath, mark: Mark, anchor: str | None
+    ) -> None:
+        self.container = container
+        self.path = path
+        self.mark = mark
+        self.anchor = anchor
+        self.key: Any = _NO_KEY
+        self.key_mark: Mark | None = None
+        self.merges: list[tuple[Any, Mark]] = []
+        self.size = 1
+
+
+_NO_KEY = object()
+
+
+def _mark(event: Any) -> Mark:
+    return Mark(event.start_mark.line + 1, event.start_mark.column + 1)
+
+
+def load_yaml(text: str) -> LoadedYaml:
+    """Parse one YAML/JSON document. Raises `SourceError` with the parser's position."""
+    try:
+        return _compose(text)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        problem = exc.problem or exc.context or "syntax error"
+        message = f"YAML syntax error: {problem}"
+        code = "too-deep" if "nesting depth" in problem else "syntax"
+        hint = None
+        if mark is not None and _is_tab_at(text, mark.index):
+            message = "YAML syntax error: a tab character cannot be used for indentation"
+            hint = "indent with spaces"
+        raise SourceError(
+            message,
+            code=code,
+            line=mark.line + 1 if mark else None,
+            column=mark.column + 1 if mark else None,
+            hint=hint,
+        ) from None
+    except yaml.YAMLError as exc:
+        raise SourceError(f"YAML syntax error: {exc}", code="syntax") from None
+
+
+def _is_tab_at(text: str, index: int) -> bool:
+    return 0 <= index < len(text) and text[index] == "\t"
+
+
+def _compose(text: str) -> LoadedYaml:
+    result = LoadedYaml(data=None)
+    stack: list[_Frame] = []
+    anchors: dict[str, tuple[Any, int]] = {}
+    documents = 0
+    alias_expansion = 0
+
+    def attach(value: Any, mark: Mark, size: int, anchor: str | None, tag: str | None) -> None:
+        if anchor:
+            anchors[anchor] = (value, size)
+        if not stack:
+            result.data = value
+            result.value_marks[()] = mark
+            return
+        frame = stack[-1]
+        frame.size += size
+        if isinstance(frame.container, list):
+            path = (*frame.path, len(frame.container))
+            frame.container.append(value)
+            result.value_marks.setdefault(path, mark)
+            return
+        if frame.key is _NO_KEY:
+            _take_key(frame, value, mark, tag, result)
+            return
+        key, key_mark = frame.key, frame.key_mark
+        frame.key, frame.key_mark = _NO_KEY, None
+        if key is _MERGE_KEY:
+            frame.merges.append((value, mark))
+            return
+        path = (*frame.path, key)
+        if key in frame.container:
+            first = result.key_marks.get(path)
+            where = f" (first defined on line {first.line})" if first else ""
+            result.findings.append(
+                Finding(
+                    Severity.ERROR,
+                    "duplicate-key",
+                    f"duplicate key {key!r}{where}; YAML loaders keep only the last value",
+                    path=format_path(path),
+                    line=key_mark.line if key_mark else None,
+                    column=key_mark.column if key_mark else None,
+                    hint="remove one of the two entries",
+                )
+            )
+            del frame.container[key]
+        frame.container[key] = value
+        if key_mark is not None:
+            result.key_marks[path] = key_mark
+        result.value_marks[path] = mark
+
+    for event in yaml.parse(text, Loader=_Loader):
+        kind = type(event)
+        if kind is yaml.ScalarEvent:
+            tag = _scalar_tag(event)
+            value = _construct_scalar(event, tag)
+            attach(value, _mark(event), 1, event.anchor, tag)
+        elif kind is yaml.MappingStartEvent or kind is yaml.SequenceStartEvent:
+            if len(stack) >= MAX_DEPTH:
+                mark = _mark(event)
+                raise SourceError(
+                    f"the document is nested more than {MAX_DEPTH} levels deep",
+                    code="too-deep",
+                    line=mark.line,
+                    column=mark.column,
+                )
+            _check_collection_tag(event)
+            path = _child_path(stack)
+            container: dict[Any, Any] | list[Any] = (
+                {} if kind is yaml.MappingStartEvent else []
+            )
+            stack.append(_Frame(container, path, _mark(event), event.anchor))
+        elif kind is yaml.MappingEndEvent or kind is yaml.SequenceEndEvent:
+            frame = stack.pop()
+            if frame.merges:
+                _apply_merges(frame, result)
+            attach(frame.container, frame.mark, frame.size, frame.anchor, None)
+        elif kind is yaml.AliasEvent:
+            mark = _mark(event)
+            if event.anchor not in anchors:
+                raise SourceError(
+                    f"alias *{event.anchor} refers to an anchor that is not defined",
+                    code="syntax",
+                    line=mark.line,
+                    column=mark.column,
+                )
+            value, size = anchors[event.anchor]
+            alias_expansion += size
+            if alias_expansion > MAX_ALIAS_EXPANSION:
+                raise SourceError(
+                    "aliases expand to more than "
+                    f"{MAX_ALIAS_EXPANSION:,} nodes; refusing a possible alias bomb",
+                    code="alias-bomb",
+                    line=mark.line,
+                    column=mark.column,
+                )
+            attach(value, mark, size, None, None)
+        elif kind is yaml.DocumentStartEvent:
+            documents += 1
+            if documents > 1:
+                mark = _mark(event)
+                raise SourceError(
+                    "the file holds more than one YAML document; a Sekha config is one document",
+                    code="multiple-documents",
+                    line=mark.line,
+                    column=mark.column,
+                    hint="remove the '---' separator and merge or split the documents into files",
+                )
+    return result
+
+
+_MERGE_KEY = object()
+
+
+def _child_path(stack: list[_Frame]) -> DataPath:
+    if not stack:
+        return ()
+    frame = stack[-1]
+    if isinstance(frame.container, list):
+        return (*frame.path, len(frame.container))
+    if frame.key is _NO_KEY:  # a collection used as a mapping key; refused in _take_key
+        return frame.path
+    if frame.key is _MERGE_KEY:
+        return frame.path
+    return (*frame.path, frame.key)
+
+
+def _take_key(frame: _Frame, value: Any, mark: Mark, tag: str | None, result: LoadedYaml) -> None:
+    if tag == _MERGE_TAG:
+        frame.key, frame.key_mark = _MERGE_KEY, mark
+        return
+    if isinstance(value, (dict, list)):
+        raise SourceError(
+            "a mapping or list cannot be used as a key",
+            code="complex-key",
+            line=mark.line,
+            column=mark.column,
+        )
+    if not isinstance(value, str):
+        result.findings.append(
+            Finding(
+                Severity.ERROR,
+                "non-string-key",
+                f"key {value!r} is {_describe_type(value)}, not a string",
+                path=format_path((*frame.path, str(value))),
+                line=mark.line,
+                column=mark.column,
+                hint=f"quote it: '{value}'",
+            )
+        )
+        value = str(value)
+    frame.key, frame.key_mark = value, mark
+
+
+def _apply_merges(frame: _Frame, result: LoadedYaml) -> None:
+    """YAML merge keys (`<<: *base`): explicit keys win over merged ones."""
+    assert isinstance(frame.container, dict)
+    for source, mark in frame.merges:
+        sources = source if isinstance(source, list) else [source]
+        for item in sources:
+            if not isinstance(item, dict):
+                raise SourceError(
+                    "a merge key ('<<') needs a mapping or a list of mappings",
+                    code="syntax",
+                    line=mark.line,
+                    column=mark.column,
+                )
+            for key, value in item.items():
+                if key not in frame.container:
+                    frame.container[key] = value
+                    result.value_marks.setdefault((*frame.path, key), mark)
+
+
+def _scalar_tag(event: Any) -> str:
+    if event.tag and event.tag != "!":
+        return str(event.tag)
+    if event.tag == "!":
+        return _STR_TAG
+    return str(_resolver.resolve(ScalarNode, event.value, event.implicit))
+
+
+def _construct_scalar(event: Any, tag: str) -> Any:
+    if tag == _STR_TAG or tag == _MERGE_TAG:
+        return event.value
+    builder = _constructor.yaml_constructors.get(tag)
+    if builder is None:
+        mark = _mark(event)
+        raise SourceError(
+            f"unknown YAML tag {tag!r}",
+            code="syntax",
+            line=mark.line,
+            column=mark.column,
+            hint="Sekha configs use plain YAML; remove the tag",
+        )
+    node = ScalarNode(tag, event.value, event.start_mark, event.end_mark, event.style)
+    try:
+        return builder(_constructor, node)
+    except (ConstructorError, ValueError) as exc:
+        mark = _mark(event)
+        raise SourceError(
+            f"cannot read {event.value!r} as {tag.rsplit(':', 1)[-1]}: {exc}",
+            code="syntax",
+            line=mark.line,
+            column=mark.column,
+        ) from None
+
+
+def _check_collection_tag(event: Any) -> None:
+    tag = event.tag
+    if tag in (None, "!", "tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"):
+        return
+    mark = _mark(event)
+    raise SourceError(
+        f"unknown YAML tag {tag!r}",
+        code="syntax",
+        line=mark.line,
+        column=mark.column,
+        hint="Sekha configs use plain YAML; remove the tag",
+    )
+
+
+def _describe_type(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, (int, float)):
+        return "a number"
+    return f"a {type(value).__name__}"

@@ -1,0 +1,100 @@
+"""Shared test fixtures: where the fixtures live, and the CLI driven two ways."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = ROOT / "fixtures"
+
+
+@dataclass(frozen=True)
+class CliResult:
+    exit_code: int
+    stdout: str
+    stderr: str
+
+
+@pytest.fixture
+def fixtures_dir() -> Path:
+    return FIXTURES
+
+
+def _sekha_executable() -> str:
+    beside_python = Path(sys.executable).parent / "sekha"
+    if beside_python.exists():
+        return str(beside_python)
+    found = shutil.which("sekha")
+    if found is None:
+        pytest.fail("the `sekha` entry point is not installed; run pip install -e '.[test]'")
+    return found
+
+
+@pytest.fixture
+def sekha() -> Callable[..., CliResult]:
+    """Run the installed `sekha` entry point as a user would, in a subprocess."""
+
+    def run(
+        *args: str,
+        cwd: Path | None = None,
+        input: str | bytes | None = None,
+        env: dict[str, str] | None = None,
+        timeout: float = 60,
+    ) -> CliResult:
+        full_env = {**os.environ, "NO_COLOR": "1", "COLUMNS": "160", **(env or {})}
+        data = input.encode() if isinstance(input, str) else input
+        proc = subprocess.run(
+            [_sekha_executable(), *args],
+            cwd=cwd,
+            input=data if data is not None else b"",
+            capture_output=True,
+            env=full_env,
+            timeout=timeout,
+        )
+        return CliResult(
+            proc.returncode,
+            proc.stdout.decode("utf-8", "replace"),
+            proc.stderr.decode("utf-8", "replace"),
+        )
+
+    return run
+
+
+@pytest.fixture
+def sekha_inprocess(monkeypatch: pytest.MonkeyPatch) -> Callable[..., CliResult]:
+    """Run the Typer app in this process (fast; same code path minus the entry point)."""
+    from typer.testing import CliRunner
+
+    from sekha_migrate.cli import app
+
+    monkeypatch.setenv("NO_COLOR", "1")
+    monkeypatch.setenv("COLUMNS", "160")
+
+    def run(*args: str, input: str | None = None, cwd: Path | None = None) -> CliResult:
+        runner = CliRunner()
+        if cwd is not None:
+            monkeypatch.chdir(cwd)
+        result = runner.invoke(app, list(args), input=input, catch_exceptions=False)
+        return CliResult(result.exit_code, result.stdout, result.stderr)
+
+    return run
+
+
+def write(path: Path, text: str | bytes) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if isinstance(text, bytes):
+        path.write_bytes(text)
+    else:
+        path.write_text(text, encoding="utf-8")
+    return path
+
+
+ArgList = Sequence[str]
