@@ -31,7 +31,9 @@ def validate_command(
         help="Read ${VAR} values from this .env file (repeatable). The environment wins.",
         show_default=False,
     ),
-    quiet: bool = typer.Option(False, "--quiet", "-q", help="Text format: only the summary line and errors."),
+    quiet: bool = typer.Option(
+        False, "--quiet", "-q", help="Text format: only errors and the summary line."
+    ),
 ) -> None:
     """Validate v2 files against the schema and Sekha's own rules."""
     from sekha_migrate import exit_codes

@@ -48,7 +48,9 @@ def read_bytes(path: Path) -> bytes:
     except IsADirectoryError:
         raise UnreadablePathError(f"{path} is a directory, not a file", code="unreadable") from None
     except OSError as exc:
-        raise UnreadablePathError(f"{path} cannot be read: {exc.strerror}", code="unreadable") from None
+        raise UnreadablePathError(
+            f"{path} cannot be read: {exc.strerror}", code="unreadable"
+        ) from None
     if len(data) > MAX_CONFIG_BYTES:
         raise SourceError(
             f"file is larger than {MAX_CONFIG_BYTES // (1024 * 1024)} MiB; "

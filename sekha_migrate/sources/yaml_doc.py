@@ -293,7 +293,7 @@ def _scalar_tag(event: Any) -> str:
 
 
 def _construct_scalar(event: Any, tag: str) -> Any:
-    if tag == _STR_TAG or tag == _MERGE_TAG:
+    if tag in (_STR_TAG, _MERGE_TAG):
         return event.value
     builder = _constructor.yaml_constructors.get(tag)
     if builder is None:

@@ -1,0 +1,330 @@
+"""Sekha's own rules, beyond what the JSON schema can say."""
+
+from __future__ import annotations
+
+import difflib
+import ipaddress
+from collections.abc import Iterator, Mapping
+from typing import Any
+from urllib.parse import urlsplit
+
+from sekha_migrate.findings import DataPath, Finding, Severity, format_path
+from sekha_migrate.model.v2 import (
+    CHAT_TASKS,
+    CIRCUIT_BREAKER,
+    DEFAULT_MODELS,
+    DIALECT_KEYS,
+    MODEL,
+    OTHER_COMPONENT_KEYS,
+    PROVIDER,
+    ROOT,
+    ROOT_ROUTING_KEYS,
+    ROUTING,
+    SCHEMA_DEFINITION,
+    VISION_CAPABILITIES,
+)
+from sekha_migrate.schema import definition_properties, is_uri
+from sekha_migrate.sources.yaml_doc import LoadedYaml
+from sekha_migrate.validate.placeholders import placeholder_names
+
+
+class _Located:
+    """Builds findings located by the document's marks."""
+
+    def __init__(self, loaded: LoadedYaml) -> None:
+        self.loaded = loaded
+
+    def finding(
+        self,
+        severity: Severity,
+        code: str,
+        message: str,
+        path: DataPath,
+        *,
+        hint: str | None = None,
+        at_key: bool = False,
+    ) -> Finding:
+        mark = self.loaded.mark_for(path, prefer_key=at_key)
+        return Finding(
+            severity,
+            code,
+            message,
+            path=format_path(path),
+            line=mark.line if mark else None,
+            column=mark.column if mark else None,
+            hint=hint,
+        )
+
+
+def _providers(data: Mapping[str, Any]) -> list[tuple[DataPath, dict[str, Any]]]:
+    key = "llm_providers" if "llm_providers" in data else "providers"
+    items = data.get(key)
+    if not isinstance(items, list):
+        return []
+    return [((key, i), p) for i, p in enumerate(items) if isinstance(p, dict)]
+
+
+def _models(provider_path: DataPath, provider: dict[str, Any]) -> list[tuple[DataPath, dict]]:
+    models = provider.get("models")
+    if not isinstance(models, list):
+        return []
+    return [((*provider_path, "models", i), m) for i, m in enumerate(models) if isinstance(m, dict)]
+
+
+# ---- unknown keys and dialects -------------------------------------------------------------
+
+
+def check_keys(data: dict[str, Any], loaded: LoadedYaml) -> Iterator[Finding]:
+    at = _Located(loaded)
+    yield from _check_mapping_keys(data, (), ROOT, at)
+    for provider_path, provider in _providers(data):
+        yield from _check_mapping_keys(provider, provider_path, PROVIDER, at)
+        for model_path, model in _models(provider_path, provider):
+            yield from _check_mapping_keys(model, model_path, MODEL, at)
+            vision = model.get("vision_capabilities")
+            if isinstance(vision, dict):
+                yield from _check_mapping_keys(
+                    vision, (*model_path, "vision_capabilities"), VISION_CAPABILITIES, at
+                )
+    for key, context in (("default_models", DEFAULT_MODELS), ("routing", ROUTING)):
+        if isinstance(data.get(key), dict):
+            yield from _check_mapping_keys(data[key], (key,), context, at)
+    routing = data.get("routing")
+    if isinstance(routing, dict) and isinstance(routing.get("circuit_breaker"), dict):
+        yield from _check_mapping_keys(
+            routing["circuit_breaker"], ("routing", "circuit_breaker"), CIRCUIT_BREAKER, at
+        )
+
+
+def _check_mapping_keys(
+    mapping: dict[str, Any], path: DataPath, context: str, at: _Located
+) -> Iterator[Finding]:
+    known = definition_properties(SCHEMA_DEFINITION[context])
+    where = "at the top level" if context == ROOT else f"in {format_path(path)[2:] or context}"
+    for key in mapping:
+        if key in known:
+            continue
+        key_path = (*path, key)
+        right = DIALECT_KEYS[context].get(key)
+        if right is not None:
+            yield at.finding(
+                Severity.WARNING,
+                "dialect-key",
+                f"'{key}' is another Sekha dialect's name; the v2 key {where} is '{right}'",
+                key_path,
+                hint=f"rename '{key}' to '{right}' (sekha migrate does this for you)",
+                at_key=True,
+            )
+        elif context == ROOT and key in ROOT_ROUTING_KEYS:
+            target = ROOT_ROUTING_KEYS[key]
+            yield at.finding(
+                Severity.WARNING,
+                "misplaced-key",
+                f"'{key}' belongs under routing: as '{target.split('.')[1]}'",
+                key_path,
+                hint=f"move it to {target}",
+                at_key=True,
+            )
+        elif context == ROOT and key in OTHER_COMPONENT_KEYS:
+            yield at.finding(
+                Severity.INFO,
+                "other-component-key",
+                f"'{key}' is read by the LLM bridge's own config, not by Sekha v2",
+                key_path,
+                at_key=True,
+            )
+        else:
+            close = difflib.get_close_matches(key, sorted(known), n=1, cutoff=0.75)
+            yield at.finding(
+                Severity.WARNING,
+                "unknown-key",
+                f"unknown key '{key}' {where}; Sekha ignores it",
+                key_path,
+                hint=f"did you mean '{close[0]}'?" if close else None,
+                at_key=True,
+            )
+
+
+# ---- the provider registry -----------------------------------------------------------------
+
+
+def check_providers(data: dict[str, Any], loaded: LoadedYaml) -> Iterator[Finding]:
+    at = _Located(loaded)
+    first_seen: dict[str, DataPath] = {}
+    for provider_path, provider in _providers(data):
+        provider_id = provider.get("id")
+        if not isinstance(provider_id, str):
+            continue
+        id_path = (*provider_path, "id")
+        if provider_id in first_seen:
+            first = loaded.mark_for(first_seen[provider_id])
+            on_line = f" on line {first.line}" if first else ""
+            yield at.finding(
+                Severity.ERROR,
+                "duplicate-provider-id",
+                f"provider id '{provider_id}' is already used{on_line}; ids must be unique",
+                id_path,
+                hint="give each provider its own id",
+            )
+        else:
+            first_seen[provider_id] = id_path
+
+
+_ROLE_NEEDS = {
+    "embedding": "an embedding model (task: embedding)",
+    "chat_fast": "a chat model (task: chat_small, chat_large, chat_smart or vision)",
+    "chat_smart": "a chat model (task: chat_small, chat_large, chat_smart or vision)",
+    "chat_vision": "a vision model (supports_vision: true or task: vision)",
+}
+
+
+def _fits_role(role: str, model: dict[str, Any]) -> bool:
+    task = model.get("task")
+    if role == "embedding":
+        return task == "embedding"
+    if role == "chat_vision":
+        return model.get("supports_vision") is True or task == "vision"
+    return task in CHAT_TASKS
+
+
+def check_default_models(data: dict[str, Any], loaded: LoadedYaml) -> Iterator[Finding]:
+    defaults = data.get("default_models")
+    if not isinstance(defaults, dict):
+        return
+    at = _Located(loaded)
+    offered: dict[str, list[dict[str, Any]]] = {}
+    for provider_path, provider in _providers(data):
+        for _, model in _models(provider_path, provider):
+            if isinstance(model.get("model_id"), str):
+                offered.setdefault(model["model_id"], []).append(model)
+    for role, needs in _ROLE_NEEDS.items():
+        model_id = defaults.get(role)
+        if not isinstance(model_id, str) or placeholder_names(model_id):
+            continue
+        path = ("default_models", role)
+        entries = offered.get(model_id)
+        if not entries:
+            fitting = sorted(
+                {m for m, es in offered.items() if any(_fits_role(role, e) for e in es)}
+            )
+            choices = ", ".join(fitting[:6])
+            yield at.finding(
+                Severity.ERROR,
+                "unknown-default-model",
+                f"default_models.{role} names '{model_id}', which no provider offers",
+                path,
+                hint=f"add it to a provider's models, or use one of: {choices}"
+                if choices
+                else "add it to a provider's models",
+            )
+        elif not any(_fits_role(role, entry) for entry in entries):
+            tasks = ", ".join(sorted({str(e.get("task")) for e in entries}))
+            yield at.finding(
+                Severity.ERROR,
+                "default-model-task",
+                f"default_models.{role} needs {needs}, but '{model_id}' is offered only "
+                f"for: {tasks}",
+                path,
+            )
+
+
+# ---- security -----------------------------------------------------------------------------
+
+_LOCAL_NAMES = {"localhost", "host.docker.internal"}
+
+
+def _is_local_host(host: str) -> bool:
+    if host in _LOCAL_NAMES or host.endswith(".localhost") or "." not in host:
+        # Single-label names are compose/Kubernetes service names on a private network.
+        return True
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return address.is_loopback or address.is_private or address.is_link_local
+
+
+def check_security(
+    data: dict[str, Any], expanded: dict[str, Any], loaded: LoadedYaml
+) -> Iterator[Finding]:
+    at = _Located(loaded)
+    for provider_path, provider in _providers(data):
+        api_key = provider.get("api_key")
+        if not isinstance(api_key, str) or not api_key:
+            continue
+        name = provider.get("id", provider_path[-1])
+        if not placeholder_names(api_key):
+            variable = f"{str(provider.get('type') or 'PROVIDER').upper()}_API_KEY"
+            yield at.finding(
+                Severity.WARNING,
+                "literal-secret",
+                f"provider '{name}' has its API key written into the file",
+                (*provider_path, "api_key"),
+                hint=f"write api_key: ${{{variable}}} and set {variable} in the environment",
+            )
+        base_url = _at(expanded, (*provider_path, "base_url"))
+        if isinstance(base_url, str) and base_url.lower().startswith("http://"):
+            host = urlsplit(base_url).hostname or ""
+            if host and not _is_local_host(host):
+                yield at.finding(
+                    Severity.WARNING,
+                    "insecure-transport",
+                    f"provider '{name}' sends its API key over plain http:// to {host}",
+                    (*provider_path, "base_url"),
+                    hint="use https://",
+                )
+    for key in ("mcp_api_key", "rest_api_key"):
+        value = data.get(key)
+        if isinstance(value, str) and value and not placeholder_names(value):
+            yield at.finding(
+                Severity.WARNING,
+                "literal-secret",
+                f"{key} is written into the file",
+                (key,),
+                hint="write ${SEKHA_API_KEY} and set SEKHA_API_KEY in the environment",
+            )
+    extra = data.get("additional_api_keys")
+    if isinstance(extra, list):
+        for index, value in enumerate(extra):
+            if isinstance(value, str) and value and not placeholder_names(value):
+                yield at.finding(
+                    Severity.WARNING,
+                    "literal-secret",
+                    f"additional_api_keys[{index}] is written into the file",
+                    ("additional_api_keys", index),
+                    hint="refer to an environment variable with ${NAME}",
+                )
+
+
+# ---- URLs ---------------------------------------------------------------------------------
+
+
+def check_urls(expanded: dict[str, Any], loaded: LoadedYaml) -> Iterator[Finding]:
+    """The schema accepts any URI; Sekha talks HTTP to providers, Chroma and the bridge."""
+    at = _Located(loaded)
+    targets: list[DataPath] = [(key,) for key in ("chroma_url", "llm_bridge_url")]
+    targets += [(*path, "base_url") for path, _ in _providers(expanded)]
+    for path in targets:
+        value = _at(expanded, path)
+        if not isinstance(value, str) or placeholder_names(value) or not is_uri(value):
+            continue  # unresolved, or already reported by the schema's format rule
+        parts = urlsplit(value)
+        if parts.scheme.lower() in ("http", "https") and parts.hostname:
+            continue
+        if parts.scheme.lower() in ("http", "https"):
+            message = f"{format_path(path)[2:]} ({value!r}) has no host"
+            hint = "e.g. http://localhost:11434"
+        else:
+            message = f"{format_path(path)[2:]} ({value!r}) is not an http:// or https:// URL"
+            hint = f"write http://{value}" if "://" not in value else "use http:// or https://"
+        yield at.finding(Severity.ERROR, "url-scheme", message, path, hint=hint)
+
+
+def _at(data: Any, path: DataPath) -> Any:
+    current = data
+    for part in path:
+        try:
+            current = current[part]
+        except (KeyError, IndexError, TypeError):
+            return None
+    return current

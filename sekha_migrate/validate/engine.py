@@ -1,0 +1,237 @@
+"""The validation pipeline: read -> parse with marks -> schema + Sekha's rules -> findings."""
+
+from __future__ import annotations
+
+import glob
+import os
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from sekha_migrate.findings import (
+    FileResult,
+    Finding,
+    Severity,
+    ValidationRun,
+    escalate_warnings,
+    format_path,
+    sort_findings,
+)
+from sekha_migrate.model.v1 import looks_like_v1
+from sekha_migrate.schema import compiled_validator
+from sekha_migrate.sources.text import (
+    SourceError,
+    UnreadablePathError,
+    decode_text,
+    read_bytes,
+    read_stdin_bytes,
+)
+from sekha_migrate.sources.yaml_doc import LoadedYaml, load_yaml
+from sekha_migrate.validate import checks
+from sekha_migrate.validate.placeholders import expand_placeholders
+from sekha_migrate.validate.schema_errors import describe_schema_errors
+
+CONFIG_SUFFIXES = (".yaml", ".yml", ".json")
+STDIN = "-"
+# Directories never searched when a directory is given.
+_SKIPPED_DIRS = {".git", ".sekha-backups", ".venv", "venv", "node_modules", "__pycache__"}
+
+
+class UsageError(Exception):
+    """Arguments that name nothing to validate, or an env file that cannot be read."""
+
+
+# ---- one document ------------------------------------------------------------------------
+
+
+def validate_text(
+    text: str,
+    *,
+    path: str = "<string>",
+    env: Mapping[str, str] | None = None,
+    strict: bool = False,
+) -> FileResult:
+    """Validate one document given as text. Never raises for bad content."""
+    try:
+        loaded = load_yaml(text)
+    except SourceError as exc:
+        return FileResult(path, (_source_finding(exc),))
+    findings = [*loaded.findings, *_check_document(loaded, env if env is not None else {})]
+    if strict:
+        findings = list(escalate_warnings(findings))
+    return FileResult(path, sort_findings(findings), data=loaded.data)
+
+
+def validate_bytes(
+    data: bytes, *, path: str, env: Mapping[str, str] | None = None, strict: bool = False
+) -> FileResult:
+    try:
+        text = decode_text(data)
+    except SourceError as exc:
+        return FileResult(path, (_source_finding(exc),))
+    return validate_text(text, path=path, env=env, strict=strict)
+
+
+def validate_file(
+    path: Path | str, *, env: Mapping[str, str] | None = None, strict: bool = False
+) -> FileResult:
+    """Validate one file. An unreadable path gives a result with `readable=False`."""
+    shown = str(path)
+    try:
+        data = read_bytes(Path(path))
+    except UnreadablePathError as exc:
+        return FileResult(shown, (_source_finding(exc),), readable=False)
+    except SourceError as exc:
+        return FileResult(shown, (_source_finding(exc),))
+    return validate_bytes(data, path=shown, env=env, strict=strict)
+
+
+def _check_document(loaded: LoadedYaml, env: Mapping[str, str]) -> list[Finding]:
+    data = loaded.data
+    shape_problem = _shape_problem(data)
+    if shape_problem is not None:
+        return [shape_problem]
+    expanded, unresolved = expand_placeholders(data, env)
+    findings: list[Finding] = [_unresolved_finding(p, name, loaded) for p, name in unresolved]
+    errors = compiled_validator().iter_errors(expanded)
+    findings += describe_schema_errors(errors, loaded, data)
+    findings += checks.check_keys(data, loaded)
+    findings += checks.check_providers(data, loaded)
+    findings += checks.check_default_models(expanded, loaded)
+    findings += checks.check_security(data, expanded, loaded)
+    findings += checks.check_urls(expanded, loaded)
+    if "version" not in data:
+        findings.append(
+            Finding(
+                Severity.INFO,
+                "missing-version",
+                "no version key",
+                line=1,
+                column=1,
+                hint='add version: "2.0" at the top',
+            )
+        )
+    return findings
+
+
+def _shape_problem(data: Any) -> Finding | None:
+    """A document that is not a v2 mapping at all: nothing else is worth checking."""
+    if data is None:
+        return Finding(
+            Severity.ERROR,
+            "empty-document",
+            "the file holds no configuration",
+            line=1,
+            column=1,
+            hint="start from the example in the README, or run sekha migrate",
+        )
+    if not isinstance(data, dict):
+        kind = "a list" if isinstance(data, list) else f"a single value ({data!r:.40})"
+        return Finding(
+            Severity.ERROR,
+            "not-a-mapping",
+            f"the top level must be a mapping of keys, but it is {kind}",
+            line=1,
+            column=1,
+        )
+    if looks_like_v1(data):
+        return Finding(
+            Severity.ERROR,
+            "v1-config",
+            "this is a v1 configuration (ollama_url, embedding_model, ...), "
+            "not a v2 provider registry",
+            line=1,
+            column=1,
+            hint="convert it with: sekha migrate",
+        )
+    return None
+
+
+def _unresolved_finding(path: tuple[Any, ...], name: str, loaded: LoadedYaml) -> Finding:
+    mark = loaded.mark_for(path)
+    return Finding(
+        Severity.INFO,
+        "unresolved-variable",
+        f"${{{name}}} is not set, so this value was checked as a placeholder only",
+        path=format_path(path),
+        line=mark.line if mark else None,
+        column=mark.column if mark else None,
+        hint=f"set {name} in the environment or pass --env-file to check the real value",
+    )
+
+
+def _source_finding(exc: SourceError) -> Finding:
+    return Finding(
+        Severity.ERROR, exc.code, exc.message, line=exc.line, column=exc.column, hint=exc.hint
+    )
+
+
+# ---- many paths ----------------------------------------------------------------------------
+
+
+def expand_paths(arguments: Sequence[str]) -> list[str]:
+    """Files as given; directories to their config files (recursively); globs to matches.
+
+    Paths that do not exist are kept, so that validation reports them as unreadable.
+    """
+    found: list[str] = []
+    for argument in arguments:
+        if argument == STDIN:
+            found.append(STDIN)
+        elif os.path.isdir(argument):
+            matches = _config_files_under(Path(argument))
+            if not matches:
+                raise UsageError(f"no .yaml, .yml or .json files in directory {argument}")
+            found.extend(matches)
+        elif glob.has_magic(argument) and not os.path.exists(argument):
+            matches = sorted(glob.glob(argument, recursive=True))
+            if not matches:
+                raise UsageError(f"no files match {argument}")
+            found.extend(m for m in matches if os.path.isfile(m))
+        else:
+            found.append(argument)
+    return list(dict.fromkeys(found))
+
+
+def _config_files_under(directory: Path) -> list[str]:
+    files: list[str] = []
+    for root, dirs, names in os.walk(directory):
+        dirs[:] = sorted(d for d in dirs if d not in _SKIPPED_DIRS)
+        files.extend(
+            os.path.join(root, name) for name in sorted(names) if name.endswith(CONFIG_SUFFIXES)
+        )
+    return files
+
+
+def validate_paths(
+    arguments: Sequence[str],
+    *,
+    env: Mapping[str, str] | None = None,
+    strict: bool = False,
+) -> ValidationRun:
+    results: list[FileResult] = []
+    for item in expand_paths(arguments):
+        if item == STDIN:
+            data = read_stdin_bytes()
+            results.append(validate_bytes(data, path="<stdin>", env=env, strict=strict))
+        else:
+            results.append(validate_file(item, env=env, strict=strict))
+    return ValidationRun(tuple(results))
+
+
+def load_env(env_files: Iterable[Path | str]) -> dict[str, str]:
+    """Variables for `${VAR}`: the env files in order, then the process environment on top."""
+    from dotenv import dotenv_values
+
+    merged: dict[str, str] = {}
+    for env_file in env_files:
+        path = Path(env_file)
+        if not path.is_file():
+            raise UsageError(f"env file {path} does not exist or is not a file")
+        try:
+            values = dotenv_values(path, encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise UsageError(f"env file {path} cannot be read: {exc}") from None
+        merged.update({k: v for k, v in values.items() if v is not None})
+    merged.update(os.environ)
+    return merged

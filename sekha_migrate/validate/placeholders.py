@@ -1,0 +1,49 @@
+"""`${VAR}` references: expanding the ones we can, listing the ones we cannot."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from sekha_migrate.findings import DataPath
+from sekha_migrate.schema import PLACEHOLDER
+
+
+def expand_placeholders(
+    data: Any, env: Mapping[str, str]
+) -> tuple[Any, list[tuple[DataPath, str]]]:
+    """A copy of `data` with every resolvable `${VAR}` replaced by its value.
+
+    A string is expanded only when all of its variables are set; otherwise it is kept as
+    written (so the schema checks it as a placeholder) and each missing name is returned.
+    """
+    unresolved: list[tuple[DataPath, str]] = []
+
+    def walk(value: Any, path: DataPath) -> Any:
+        if isinstance(value, str):
+            return _expand_string(value, path, env, unresolved)
+        if isinstance(value, dict):
+            return {key: walk(item, (*path, key)) for key, item in value.items()}
+        if isinstance(value, list):
+            return [walk(item, (*path, index)) for index, item in enumerate(value)]
+        return value
+
+    return walk(data, ()), unresolved
+
+
+def _expand_string(
+    value: str, path: DataPath, env: Mapping[str, str], unresolved: list[tuple[DataPath, str]]
+) -> str:
+    if "${" not in value:
+        return value
+    names = PLACEHOLDER.findall(value)
+    missing = [name for name in names if name not in env]
+    if missing:
+        unresolved.extend((path, name) for name in dict.fromkeys(missing))
+        return value
+    return PLACEHOLDER.sub(lambda match: env[match.group(1)], value)
+
+
+def placeholder_names(value: Any) -> list[str]:
+    """The variables a string refers to (empty for anything else)."""
+    return PLACEHOLDER.findall(value) if isinstance(value, str) else []

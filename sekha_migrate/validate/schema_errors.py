@@ -1,0 +1,229 @@
+"""JSON-schema errors in the user's words: keys and providers, not properties and instances."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from sekha_migrate.findings import DataPath, Finding, Severity, format_path
+from sekha_migrate.model.v2 import DIALECT_KEYS, SECRET_KEYS
+from sekha_migrate.sources.yaml_doc import LoadedYaml
+from sekha_migrate.validate.placeholders import placeholder_names
+
+_TYPE_WORDS = {
+    "integer": "a whole number",
+    "number": "a number",
+    "string": "a string",
+    "boolean": "true or false",
+    "object": "a mapping of keys",
+    "array": "a list",
+    "null": "null",
+}
+
+_PATTERN_RULES = {
+    "^[a-z0-9_-]+$": "may only contain lowercase letters, digits, '-' and '_'",
+    "^2\\.0$": 'must be "2.0"',
+}
+
+
+def describe_schema_errors(
+    errors: Iterable[Any], loaded: LoadedYaml, raw: Any
+) -> Iterator[Finding]:
+    """One finding per schema error, located with the YAML marks; duplicates folded."""
+    seen: set[tuple[str, str, str]] = set()
+    for error in errors:
+        for finding in _describe(_unwrap(error), loaded, raw):
+            key = (finding.code, finding.path, finding.message)
+            if key not in seen:
+                seen.add(key)
+                yield finding
+
+
+def _unwrap(error: Any) -> Any:
+    """Placeholder-tolerant rules are `anyOf: [placeholder, real rule]`: report the real rule."""
+    if error.validator == "anyOf" and error.context:
+        real = [e for e in error.context if e.relative_schema_path[0] != 0]
+        if real:
+            return _unwrap(real[0])
+    return error
+
+
+def _describe(error: Any, loaded: LoadedYaml, raw: Any) -> list[Finding]:
+    path: DataPath = tuple(error.absolute_path)
+    keyword = error.validator
+    if keyword == "required":
+        return [
+            _required(name, path, error.instance, loaded)
+            for name in error.validator_value
+            if isinstance(error.instance, dict) and name not in error.instance
+        ]
+    message, hint = _message(error, path, _raw_at(raw, path))
+    mark = loaded.mark_for(path)
+    return [
+        Finding(
+            Severity.ERROR,
+            f"schema-{_kebab(keyword)}",
+            message,
+            path=format_path(path),
+            line=mark.line if mark else None,
+            column=mark.column if mark else None,
+            hint=hint,
+        )
+    ]
+
+
+def _required(name: str, path: DataPath, instance: dict[str, Any], loaded: LoadedYaml) -> Finding:
+    mark = loaded.mark_for(path)
+    where = _subject(path) if path else "the file"
+    message = f"{where} is missing the required key '{name}'"
+    hint = None
+    aliases = [
+        wrong
+        for context in DIALECT_KEYS.values()
+        for wrong, right in context.items()
+        if right == name and wrong in instance
+    ]
+    if aliases:
+        alias_mark = loaded.key_marks.get((*path, aliases[0]))
+        on_line = f" on line {alias_mark.line}" if alias_mark else ""
+        hint = f"'{aliases[0]}'{on_line} is another dialect's name for it: rename it to '{name}'"
+    elif name == "dimension":
+        message = f"{where} is an embedding model but has no 'dimension'"
+        hint = "add its vector length, e.g. dimension: 768 (sekha probe --embed measures it)"
+    elif name == "llm_providers":
+        hint = "add at least one provider under llm_providers:"
+    return Finding(
+        Severity.ERROR,
+        "schema-required",
+        message,
+        path=format_path((*path, name)),
+        line=mark.line if mark else None,
+        column=mark.column if mark else None,
+        hint=hint,
+    )
+
+
+def _message(error: Any, path: DataPath, raw_value: Any) -> tuple[str, str | None]:
+    keyword = error.validator
+    subject = _subject(path)
+    value = error.instance
+    shown = _show(path, value)
+    expanded = _expanded_note(raw_value, value)
+    if keyword == "type":
+        wanted = error.validator_value
+        wanted_list = wanted if isinstance(wanted, list) else [wanted]
+        words = " or ".join(_TYPE_WORDS.get(w, w) for w in wanted_list)
+        hint = None
+        if isinstance(value, str) and "integer" in wanted_list and value.strip().isdigit():
+            hint = f"remove the quotes: {value.strip()}"
+        elif isinstance(value, str) and "boolean" in wanted_list and value.lower() in (
+            "true", "false", "yes", "no", "on", "off",
+        ):
+            hint = "write true or false without quotes"
+        return f"{subject} must be {words}, not {_type_word(value)}{shown}{expanded}", hint
+    if keyword == "enum":
+        choices = ", ".join(str(c) for c in error.validator_value)
+        close = difflib.get_close_matches(str(value), [str(c) for c in error.validator_value], 1)
+        hint = f"did you mean '{close[0]}'?" if close else f"use one of: {choices}"
+        return f"{subject} is {value!r}{expanded}; it must be one of: {choices}", hint
+    if keyword in ("minimum", "exclusiveMinimum", "maximum", "exclusiveMaximum"):
+        bound = error.validator_value
+        relation = {
+            "minimum": f"at least {bound}",
+            "exclusiveMinimum": f"more than {bound}",
+            "maximum": f"at most {bound}",
+            "exclusiveMaximum": f"less than {bound}",
+        }[keyword]
+        return f"{subject} is {value!r}{expanded}; it must be {relation}", _range_hint(error)
+    if keyword == "minLength":
+        length = len(value) if isinstance(value, str) else 0
+        hint = None
+        if _is_secret(path):
+            hint = "generate one with: python -c 'import secrets; print(secrets.token_urlsafe(32))'"
+        return (
+            f"{subject} is {length} characters long{expanded}; "
+            f"it must be at least {error.validator_value}",
+            hint,
+        )
+    if keyword == "pattern":
+        rule = _PATTERN_RULES.get(error.validator_value, f"must match {error.validator_value}")
+        hint = None
+        if error.validator_value == "^[a-z0-9_-]+$" and isinstance(value, str):
+            suggestion = "".join(c if c.isalnum() or c in "_-" else "_" for c in value.lower())
+            hint = f"for example '{suggestion}'"
+        return f"{subject}{shown} {rule}", hint
+    if keyword == "minItems":
+        return f"{subject} is empty; it needs at least {error.validator_value} entry", None
+    if keyword == "format":
+        return (
+            f"{subject}{shown}{expanded} is not a valid {error.validator_value.upper()}",
+            "write a full URL with its scheme, e.g. http://localhost:11434",
+        )
+    return f"{subject}: {error.message}", None
+
+
+def _range_hint(error: Any) -> str | None:
+    schema = error.schema
+    low, high = schema.get("minimum"), schema.get("maximum")
+    if low is not None and high is not None:
+        return f"use a value from {low} to {high}"
+    return None
+
+
+def _subject(path: DataPath) -> str:
+    if not path:
+        return "the document"
+    text = format_path(path)[1:]
+    return text[1:] if text.startswith(".") else text
+
+
+def _show(path: DataPath, value: Any) -> str:
+    """The value, quoted, unless it is a secret or too long to help."""
+    if _is_secret(path) or isinstance(value, (dict, list)):
+        return ""
+    text = repr(value)
+    return f" ({text})" if len(text) <= 60 else ""
+
+
+def _is_secret(path: DataPath) -> bool:
+    return any(isinstance(part, str) and part in SECRET_KEYS for part in path)
+
+
+def _type_word(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int):
+        return "a whole number"
+    if isinstance(value, float):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    return type(value).__name__
+
+
+def _expanded_note(raw_value: Any, value: Any) -> str:
+    names = placeholder_names(raw_value)
+    if names and raw_value != value:
+        return " after expanding " + ", ".join(f"${{{n}}}" for n in names)
+    return ""
+
+
+def _raw_at(raw: Any, path: DataPath) -> Any:
+    current = raw
+    for part in path:
+        try:
+            current = current[part]
+        except (KeyError, IndexError, TypeError):
+            return None
+    return current
+
+
+def _kebab(keyword: str) -> str:
+    return "".join(f"-{c.lower()}" if c.isupper() else c for c in keyword)
