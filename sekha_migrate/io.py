@@ -1,0 +1,134 @@
+"""Atomic file writes: a file is either its old self or its new self, never half of each.
+
+This module and `backup` are the only places that write files.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import os
+import secrets
+import stat
+from pathlib import Path
+
+# Errors that only mean "this file system cannot fsync a directory", not that data is at risk.
+_DIR_FSYNC_UNSUPPORTED = frozenset({errno.EINVAL, errno.ENOTSUP, errno.EACCES, errno.EPERM})
+
+
+class WriteError(Exception):
+    """A file could not be written; the message says which and what to do about it."""
+
+    def __init__(self, path: Path, reason: str) -> None:
+        super().__init__(f"cannot write {path}: {reason}")
+        self.path = path
+        self.reason = reason
+
+
+def write_atomically(path: Path, data: str | bytes, *, mode: int | None = None) -> None:
+    """Replace `path` with `data` (str is written as UTF-8) so that no reader sees a partial file.
+
+    `mode` sets the permission bits (0o600 for files holding secrets); without it an existing
+    file keeps its mode and a new one gets 0o666 minus the umask, as any new file would.
+    A symlink is written through: its target is replaced, the link stays.
+    """
+    target = Path(os.path.realpath(path))
+    payload = data.encode("utf-8") if isinstance(data, str) else data
+    final_mode = mode if mode is not None else _mode_for(target)
+    temp = None
+    try:
+        fd, temp = _create_temp_beside(target)
+        try:
+            _write_all(fd, payload)
+            os.fsync(fd)
+            os.fchmod(fd, final_mode)
+        finally:
+            os.close(fd)
+        os.replace(temp, target)
+        temp = None
+        _fsync_directory(target.parent)
+    except OSError as exc:
+        raise WriteError(Path(path), describe_os_error(exc, target)) from exc
+    finally:
+        if temp is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(temp)
+
+
+def describe_os_error(exc: OSError, target: Path) -> str:
+    """Say what went wrong in words a user can act on, not in errno names."""
+    code = exc.errno
+    if code == errno.EROFS:
+        return "the file system is read-only"
+    if code in (errno.EACCES, errno.EPERM):
+        return (
+            f"permission denied: the directory {target.parent} or the file is read-only "
+            "for this user; fix the permissions or write somewhere else"
+        )
+    if code == errno.ENOSPC:
+        return "no space left on device; free some space and run again"
+    if code == errno.EDQUOT:
+        return "disk quota exceeded; free some space and run again"
+    if code == errno.ENOENT:
+        return f"the directory {target.parent} does not exist"
+    if code == errno.ENOTDIR:
+        return f"a part of {target.parent} is not a directory"
+    if code == errno.EISDIR:
+        return "it is a directory, not a file"
+    if code == errno.ENAMETOOLONG:
+        return "the file name is too long"
+    return exc.strerror or str(exc)
+
+
+def _mode_for(target: Path) -> int:
+    try:
+        return stat.S_IMODE(os.stat(target).st_mode)
+    except OSError:
+        # A new file (or one we cannot stat, whose write will fail with a clearer message).
+        return 0o666 & ~_current_umask()
+
+
+def _current_umask() -> int:
+    # The only portable way to read the umask is to set it and put it back.
+    current = os.umask(0o022)
+    os.umask(current)
+    return current
+
+
+def _create_temp_beside(target: Path) -> tuple[int, str]:
+    """Create an empty temporary file in the target's directory, readable by its owner only.
+
+    Same directory so os.replace is a rename on one file system; 0600 until the final mode
+    is applied so a secret is never readable by others, not even for a moment.
+    """
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
+    while True:
+        temp = str(target.parent / f".{target.name}.{secrets.token_hex(4)}.tmp")
+        try:
+            return os.open(temp, flags, 0o600), temp
+        except FileExistsError:
+            continue
+
+
+def _write_all(fd: int, payload: bytes) -> None:
+    view = memoryview(payload)
+    while view:
+        written = os.write(fd, view)
+        view = view[written:]
+
+
+def _fsync_directory(directory: Path) -> None:
+    """Make the rename itself durable; without this a crash can bring the old file back."""
+    try:
+        fd = os.open(directory, os.O_RDONLY)
+    except OSError as exc:
+        if exc.errno in _DIR_FSYNC_UNSUPPORTED:
+            return
+        raise
+    try:
+        os.fsync(fd)
+    except OSError as exc:
+        if exc.errno not in _DIR_FSYNC_UNSUPPORTED:
+            raise
+    finally:
+        os.close(fd)
