@@ -1,0 +1,453 @@
+"""Which provider would serve a task right now.
+
+Built from a validated v2 configuration: one entry per provider, each with its own circuit
+breaker configured from `routing.circuit_breaker`. `route` orders the models that can serve a
+task by provider priority (1 first, config order breaking ties) and says why every other
+model was passed over. `route_defaults` does this for each `default_models` entry.
+
+How a `default_models` key maps to model tasks (the first task that has a model wins; the
+default model itself goes first wherever it fits):
+
+- embedding   -> embedding
+- chat_fast   -> chat_small, then chat_smart, then chat_large
+- chat_smart  -> chat_smart, then chat_large, then chat_small
+- chat_vision -> a model that can see: task `vision`, or a chat model with
+                 `supports_vision: true`
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any
+
+from sekha_migrate.model.v2 import CHAT_TASKS, DEFAULT_MODELS, DIALECT_KEYS, MODEL_TASKS
+from sekha_migrate.resilience import BreakerState, CircuitBreaker
+
+DEFAULT_PROVIDER_TIMEOUT = 120.0
+
+# default_models key -> the model tasks that can serve it, best fit first.
+DEFAULT_MODEL_TASKS: dict[str, tuple[str, ...]] = {
+    "embedding": ("embedding",),
+    "chat_fast": ("chat_small", "chat_smart", "chat_large"),
+    "chat_smart": ("chat_smart", "chat_large", "chat_small"),
+    # Every chat model is considered so that one without vision is named, not ignored.
+    "chat_vision": ("vision", "chat_smart", "chat_large", "chat_small"),
+}
+VISION_DEFAULT_KEYS = frozenset({"chat_vision"})
+
+
+class RegistryError(ValueError):
+    """The configuration cannot be turned into a registry (it was not validated first)."""
+
+
+class SkipReason(str, Enum):
+    WRONG_TASK = "wrong_task"
+    NO_VISION = "no_vision"
+    MODEL_MISSING = "model_missing"
+    BREAKER_OPEN = "breaker_open"
+
+
+@dataclass(frozen=True)
+class ModelEntry:
+    model_id: str
+    task: str
+    dimension: int | None = None
+    supports_vision: bool = False
+    context_window: int | None = None
+
+    @property
+    def can_see(self) -> bool:
+        return self.supports_vision or self.task == "vision"
+
+
+@dataclass(frozen=True)
+class ProviderEntry:
+    id: str
+    type: str
+    base_url: str
+    priority: int
+    timeout: float
+    models: tuple[ModelEntry, ...]
+    breaker: CircuitBreaker = field(compare=False, repr=False)
+
+
+@dataclass(frozen=True)
+class Candidate:
+    provider_id: str
+    model_id: str
+    priority: int
+    reason: str
+    task: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "provider_id": self.provider_id,
+            "model_id": self.model_id,
+            "priority": self.priority,
+            "task": self.task,
+            "reason": self.reason,
+        }
+
+
+@dataclass(frozen=True)
+class Skipped:
+    provider_id: str
+    model_id: str
+    code: SkipReason
+    reason: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "provider_id": self.provider_id,
+            "model_id": self.model_id,
+            "code": self.code.value,
+            "reason": self.reason,
+        }
+
+
+@dataclass(frozen=True)
+class RouteResult:
+    tasks: tuple[str, ...]
+    require_vision: bool
+    preferred_model: str | None
+    candidates: tuple[Candidate, ...]
+    skipped: tuple[Skipped, ...]
+
+    @property
+    def chosen(self) -> Candidate | None:
+        return self.candidates[0] if self.candidates else None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "tasks": list(self.tasks),
+            "require_vision": self.require_vision,
+            "preferred_model": self.preferred_model,
+            "candidates": [candidate.to_dict() for candidate in self.candidates],
+            "skipped": [skip.to_dict() for skip in self.skipped],
+        }
+
+
+class RouteStatus(str, Enum):
+    PREFERRED = "preferred"  # the configured default model serves it
+    FALLBACK = "fallback"  # another model serves it
+    UNAVAILABLE = "unavailable"  # nothing can serve it right now
+    UNSET = "unset"  # the default_models entry is null or empty
+    UNKNOWN_KEY = "unknown_key"  # not a default_models key this tool knows
+
+
+@dataclass(frozen=True)
+class RoutingDecision:
+    """Who would serve one `default_models` entry, or why nobody would."""
+
+    key: str
+    preferred_model: str | None
+    status: RouteStatus
+    chosen: Candidate | None
+    reason: str
+    fallbacks: tuple[Candidate, ...] = ()
+    skipped: tuple[Skipped, ...] = ()
+
+    @property
+    def ok(self) -> bool:
+        return self.status in (RouteStatus.PREFERRED, RouteStatus.FALLBACK, RouteStatus.UNSET)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "key": self.key,
+            "preferred_model": self.preferred_model,
+            "status": self.status.value,
+            "provider_id": self.chosen.provider_id if self.chosen else None,
+            "model_id": self.chosen.model_id if self.chosen else None,
+            "reason": self.reason,
+            "fallbacks": [candidate.to_dict() for candidate in self.fallbacks],
+            "skipped": [skip.to_dict() for skip in self.skipped],
+        }
+
+
+class ProviderRegistry:
+    def __init__(
+        self,
+        providers: Iterable[ProviderEntry],
+        default_models: Mapping[str, Any] | None = None,
+    ) -> None:
+        self.providers: tuple[ProviderEntry, ...] = tuple(providers)
+        self.default_models: dict[str, Any] = dict(default_models or {})
+        self._by_id: dict[str, ProviderEntry] = {}
+        for provider in self.providers:
+            if provider.id in self._by_id:
+                raise RegistryError(f"provider id {provider.id!r} appears more than once")
+            self._by_id[provider.id] = provider
+        self._missing: set[tuple[str, str]] = set()
+
+    @classmethod
+    def from_config(
+        cls, config: Mapping[str, Any], *, clock: Callable[[], float] = time.monotonic
+    ) -> ProviderRegistry:
+        if not isinstance(config, Mapping):
+            raise RegistryError("the configuration must be a mapping of keys")
+        routing = config.get("routing") or {}
+        breaker_settings = routing.get("circuit_breaker") if isinstance(routing, Mapping) else None
+        providers = config.get("llm_providers")
+        if not isinstance(providers, list) or not providers:
+            raise RegistryError("llm_providers must list at least one provider")
+        entries = [
+            _provider_entry(index, raw, breaker_settings, clock)
+            for index, raw in enumerate(providers)
+        ]
+        default_models = config.get("default_models")
+        return cls(entries, default_models if isinstance(default_models, Mapping) else None)
+
+    # -- providers and what probing learned ----------------------------------------------------
+
+    def provider(self, provider_id: str) -> ProviderEntry:
+        try:
+            return self._by_id[provider_id]
+        except KeyError:
+            raise RegistryError(f"no provider with id {provider_id!r}") from None
+
+    def breaker(self, provider_id: str) -> CircuitBreaker:
+        return self.provider(provider_id).breaker
+
+    def mark_model_missing(self, provider_id: str, model_id: str) -> None:
+        """The provider answered but does not list this model; routing passes it over."""
+        self.provider(provider_id)
+        self._missing.add((provider_id, model_id))
+
+    def mark_model_present(self, provider_id: str, model_id: str) -> None:
+        self._missing.discard((provider_id, model_id))
+
+    @property
+    def missing_models(self) -> frozenset[tuple[str, str]]:
+        """(provider_id, model_id) pairs known to be missing."""
+        return frozenset(self._missing)
+
+    # -- routing -------------------------------------------------------------------------------
+
+    def route(
+        self,
+        task: str,
+        require_vision: bool = False,
+        preferred_model: str | None = None,
+    ) -> RouteResult:
+        """Models that can serve `task` now, best first, and the others with reasons."""
+        if task not in MODEL_TASKS:
+            raise RegistryError(f"{task!r} is not a model task (known: {', '.join(MODEL_TASKS)})")
+        return self._route((task,), require_vision, preferred_model)
+
+    def route_default(self, key: str, model_id: str | None) -> RoutingDecision:
+        canonical = DIALECT_KEYS[DEFAULT_MODELS].get(key, key)
+        tasks = DEFAULT_MODEL_TASKS.get(canonical)
+        if tasks is None:
+            known = ", ".join(DEFAULT_MODEL_TASKS)
+            reason = f"not a default_models key (known: {known})"
+            return RoutingDecision(key, _model_id(model_id), RouteStatus.UNKNOWN_KEY, None, reason)
+        preferred = _model_id(model_id)
+        if preferred is None:
+            return RoutingDecision(key, None, RouteStatus.UNSET, None, "no default model set")
+        result = self._route(tasks, canonical in VISION_DEFAULT_KEYS, preferred)
+        return _decide(key, preferred, result)
+
+    def route_defaults(
+        self, default_models: Mapping[str, Any] | None = None
+    ) -> list[RoutingDecision]:
+        """One decision per `default_models` entry (the config's own when not given)."""
+        entries = self.default_models if default_models is None else default_models
+        return [self.route_default(key, value) for key, value in entries.items()]
+
+    def _route(
+        self, tasks: tuple[str, ...], require_vision: bool, preferred_model: str | None
+    ) -> RouteResult:
+        ranked: list[tuple[tuple[int, int, int, int], Candidate]] = []
+        skipped: list[Skipped] = []
+        for position, provider in enumerate(self.providers):
+            breaker_state = provider.breaker.get_state()
+            for model_id, entries in _models_by_id(provider.models).items():
+                fits = [(tier, m) for m in entries for tier in _tiers(m, tasks)]
+                verdict = self._judge(provider, model_id, entries, fits, require_vision, tasks)
+                if isinstance(verdict, Skipped):
+                    skipped.append(verdict)
+                    continue
+                tier, model = verdict
+                preferred = model_id == preferred_model
+                reason = _candidate_reason(model, tier, preferred, breaker_state, provider)
+                rank = (0 if preferred else 1, tier, provider.priority, position)
+                ranked.append(
+                    (rank, Candidate(provider.id, model_id, provider.priority, reason, model.task))
+                )
+        ranked.sort(key=lambda item: item[0])
+        return RouteResult(
+            tasks=tasks,
+            require_vision=require_vision,
+            preferred_model=preferred_model,
+            candidates=tuple(candidate for _, candidate in ranked),
+            skipped=tuple(skipped),
+        )
+
+    def _judge(
+        self,
+        provider: ProviderEntry,
+        model_id: str,
+        entries: list[ModelEntry],
+        fits: list[tuple[int, ModelEntry]],
+        require_vision: bool,
+        tasks: tuple[str, ...],
+    ) -> Skipped | tuple[int, ModelEntry]:
+        """The best fitting entry of one model on one provider, or why it cannot serve."""
+
+        def skip(code: SkipReason, reason: str) -> Skipped:
+            return Skipped(provider.id, model_id, code, reason)
+
+        if not fits:
+            served = "/".join(sorted({m.task for m in entries}))
+            return skip(SkipReason.WRONG_TASK, f"serves {served}, not {'/'.join(tasks)}")
+        if require_vision:
+            fits = [(tier, m) for tier, m in fits if m.can_see]
+            if not fits:
+                return skip(SkipReason.NO_VISION, "does not accept images")
+        if (provider.id, model_id) in self._missing:
+            return skip(SkipReason.MODEL_MISSING, f"not listed by {provider.id}")
+        if provider.breaker.is_open():
+            wait = provider.breaker.retry_after_secs()
+            return skip(SkipReason.BREAKER_OPEN, f"breaker open, next trial in {wait:.0f}s")
+        # gpt-4o listed as chat_smart (with vision) and as vision serves `vision` as itself.
+        return min(fits, key=lambda fit: (fit[0], fit[1].task != tasks[fit[0]]))
+
+
+def _decide(key: str, preferred: str, result: RouteResult) -> RoutingDecision:
+    chosen = result.chosen
+    if chosen is None:
+        reason = _why_nothing(result)
+        return RoutingDecision(
+            key, preferred, RouteStatus.UNAVAILABLE, None, reason, skipped=result.skipped
+        )
+    status = RouteStatus.PREFERRED if chosen.model_id == preferred else RouteStatus.FALLBACK
+    reason = chosen.reason
+    if status is RouteStatus.FALLBACK:
+        reason = f"{_why_not_preferred(preferred, result)}; using {chosen.model_id} ({reason})"
+    return RoutingDecision(
+        key, preferred, status, chosen, reason, result.candidates[1:], result.skipped
+    )
+
+
+def _why_not_preferred(preferred: str, result: RouteResult) -> str:
+    reasons = [skip.reason for skip in result.skipped if skip.model_id == preferred]
+    if not reasons:
+        return f"{preferred} is not configured on any provider"
+    return f"{preferred}: " + "; ".join(dict.fromkeys(reasons))
+
+
+def _why_nothing(result: RouteResult) -> str:
+    # Models of other tasks are noise here; say what stopped the ones that could have served.
+    blocked = [s for s in result.skipped if s.code is not SkipReason.WRONG_TASK]
+    if not blocked:
+        if result.require_vision:
+            return "no provider configures a model that accepts images"
+        return f"no provider configures a model for {'/'.join(result.tasks)}"
+    return "; ".join(f"{s.provider_id}/{s.model_id}: {s.reason}" for s in blocked)
+
+
+def _candidate_reason(
+    model: ModelEntry,
+    tier: int,
+    preferred: bool,
+    breaker_state: BreakerState,
+    provider: ProviderEntry,
+) -> str:
+    parts = ["preferred model" if preferred else f"task {model.task}"]
+    if preferred:
+        parts.append(f"task {model.task}")
+    if tier > 0 and not preferred:
+        parts.append("fallback task")
+    parts.append(f"priority {provider.priority}")
+    if breaker_state is BreakerState.HALF_OPEN:
+        parts.append("breaker half-open: trial call")
+    return ", ".join(parts)
+
+
+def _tiers(model: ModelEntry, tasks: tuple[str, ...]) -> list[int]:
+    """Positions in `tasks` this model fits; a model that can see fits `vision` too."""
+    tiers = []
+    for tier, task in enumerate(tasks):
+        seeing = task == "vision" and model.can_see and model.task in CHAT_TASKS
+        if model.task == task or seeing:
+            tiers.append(tier)
+    return tiers
+
+
+def _models_by_id(models: tuple[ModelEntry, ...]) -> dict[str, list[ModelEntry]]:
+    """The same model may be listed once per task; routing judges it once per provider."""
+    grouped: dict[str, list[ModelEntry]] = {}
+    for model in models:
+        grouped.setdefault(model.model_id, []).append(model)
+    return grouped
+
+
+def _model_id(value: object) -> str | None:
+    """A default_models value as a model id; null, blank or non-text means unset."""
+    if not isinstance(value, str) or not value.strip():
+        return None
+    return value.strip()
+
+
+def _provider_entry(
+    index: int,
+    raw: object,
+    breaker_settings: Mapping[str, Any] | None,
+    clock: Callable[[], float],
+) -> ProviderEntry:
+    where = f"llm_providers[{index}]"
+    if not isinstance(raw, Mapping):
+        raise RegistryError(f"{where} must be a mapping")
+    provider_id = _required_str(raw, "id", where)
+    priority = raw.get("priority")
+    if isinstance(priority, bool) or not isinstance(priority, int):
+        raise RegistryError(f"{where}.priority must be a whole number, got {priority!r}")
+    timeout = raw.get("timeout", DEFAULT_PROVIDER_TIMEOUT)
+    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or timeout <= 0:
+        raise RegistryError(f"{where}.timeout must be a number of seconds, got {timeout!r}")
+    raw_models = raw.get("models") or []
+    if not isinstance(raw_models, list):
+        raise RegistryError(f"{where}.models must be a list")
+    try:
+        breaker = CircuitBreaker.from_config(breaker_settings, clock=clock, name=provider_id)
+    except ValueError as exc:
+        raise RegistryError(f"routing.circuit_breaker: {exc}") from None
+    return ProviderEntry(
+        id=provider_id,
+        type=_required_str(raw, "type", where),
+        base_url=_required_str(raw, "base_url", where),
+        priority=priority,
+        timeout=float(timeout),
+        models=tuple(
+            _model_entry(f"{where}.models[{i}]", model) for i, model in enumerate(raw_models)
+        ),
+        breaker=breaker,
+    )
+
+
+def _model_entry(where: str, raw: object) -> ModelEntry:
+    if not isinstance(raw, Mapping):
+        raise RegistryError(f"{where} must be a mapping")
+    dimension = raw.get("dimension")
+    context_window = raw.get("context_window")
+    return ModelEntry(
+        model_id=_required_str(raw, "model_id", where),
+        task=_required_str(raw, "task", where),
+        dimension=dimension if _is_int(dimension) else None,
+        supports_vision=raw.get("supports_vision") is True,
+        context_window=context_window if _is_int(context_window) else None,
+    )
+
+
+def _required_str(raw: Mapping[str, Any], key: str, where: str) -> str:
+    value = raw.get(key)
+    if not isinstance(value, str) or not value:
+        raise RegistryError(f"{where}.{key} must be a non-empty string, got {value!r}")
+    return value
+
+
+def _is_int(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
