@@ -265,8 +265,9 @@ class ProviderRegistry:
         for position, provider in enumerate(self.providers):
             breaker_state = provider.breaker.get_state()
             for model_id, entries in _models_by_id(provider.models).items():
-                fits = [(tier, m) for m in entries for tier in _tiers(m, tasks)]
-                verdict = self._judge(provider, model_id, entries, fits, require_vision, tasks)
+                verdict = self._judge(
+                    provider, breaker_state, model_id, entries, tasks, require_vision
+                )
                 if isinstance(verdict, Skipped):
                     skipped.append(verdict)
                     continue
@@ -289,17 +290,18 @@ class ProviderRegistry:
     def _judge(
         self,
         provider: ProviderEntry,
+        breaker_state: BreakerState,
         model_id: str,
         entries: list[ModelEntry],
-        fits: list[tuple[int, ModelEntry]],
-        require_vision: bool,
         tasks: tuple[str, ...],
+        require_vision: bool,
     ) -> Skipped | tuple[int, ModelEntry]:
         """The best fitting entry of one model on one provider, or why it cannot serve."""
 
         def skip(code: SkipReason, reason: str) -> Skipped:
             return Skipped(provider.id, model_id, code, reason)
 
+        fits = [(tier, m) for m in entries for tier in _tiers(m, tasks)]
         if not fits:
             served = "/".join(sorted({m.task for m in entries}))
             return skip(SkipReason.WRONG_TASK, f"serves {served}, not {'/'.join(tasks)}")
@@ -309,7 +311,7 @@ class ProviderRegistry:
                 return skip(SkipReason.NO_VISION, "does not accept images")
         if (provider.id, model_id) in self._missing:
             return skip(SkipReason.MODEL_MISSING, f"not listed by {provider.id}")
-        if provider.breaker.is_open():
+        if breaker_state is BreakerState.OPEN:
             wait = provider.breaker.retry_after_secs()
             return skip(SkipReason.BREAKER_OPEN, f"breaker open, next trial in {wait:.0f}s")
         # gpt-4o listed as chat_smart (with vision) and as vision serves `vision` as itself.
