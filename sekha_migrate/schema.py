@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import re
 from functools import cache
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -17,11 +16,11 @@ PLACEHOLDER = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
 def schema_text() -> str:
     """The schema as shipped: inside the wheel, or at the top of a source checkout."""
-    packaged = resources.files("sekha_migrate").joinpath("data", SCHEMA_FILE)
-    if packaged.is_file():
-        return packaged.read_text(encoding="utf-8")
-    checkout = Path(__file__).resolve().parent.parent / "schema" / SCHEMA_FILE
-    return checkout.read_text(encoding="utf-8")
+    here = Path(__file__).resolve().parent
+    for candidate in (here / "data" / SCHEMA_FILE, here.parent / "schema" / SCHEMA_FILE):
+        if candidate.is_file():
+            return candidate.read_text(encoding="utf-8")
+    raise FileNotFoundError(f"{SCHEMA_FILE} is missing from the installation")
 
 
 @cache
@@ -56,9 +55,22 @@ def format_checker() -> Any:
     return checker
 
 
+FORMATS = {"uri": is_uri}
+
+
 @cache
 def compiled_validator() -> Any:
-    """Built once per process and reused for every file."""
-    from jsonschema import Draft7Validator
+    """Built once per process and reused for every file (see validate/compiled.py)."""
+    return validator_for(load_schema())
 
-    return Draft7Validator(load_schema(), format_checker=format_checker())
+
+def validator_for(schema: dict[str, Any]) -> Any:
+    """Our compiled validator when it knows every keyword of `schema`, else jsonschema's."""
+    from sekha_migrate.validate.compiled import CompiledValidator, UnsupportedSchema
+
+    try:
+        return CompiledValidator(schema, FORMATS)
+    except UnsupportedSchema:
+        from jsonschema import Draft7Validator
+
+        return Draft7Validator(schema, format_checker=format_checker())

@@ -1,57 +1,80 @@
-"""`--format text`: grouped per file, one `file:line:column` line per finding, a summary."""
+"""`--format text`: grouped per file, one `file:line:column` line per finding, a summary.
+
+Lines are built as styled segments; on a terminal rich colours them, otherwise (a pipe, a
+CI log, NO_COLOR) they are written as plain text without importing rich at all.
+"""
 
 from __future__ import annotations
 
-from rich.markup import escape
+import os
+import sys
 
 from sekha_migrate.findings import FileResult, Finding, Severity, ValidationRun
-from sekha_migrate.report.console import make_console
+
+Segment = tuple[str, str]  # (text, rich style; "" for none)
+Line = list[Segment]
 
 _STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
 
 
 def print_validation_text(run: ValidationRun, *, quiet: bool = False) -> None:
+    lines = validation_lines(run, quiet=quiet)
+    if os.environ.get("NO_COLOR") or not sys.stdout.isatty():
+        sys.stdout.write("".join("".join(text for text, _ in line) + "\n" for line in lines))
+        return
+    from rich.text import Text
+
+    from sekha_migrate.report.console import make_console
+
     console = make_console()
+    for line in lines:
+        console.print(Text.assemble(*line))
+
+
+def validation_lines(run: ValidationRun, *, quiet: bool = False) -> list[Line]:
+    lines: list[Line] = []
     for result in run.files:
         shown = [f for f in result.findings if not quiet or f.severity is Severity.ERROR]
         if quiet and not shown:
             continue
-        console.print(_file_header(result))
+        lines.append(_file_header(result))
         for finding in shown:
-            console.print(_finding_line(result.path, finding))
+            lines.append(_finding_line(result.path, finding))
             if finding.hint and not quiet:
-                console.print(f"    [dim]hint:[/dim] {escape(finding.hint)}")
-    console.print(_summary_line(run))
+                lines.append([("    ", ""), ("hint: ", "dim"), (finding.hint, "")])
+    lines.append(_summary_line(run))
+    return lines
 
 
-def _file_header(result: FileResult) -> str:
+def _file_header(result: FileResult) -> Line:
     if not result.readable:
-        status = "[bold red]unreadable[/bold red]"
+        status = ("unreadable", "bold red")
     elif result.valid:
-        status = "[green]valid[/green]"
+        status = ("valid", "green")
     else:
-        status = "[bold red]invalid[/bold red]"
-    return f"[bold]{escape(result.path)}[/bold]: {status}"
+        status = ("invalid", "bold red")
+    return [(result.path, "bold"), (": ", ""), status]
 
 
-def _finding_line(path: str, finding: Finding) -> str:
+def _finding_line(path: str, finding: Finding) -> Line:
     where = path
     if finding.line is not None:
         where += f":{finding.line}"
         if finding.column is not None:
             where += f":{finding.column}"
-    style = _STYLE[finding.severity]
-    return (
-        f"  {escape(where)}: [{style}]{finding.severity.value}[/{style}]: "
-        f"{escape(finding.message)} [dim]\\[{finding.code}] {escape(finding.path)}[/dim]"
-    )
+    return [
+        (f"  {where}: ", ""),
+        (finding.severity.value, _STYLE[finding.severity]),
+        (f": {finding.message} ", ""),
+        (f"[{finding.code}] {finding.path}", "dim"),
+    ]
 
 
 def _plural(count: int, word: str) -> str:
     return f"{count} {word}{'' if count == 1 else 's'}"
 
 
-def _summary_line(run: ValidationRun) -> str:
+def _summary_line(run: ValidationRun) -> Line:
     s = run.summary()
     counts = ", ".join(
         [
@@ -62,5 +85,5 @@ def _summary_line(run: ValidationRun) -> str:
     )
     files = _plural(s["files"], "file")
     if run.valid:
-        return f"[green]✓[/green] {files} valid ({counts})"
-    return f"[bold red]✗[/bold red] {s['invalid']} of {files} invalid ({counts})"
+        return [("✓", "green"), (f" {files} valid ({counts})", "")]
+    return [("✗", "bold red"), (f" {s['invalid']} of {files} invalid ({counts})", "")]

@@ -221,10 +221,10 @@ def validate_paths(
 
 def load_env(env_files: Iterable[Path | str]) -> dict[str, str]:
     """Variables for `${VAR}`: the env files in order, then the process environment on top."""
-    from dotenv import dotenv_values
-
     merged: dict[str, str] = {}
     for env_file in env_files:
+        from dotenv import dotenv_values
+
         path = Path(env_file)
         if not path.is_file():
             raise UsageError(f"env file {path} does not exist or is not a file")
