@@ -342,8 +342,13 @@ def _why_not_preferred(preferred: str, result: RouteResult) -> str:
 
 
 def _why_nothing(result: RouteResult) -> str:
-    # Models of other tasks are noise here; say what stopped the ones that could have served.
-    blocked = [s for s in result.skipped if s.code is not SkipReason.WRONG_TASK]
+    # Say what stopped the models that could have served: an open breaker or a missing model
+    # first, models without vision only when nothing else was in the way, other tasks never.
+    blocked = [
+        s
+        for s in result.skipped
+        if s.code in (SkipReason.BREAKER_OPEN, SkipReason.MODEL_MISSING)
+    ] or [s for s in result.skipped if s.code is SkipReason.NO_VISION]
     if not blocked:
         if result.require_vision:
             return "no provider configures a model that accepts images"

@@ -69,6 +69,7 @@ class BreakerStats:
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
         data["state"] = self.state.value
+        data["retry_after_secs"] = round(self.retry_after_secs, 3)
         return data
 
 

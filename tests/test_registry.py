@@ -417,6 +417,16 @@ def test_nothing_can_serve_says_what_stopped_each_candidate(clock: FakeClock) ->
     )
 
 
+def test_vision_default_blocked_by_a_breaker_names_the_breaker_not_blind_models(
+    clock: FakeClock,
+) -> None:
+    registry = ProviderRegistry.from_config(hybrid_config(), clock=clock)
+    open_breaker(registry, "openai_cloud")
+    decision = registry.route_default("chat_vision", "gpt-4o")
+    assert decision.status is RouteStatus.UNAVAILABLE
+    assert decision.reason == "openai_cloud/gpt-4o: breaker open, next trial in 60s"
+
+
 def test_vision_default_with_no_seeing_model_says_so() -> None:
     config = {"llm_providers": [provider("local", 1, model("llama", "chat_smart"))]}
     decision = ProviderRegistry.from_config(config).route_default("chat_vision", "llama")
