@@ -1,0 +1,34 @@
+"""`sekha probe`: ask every configured provider whether it would work, right now.
+
+Layer: decide. Takes a validated v2 document, returns a ProbeResult; never prints.
+"""
+
+from __future__ import annotations
+
+from sekha_migrate.probe.results import (
+    ModelCheck,
+    ProbeError,
+    ProbeResult,
+    ProbeStatus,
+    ProviderProbe,
+)
+from sekha_migrate.probe.runner import (
+    measure_embedding_dimension,
+    measure_embedding_dimension_async,
+    probe_config,
+    probe_config_async,
+    probe_provider,
+)
+
+__all__ = [
+    "ModelCheck",
+    "ProbeError",
+    "ProbeResult",
+    "ProbeStatus",
+    "ProviderProbe",
+    "measure_embedding_dimension",
+    "measure_embedding_dimension_async",
+    "probe_config",
+    "probe_config_async",
+    "probe_provider",
+]

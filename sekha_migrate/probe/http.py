@@ -1,0 +1,217 @@
+"""One HTTP exchange with a provider, bounded in time and size, safe with credentials.
+
+Redirects are followed here rather than by httpx so that credential headers are
+dropped the moment a redirect leaves the origin they were meant for, whatever the
+header is called (httpx strips only `Authorization`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import socket
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+import httpx
+
+from sekha_migrate.probe.results import ProbeStatus
+
+MAX_BODY_BYTES = 4 * 1024 * 1024
+MAX_REDIRECTS = 5
+_REDIRECT_CODES = frozenset({301, 302, 303, 307, 308})
+
+
+class CheckFailure(Exception):
+    """A check that did not get a usable answer; `status` says how it failed."""
+
+    def __init__(self, status: ProbeStatus, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+@dataclass(frozen=True)
+class Request:
+    method: str
+    url: str
+    headers: Mapping[str, str]
+    # Headers that carry a credential: never sent to another origin.
+    secret_headers: Mapping[str, str]
+    json_body: Any = None
+
+
+@dataclass(frozen=True)
+class Reply:
+    status_code: int
+    body: bytes
+    url: str  # where the answer came from, as display_url shows it
+    elapsed_ms: float
+    # Set when a redirect left the original origin, so the credential was not sent on.
+    credentials_withheld_from: str | None = None
+
+    def json(self) -> Any:
+        try:
+            return json.loads(self.body)
+        except (ValueError, UnicodeDecodeError):
+            raise CheckFailure(
+                ProbeStatus.ERROR,
+                f"the answer from {self.url} is not JSON ({_preview(self.body)})",
+            ) from None
+
+
+def display_url(url: str) -> str:
+    """The URL without any password or query string (either may hold a credential)."""
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname or ""
+        port = f":{parts.port}" if parts.port else ""
+    except ValueError:
+        return url
+    netloc = f"{host}{port}" if host else parts.netloc
+    return urlunsplit((parts.scheme, netloc, parts.path, "", ""))
+
+
+def _origin(url: httpx.URL) -> tuple[str, str, int | None]:
+    return (url.scheme, url.host, url.port)
+
+
+def _preview(body: bytes) -> str:
+    text = body[:60].decode("utf-8", "replace").replace("\n", " ").strip()
+    return f"starts with {text!r}" if text else "empty body"
+
+
+async def _read_capped(response: httpx.Response, max_bytes: int) -> bytes:
+    declared = response.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > max_bytes:
+        raise CheckFailure(ProbeStatus.ERROR, _too_large(response.url, max_bytes))
+    chunks: list[bytes] = []
+    size = 0
+    # aiter_bytes yields decompressed data, so the cap also bounds a gzip bomb.
+    async for chunk in response.aiter_bytes():
+        size += len(chunk)
+        if size > max_bytes:
+            raise CheckFailure(ProbeStatus.ERROR, _too_large(response.url, max_bytes))
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _too_large(url: httpx.URL, max_bytes: int) -> str:
+    size = f"{max_bytes / (1024 * 1024):g} MiB"
+    return f"the answer from {display_url(str(url))} is larger than {size}; stopped reading"
+
+
+async def _exchange(
+    client: httpx.AsyncClient, request: Request, timeout: float, max_bytes: int
+) -> Reply:
+    started = time.perf_counter()
+    url = httpx.URL(request.url)
+    first_origin = _origin(url)
+    method, body = request.method, request.json_body
+    withheld_from: str | None = None
+    for _hop in range(MAX_REDIRECTS + 1):
+        headers = dict(request.headers)
+        # Once a redirect has left the origin, the credential stays behind for good.
+        if withheld_from is None and _origin(url) == first_origin:
+            headers.update(request.secret_headers)
+        elif withheld_from is None and request.secret_headers:
+            withheld_from = display_url(str(url))
+        async with client.stream(
+            method, url, headers=headers, json=body, timeout=timeout
+        ) as response:
+            location = response.headers.get("location")
+            if response.status_code in _REDIRECT_CODES and location:
+                url = url.join(location)
+                if response.status_code == 303 or (
+                    response.status_code in (301, 302) and method == "POST"
+                ):
+                    method, body = "GET", None
+                continue
+            content = await _read_capped(response, max_bytes)
+            elapsed = round((time.perf_counter() - started) * 1000, 1)
+            shown = display_url(str(url))
+            return Reply(response.status_code, content, shown, elapsed, withheld_from)
+    shown = display_url(request.url)
+    raise CheckFailure(ProbeStatus.ERROR, f"more than {MAX_REDIRECTS} redirects from {shown}")
+
+
+async def send(
+    client: httpx.AsyncClient,
+    request: Request,
+    *,
+    timeout: float,
+    max_bytes: int = MAX_BODY_BYTES,
+    budget: float | None = None,
+) -> Reply:
+    """Make one request (following redirects) that finishes within `timeout` seconds in total.
+
+    `budget` is the timeout as the user configured it, for messages, when `timeout` is
+    what is left of it.
+
+    Raises CheckFailure for anything that is not an HTTP answer: refused, DNS,
+    timeout, broken connection, oversized body, redirect loop.
+    """
+    if timeout <= 0:
+        raise CheckFailure(
+            ProbeStatus.TIMEOUT, f"not tried: the {budget or 0:g} s timeout was used up"
+        )
+    shown = display_url(request.url)
+    try:
+        # wait_for bounds the whole exchange; httpx's own timeout is per read.
+        return await asyncio.wait_for(_exchange(client, request, timeout, max_bytes), timeout)
+    except (asyncio.TimeoutError, httpx.TimeoutException):
+        raise CheckFailure(
+            ProbeStatus.TIMEOUT, f"no answer from {shown} within {budget or timeout:.3g} s"
+        ) from None
+    except httpx.ConnectError as exc:
+        raise CheckFailure(
+            ProbeStatus.UNREACHABLE, f"cannot connect to {shown}: {_reason(exc)}"
+        ) from None
+    except (httpx.UnsupportedProtocol, httpx.InvalidURL) as exc:
+        raise CheckFailure(ProbeStatus.ERROR, f"cannot request {shown}: {exc}") from None
+    except httpx.HTTPError as exc:
+        raise CheckFailure(
+            ProbeStatus.ERROR, f"the connection to {shown} failed: {_reason(exc)}"
+        ) from None
+
+
+def _reason(exc: BaseException) -> str:
+    """The operating system's words (`Connection refused`) when the error carries them."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, socket.gaierror) and seen.strerror:
+            return f"cannot resolve the host name ({seen.strerror})"
+        if isinstance(seen, OSError) and seen.errno and seen.errno > 0:
+            return os.strerror(seen.errno)
+        seen = seen.__cause__ or seen.__context__
+    return str(exc) or type(exc).__name__
+
+
+def raise_for_status(reply: Reply) -> None:
+    """Turn an HTTP error answer into the CheckFailure that names it."""
+    code = reply.status_code
+    if 200 <= code < 300:
+        return
+    detail = _error_detail(reply.body)
+    suffix = f": {detail}" if detail else ""
+    if code in (401, 403):
+        raise CheckFailure(
+            ProbeStatus.AUTH_FAILED, f"HTTP {code} from {reply.url}: not authorised{suffix}"
+        )
+    raise CheckFailure(ProbeStatus.ERROR, f"HTTP {code} from {reply.url}{suffix}")
+
+
+def _error_detail(body: bytes) -> str:
+    """The provider's own error message, if it sent one in a form we know, kept short."""
+    try:
+        payload = json.loads(body)
+    except (ValueError, UnicodeDecodeError):
+        return ""
+    error = payload.get("error") if isinstance(payload, dict) else None
+    if isinstance(error, dict):
+        error = error.get("message")
+    return error[:200] if isinstance(error, str) else ""

@@ -1,0 +1,391 @@
+"""Probe every provider of a config at once, each through its own circuit breaker.
+
+Each provider gets its `timeout` for all of its checks together (a deadline), so a
+provider that hangs costs its timeout and no more, and the whole probe takes as
+long as the slowest provider, not the sum of them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any, TypeVar
+
+import httpx
+
+from sekha_migrate.probe import wire
+from sekha_migrate.probe.http import (
+    MAX_BODY_BYTES,
+    CheckFailure,
+    Reply,
+    Request,
+    raise_for_status,
+    send,
+)
+from sekha_migrate.probe.results import (
+    ModelCheck,
+    ProbeError,
+    ProbeResult,
+    ProbeStatus,
+    ProviderProbe,
+)
+from sekha_migrate.probe.targets import (
+    ModelSpec,
+    ProviderTarget,
+    build_targets,
+    is_local_host,
+    scrub,
+    secrets_of,
+)
+from sekha_migrate.registry import ProviderRegistry, RegistryError
+from sekha_migrate.resilience import CircuitBreaker, CircuitOpenError
+from sekha_migrate.secrets import mask_secret
+
+T = TypeVar("T")
+MAX_LISTING_PAGES = 20
+
+
+@dataclass(frozen=True)
+class _Listing:
+    names: frozenset[str]
+    latency_ms: float
+    warnings: tuple[str, ...]
+
+
+@dataclass
+class _Checks:
+    """The checks of one provider, run through its breaker against one deadline."""
+
+    client: httpx.AsyncClient
+    target: ProviderTarget
+    breaker: CircuitBreaker
+    deadline: float
+    max_bytes: int
+    failures: list[tuple[str, CheckFailure]] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+
+    def _remaining(self) -> float:
+        return self.deadline - asyncio.get_running_loop().time()
+
+    async def _send(self, request: Request) -> tuple[Reply, Any]:
+        reply = await send(
+            self.client,
+            request,
+            timeout=self._remaining(),
+            max_bytes=self.max_bytes,
+            budget=self.target.timeout,
+        )
+        raise_for_status(reply)
+        return reply, reply.json()
+
+    async def guarded(self, name: str, check: Callable[[], Awaitable[T]]) -> T | None:
+        """Run `check` through the breaker; None when it failed or the breaker was open."""
+        try:
+            return await self.breaker.call(check)
+        except CircuitOpenError:
+            self.skipped.append(name)
+        except CheckFailure as failure:
+            self.failures.append((name, failure))
+        return None
+
+    async def listing(self) -> _Listing:
+        target = self.target
+        names: set[str] = set()
+        latency = 0.0
+        warnings: list[str] = []
+        after: str | None = None
+        for _page in range(MAX_LISTING_PAGES):
+            request = wire.listing_request(target.type, target.base_url, target.api_key, after)
+            reply, payload = await self._send(request)
+            latency += reply.elapsed_ms
+            names.update(wire.parse_listing(target.type, payload))
+            if reply.credentials_withheld_from:
+                warnings.append(
+                    f"redirected to {reply.credentials_withheld_from}: the API key was not "
+                    "sent to that other host"
+                )
+            after = wire.next_page(target.type, payload)
+            if after is None:
+                break
+        return _Listing(frozenset(names), round(latency, 1), tuple(dict.fromkeys(warnings)))
+
+    async def version(self) -> str:
+        _reply, payload = await self._send(
+            wire.version_request(self.target.base_url, self.target.api_key)
+        )
+        version = payload.get("version") if isinstance(payload, dict) else None
+        if not isinstance(version, str):
+            raise CheckFailure(ProbeStatus.ERROR, "unexpected answer: no 'version' string")
+        return version
+
+    async def embedding_length(self, model_id: str) -> int:
+        request = wire.embed_request(
+            self.target.type, self.target.base_url, model_id, self.target.api_key
+        )
+        _reply, payload = await self._send(request)
+        return wire.parse_embedding_length(self.target.type, payload)
+
+
+def _skipped(target: ProviderTarget, breaker: CircuitBreaker, reason: str) -> ProviderProbe:
+    return ProviderProbe(
+        id=target.id,
+        type=target.type,
+        base_url=target.display_url,
+        status=ProbeStatus.SKIPPED,
+        latency_ms=None,
+        error=reason,
+        breaker=breaker.get_stats().to_dict(),
+        models=tuple(ModelCheck(m.model_id, m.task, None, m.dimension) for m in target.models),
+    )
+
+
+def _transport_warnings(target: ProviderTarget) -> list[str]:
+    if target.api_key and target.base_url.startswith("http://") and not is_local_host(
+        target.base_url
+    ):
+        return [
+            f"the API key is sent over plain http to {target.display_url}; "
+            "use https for a provider outside this machine or network"
+        ]
+    return []
+
+
+def _model_checks(
+    target: ProviderTarget,
+    listing: _Listing | None,
+    lengths: Mapping[str, int | None],
+    embed_errors: Mapping[str, str],
+) -> tuple[ModelCheck, ...]:
+    checks = []
+    for spec in target.models:
+        present = (
+            None if listing is None else wire.is_listed(target.type, spec.model_id, listing.names)
+        )
+        measured = lengths.get(spec.model_id)
+        error = embed_errors.get(spec.model_id)
+        if measured is not None and spec.dimension is not None and measured != spec.dimension:
+            error = f"measured {measured} dimensions, the config says {spec.dimension}"
+        checks.append(
+            ModelCheck(spec.model_id, spec.task, present, spec.dimension, measured, error)
+        )
+    return tuple(checks)
+
+
+def _summary_error(checks: _Checks) -> tuple[ProbeStatus, str | None]:
+    if not checks.failures:
+        if checks.skipped:
+            return ProbeStatus.SKIPPED, "skipped: the circuit breaker is open"
+        return ProbeStatus.OK, None
+    name, first = checks.failures[0]
+    message = f"{name}: {first.message}"
+    if len(checks.failures) > 1:
+        message += f" (and {len(checks.failures) - 1} more failed checks)"
+    if checks.skipped:
+        message += "; circuit breaker open, not tried: " + ", ".join(checks.skipped)
+    return first.status, message
+
+
+async def probe_provider(
+    client: httpx.AsyncClient,
+    target: ProviderTarget,
+    breaker: CircuitBreaker,
+    *,
+    embed: bool = False,
+    max_bytes: int = MAX_BODY_BYTES,
+) -> ProviderProbe:
+    """Every check of one provider; never raises for anything the provider does."""
+    if target.missing_variables:
+        names = ", ".join(target.missing_variables)
+        verb = "is" if len(target.missing_variables) == 1 else "are"
+        reason = f"not probed: {names} {verb} not set (set it in the environment or --env-file)"
+        return _skipped(target, breaker, reason)
+    if target.type not in wire.PROVIDER_TYPES:
+        return _skipped(target, breaker, f"not probed: unknown provider type {target.type!r}")
+
+    loop = asyncio.get_running_loop()
+    checks = _Checks(client, target, breaker, loop.time() + target.timeout, max_bytes)
+    warnings = _transport_warnings(target)
+    version: str | None = None
+    if target.type == "ollama":
+        listing, version = await asyncio.gather(
+            checks.guarded("list models", checks.listing),
+            checks.guarded("version", checks.version),
+        )
+        # The version is a courtesy: its failure alone does not fail the provider.
+        for name, failure in [item for item in checks.failures if item[0] == "version"]:
+            checks.failures.remove((name, failure))
+            if listing is not None:
+                warnings.append(f"could not read the Ollama version: {failure.message}")
+    else:
+        listing = await checks.guarded("list models", checks.listing)
+    if listing is not None:
+        warnings.extend(listing.warnings)
+
+    lengths: dict[str, int | None] = {}
+    embed_errors: dict[str, str] = {}
+    if embed:
+        for spec in _embedding_models(target, listing):
+            if target.type not in wire.EMBEDDING_TYPES:
+                embed_errors[spec.model_id] = f"{target.type} has no embeddings API to measure"
+                continue
+            failures_before = len(checks.failures)
+            lengths[spec.model_id] = await checks.guarded(
+                f"embed {spec.model_id}",
+                lambda model_id=spec.model_id: checks.embedding_length(model_id),
+            )
+            if len(checks.failures) > failures_before:
+                embed_errors[spec.model_id] = checks.failures[-1][1].message
+
+    status, error = _summary_error(checks)
+    if status is ProbeStatus.AUTH_FAILED and not target.api_key:
+        error = f"{error} (no api_key is configured for this provider)"
+    return ProviderProbe(
+        id=target.id,
+        type=target.type,
+        base_url=target.display_url,
+        status=status,
+        latency_ms=listing.latency_ms if listing is not None else None,
+        error=error,
+        breaker=breaker.get_stats().to_dict(),
+        models=_model_checks(target, listing, lengths, embed_errors),
+        warnings=tuple(warnings),
+        version=version,
+        skipped_checks=tuple(checks.skipped),
+    )
+
+
+def _embedding_models(target: ProviderTarget, listing: _Listing | None) -> list[ModelSpec]:
+    """Each listed embedding model once (a model may appear under several tasks)."""
+    if listing is None:
+        return []
+    chosen: dict[str, ModelSpec] = {}
+    for spec in target.models:
+        if spec.task == "embedding" and wire.is_listed(target.type, spec.model_id, listing.names):
+            chosen.setdefault(spec.model_id, spec)
+    return list(chosen.values())
+
+
+def _scrubbed(probe: ProviderProbe, secrets: Mapping[str, str]) -> ProviderProbe:
+    """The probe with every API key masked in its free-text fields."""
+    if not secrets:
+        return probe
+    return replace(
+        probe,
+        base_url=scrub(probe.base_url, secrets),
+        error=scrub(probe.error, secrets) if probe.error else None,
+        warnings=tuple(scrub(w, secrets) for w in probe.warnings),
+        models=tuple(
+            replace(m, error=scrub(m.error, secrets) if m.error else None) for m in probe.models
+        ),
+        breaker={
+            key: scrub(value, secrets) if isinstance(value, str) else value
+            for key, value in probe.breaker.items()
+        },
+    )
+
+
+async def probe_config_async(
+    data: Mapping[str, Any],
+    *,
+    env: Mapping[str, str],
+    embed: bool = False,
+    timeout: float | None = None,
+    max_bytes: int = MAX_BODY_BYTES,
+) -> ProbeResult:
+    """Probe every provider of a validated v2 document concurrently."""
+    targets = build_targets(data, env, timeout_override=timeout)
+    try:
+        registry = ProviderRegistry.from_config(data)
+    except RegistryError as exc:
+        raise ProbeError(f"the configuration cannot be probed: {exc}") from None
+    async with httpx.AsyncClient(follow_redirects=False) as client:
+        probes = await asyncio.gather(
+            *(
+                probe_provider(
+                    client, target, registry.breaker(target.id), embed=embed, max_bytes=max_bytes
+                )
+                for target in targets
+            )
+        )
+    for probe in probes:
+        for model in probe.models:
+            if model.present is False:
+                registry.mark_model_missing(probe.id, model.model_id)
+    secrets = secrets_of(targets)
+    return ProbeResult(
+        providers=tuple(_scrubbed(probe, secrets) for probe in probes),
+        routing=_routing(registry, data, {probe.id: probe.status for probe in probes}),
+    )
+
+
+def _routing(
+    registry: ProviderRegistry, data: Mapping[str, Any], statuses: Mapping[str, ProbeStatus]
+) -> tuple[dict[str, Any], ...]:
+    """The registry's choice for each default model, with how its provider answered the probe.
+
+    A provider that failed once is still chosen while its breaker is closed (the bridge
+    would try it too), so the probe status travels with the choice.
+    """
+    default_models = data.get("default_models")
+    decisions = registry.route_defaults(default_models if isinstance(default_models, dict) else {})
+    rows = []
+    for decision in decisions:
+        row = decision.to_dict()
+        status = statuses.get(row["provider_id"]) if row.get("provider_id") else None
+        row["provider_status"] = status.value if status is not None else None
+        rows.append(row)
+    return tuple(rows)
+
+
+def probe_config(
+    data: Mapping[str, Any],
+    *,
+    env: Mapping[str, str],
+    embed: bool = False,
+    timeout: float | None = None,
+    max_bytes: int = MAX_BODY_BYTES,
+) -> ProbeResult:
+    """Blocking form of `probe_config_async`, for the command line."""
+    return asyncio.run(
+        probe_config_async(data, env=env, embed=embed, timeout=timeout, max_bytes=max_bytes)
+    )
+
+
+async def measure_embedding_dimension_async(
+    provider_type: str,
+    base_url: str,
+    model_id: str,
+    *,
+    api_key: str | None = None,
+    timeout: float = 30.0,
+) -> int:
+    """The length of the vectors `model_id` returns; ProbeError if it cannot be measured."""
+    secrets = {api_key: mask_secret(api_key)} if api_key else {}
+    if provider_type not in wire.EMBEDDING_TYPES:
+        raise ProbeError(f"{provider_type} providers have no embeddings API to measure")
+    request = wire.embed_request(provider_type, base_url, model_id, api_key)
+    try:
+        async with httpx.AsyncClient(follow_redirects=False) as client:
+            reply = await send(client, request, timeout=timeout)
+            raise_for_status(reply)
+            return wire.parse_embedding_length(provider_type, reply.json())
+    except CheckFailure as failure:
+        message = f"cannot measure the dimension of {model_id!r}: {failure.message}"
+        raise ProbeError(scrub(message, secrets)) from None
+
+
+def measure_embedding_dimension(
+    provider_type: str,
+    base_url: str,
+    model_id: str,
+    *,
+    api_key: str | None = None,
+    timeout: float = 30.0,
+) -> int:
+    """Blocking form of `measure_embedding_dimension_async` (used by `sekha migrate --probe`)."""
+    return asyncio.run(
+        measure_embedding_dimension_async(
+            provider_type, base_url, model_id, api_key=api_key, timeout=timeout
+        )
+    )
