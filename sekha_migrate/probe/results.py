@@ -115,9 +115,10 @@ class ProbeResult:
                 found.append(f"{provider.id}: {provider.status.value}: {provider.error}")
             for model in provider.models:
                 if model.present is False:
+                    hint = f" (ollama pull {model.model_id})" if provider.type == "ollama" else ""
                     found.append(
                         f"{provider.id}: model {model.model_id!r} ({model.task}) is not "
-                        "offered by the provider"
+                        f"offered by the provider{hint}"
                     )
                 elif model.dimension_mismatch:
                     found.append(
@@ -134,4 +135,5 @@ class ProbeResult:
             "ok": self.ok,
             "providers": [provider.to_dict() for provider in self.providers],
             "routing": list(self.routing),
+            "problems": self.problems(),
         }

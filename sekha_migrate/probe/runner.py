@@ -198,7 +198,7 @@ async def probe_provider(
     if target.missing_variables:
         names = ", ".join(target.missing_variables)
         verb = "is" if len(target.missing_variables) == 1 else "are"
-        reason = f"not probed: {names} {verb} not set (set it in the environment or --env-file)"
+        reason = f"{names} {verb} not set; set it in the environment or pass --env-file"
         return _skipped(target, breaker, reason)
     if target.type not in wire.PROVIDER_TYPES:
         return _skipped(target, breaker, f"not probed: unknown provider type {target.type!r}")

@@ -1,0 +1,68 @@
+from __future__ import annotations
+
+from enum import Enum
+from pathlib import Path
+
+import typer
+
+
+class ProbeFormat(str, Enum):
+    text = "text"
+    json = "json"
+
+
+def probe_command(
+    config: Path = typer.Argument(..., metavar="CONFIG", help="The v2 config file to probe."),
+    embed: bool = typer.Option(
+        False,
+        "--embed",
+        help="Also send one embedding request per embedding model and compare the "
+        "vector length with its configured dimension.",
+    ),
+    timeout: float = typer.Option(
+        None,
+        "--timeout",
+        "-t",
+        help="Seconds each provider gets for all its checks (default: its own `timeout`).",
+        show_default=False,
+    ),
+    env_file: list[Path] = typer.Option(
+        None,
+        "--env-file",
+        "-e",
+        help="Read ${VAR} values from this .env file (repeatable). The environment wins.",
+        show_default=False,
+    ),
+    output_format: ProbeFormat = typer.Option(
+        ProbeFormat.text, "--format", "-f", help="text (default) or json."
+    ),
+) -> None:
+    """Check that every configured provider answers and offers the configured models."""
+    from sekha_migrate import exit_codes
+    from sekha_migrate.report.probe import render_invalid_config
+    from sekha_migrate.validate.engine import UsageError, load_env, validate_file
+
+    if timeout is not None and not timeout > 0:
+        typer.echo("sekha probe: --timeout must be a number of seconds above 0", err=True)
+        raise typer.Exit(exit_codes.USAGE)
+    try:
+        env = load_env(env_file or [])
+    except UsageError as exc:
+        typer.echo(f"sekha probe: {exc}", err=True)
+        raise typer.Exit(exit_codes.USAGE) from None
+    checked = validate_file(config, env=env)
+    if not checked.readable or not checked.valid:
+        render_invalid_config(checked)
+        typer.echo(f"sekha probe: {config} is not a valid v2 config; nothing probed", err=True)
+        raise typer.Exit(exit_codes.USAGE)
+
+    from sekha_migrate.probe import ProbeError, probe_config
+    from sekha_migrate.report.probe import render_probe
+
+    try:
+        result = probe_config(checked.data, env=env, embed=embed, timeout=timeout)
+    except ProbeError as exc:
+        typer.echo(f"sekha probe: {exc}", err=True)
+        raise typer.Exit(exit_codes.USAGE) from None
+    render_probe(result, output_format.value, source=str(config))
+    raise typer.Exit(exit_codes.OK if result.ok else exit_codes.PROBLEMS)

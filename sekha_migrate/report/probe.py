@@ -1,0 +1,172 @@
+"""`sekha probe` output: a provider table and a routing table (text), or one JSON document."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Any
+
+from sekha_migrate.findings import FileResult, ValidationRun
+from sekha_migrate.probe.results import ModelCheck, ProbeResult, ProbeStatus, ProviderProbe
+
+_STATUS_STYLE = {
+    ProbeStatus.OK: "green",
+    ProbeStatus.SKIPPED: "yellow",
+}
+_ROUTE_STYLE = {"preferred": "green", "fallback": "yellow", "unset": "dim"}
+
+
+def probe_json(result: ProbeResult) -> str:
+    return json.dumps(result.to_dict(), indent=2, ensure_ascii=False)
+
+
+def render_probe(result: ProbeResult, output_format: str, *, source: str = "") -> None:
+    """Print a probe result to stdout in the chosen format."""
+    if output_format == "json":
+        print(probe_json(result))
+        return
+    from sekha_migrate.report.console import make_console
+
+    console = make_console()
+    console.print(provider_table(result, source))
+    for line in _warnings(result):
+        console.print(line)
+    if result.routing:
+        console.print()
+        console.print(routing_table(result))
+    console.print()
+    for problem in result.problems():
+        console.print(f"[bold red]✗[/] {_escape(problem)}")
+    console.print(_summary(result))
+
+
+def render_invalid_config(file_result: FileResult) -> None:
+    """The validate findings that stop a probe, on stderr, as `sekha validate` shows them."""
+    from sekha_migrate.report.validation_text import validation_lines
+
+    lines = validation_lines(ValidationRun((file_result,)))
+    sys.stderr.write("".join("".join(text for text, _ in line) + "\n" for line in lines))
+
+
+# -- the provider table ------------------------------------------------------------------------
+
+
+def provider_table(result: ProbeResult, source: str = "") -> Any:
+    from rich.table import Table
+
+    title = f"Providers in {source}" if source else "Providers"
+    table = Table(title=title, title_justify="left", header_style="bold")
+    for column in ("provider", "type", "URL", "status", "latency", "models", "dimensions"):
+        table.add_column(column)
+    table.add_column("breaker")
+    for provider in result.providers:
+        table.add_row(
+            provider.id,
+            provider.type,
+            provider.base_url,
+            _status_cell(provider),
+            f"{provider.latency_ms:.0f} ms" if provider.latency_ms is not None else "—",
+            _models_cell(provider),
+            _dimensions_cell(provider.models),
+            _breaker_cell(provider.breaker),
+        )
+    return table
+
+
+def _status_cell(provider: ProviderProbe) -> str:
+    style = _STATUS_STYLE.get(provider.status, "bold red")
+    return f"[{style}]{provider.status.value}[/]"
+
+
+def _models_cell(provider: ProviderProbe) -> str:
+    models = provider.models
+    if not models:
+        return "none configured"
+    if all(model.present is None for model in models):
+        return f"{len(models)} not checked"
+    ids = list(dict.fromkeys(m.model_id for m in models))
+    missing = list(dict.fromkeys(m.model_id for m in models if m.present is False))
+    found = len(ids) - len(missing)
+    cell = f"{found}/{len(ids)} found"
+    if missing:
+        cell += "\n[bold red]missing: " + ", ".join(_escape(m) for m in missing) + "[/]"
+    return cell
+
+
+def _dimensions_cell(models: tuple[ModelCheck, ...]) -> str:
+    parts = []
+    for model in models:
+        if model.task != "embedding":
+            continue
+        name = _escape(model.model_id)
+        if model.dimension_measured is None:
+            expected = model.dimension_expected if model.dimension_expected is not None else "?"
+            parts.append(f"{name}: {expected} (not measured)")
+        elif model.dimension_mismatch:
+            parts.append(
+                f"[bold red]{name}: {model.dimension_measured} ≠ {model.dimension_expected}[/]"
+            )
+        else:
+            parts.append(f"[green]{name}: {model.dimension_measured} ✓[/]")
+    return "\n".join(parts) if parts else "—"
+
+
+def _breaker_cell(breaker: dict[str, Any]) -> str:
+    state = str(breaker.get("state", "?"))
+    failures = breaker.get("total_failures") or 0
+    style = {"closed": "green", "open": "bold red"}.get(state, "yellow")
+    suffix = f" ({failures} failure{'s' if failures != 1 else ''})" if failures else ""
+    return f"[{style}]{state}[/]{suffix}"
+
+
+def _warnings(result: ProbeResult) -> list[str]:
+    return [
+        f"[yellow]![/] {provider.id}: {_escape(warning)}"
+        for provider in result.providers
+        for warning in provider.warnings
+    ]
+
+
+# -- routing and summary -----------------------------------------------------------------------
+
+
+def routing_table(result: ProbeResult) -> Any:
+    from rich.table import Table
+
+    table = Table(title="Routing of default_models now", title_justify="left", header_style="bold")
+    for column in ("default", "configured", "served by", "status", "why"):
+        table.add_column(column)
+    for row in result.routing:
+        status = str(row.get("status", ""))
+        served = "—"
+        if row.get("provider_id"):
+            served = f"{_escape(row['provider_id'])} / {_escape(row.get('model_id') or '')}"
+            provider_status = row.get("provider_status")
+            if provider_status and provider_status != ProbeStatus.OK.value:
+                served += f"\n[bold red]({provider_status} in this probe)[/]"
+        table.add_row(
+            _escape(str(row.get("key", ""))),
+            _escape(str(row.get("preferred_model") or "—")),
+            served,
+            f"[{_ROUTE_STYLE.get(status, 'bold red')}]{status}[/]",
+            _escape(str(row.get("reason", ""))),
+        )
+    return table
+
+
+def _summary(result: ProbeResult) -> str:
+    providers = len(result.providers)
+    models = sum(len(p.models) for p in result.providers)
+    if result.ok:
+        return (
+            f"[green]✓[/] {providers} provider{'s' if providers != 1 else ''} answered; "
+            f"all {models} configured model{'s' if models != 1 else ''} present"
+        )
+    count = len(result.problems())
+    return f"[bold red]probe failed[/]: {count} problem{'s' if count != 1 else ''}"
+
+
+def _escape(text: str) -> str:
+    from rich.markup import escape
+
+    return escape(text)
