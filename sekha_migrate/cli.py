@@ -9,6 +9,7 @@ from __future__ import annotations
 import typer
 
 from sekha_migrate import __version__
+from sekha_migrate.commands.probe import probe_command
 from sekha_migrate.commands.schema import schema_command
 from sekha_migrate.commands.validate import validate_command
 
@@ -44,6 +45,7 @@ def _root(
 
 app.command("validate", no_args_is_help=False)(validate_command)
 app.command("schema")(schema_command)
+app.command("probe")(probe_command)
 # Further commands register here, one line each (see sekha_migrate/commands/).
 
 
