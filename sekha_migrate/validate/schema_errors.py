@@ -56,7 +56,9 @@ def _describe(error: Any, loaded: LoadedYaml, raw: Any) -> list[Finding]:
         return [
             _required(name, path, error.instance, loaded)
             for name in error.validator_value
-            if isinstance(error.instance, dict) and name not in error.instance
+            if isinstance(error.instance, dict)
+            and name not in error.instance
+            and not _vacuous_dimension_rule(name, error.instance)
         ]
     message, hint = _message(error, path, _raw_at(raw, path))
     mark = loaded.mark_for(path)
@@ -93,6 +95,8 @@ def _required(name: str, path: DataPath, instance: dict[str, Any], loaded: Loade
         hint = "add its vector length, e.g. dimension: 768 (sekha probe --embed measures it)"
     elif name == "llm_providers":
         hint = "add at least one provider under llm_providers:"
+    else:
+        hint = _near_miss_hint(name, path, instance, loaded)
     return Finding(
         Severity.ERROR,
         "schema-required",
@@ -102,6 +106,25 @@ def _required(name: str, path: DataPath, instance: dict[str, Any], loaded: Loade
         column=mark.column if mark else None,
         hint=hint,
     )
+
+
+def _vacuous_dimension_rule(name: str, instance: dict[str, Any]) -> bool:
+    """The schema's `if task == embedding` also holds when `task` is missing; that model is
+    reported for its missing task, not as an embedding model without a dimension."""
+    return name == "dimension" and instance.get("task") != "embedding"
+
+
+def _near_miss_hint(
+    name: str, path: DataPath, instance: dict[str, Any], loaded: LoadedYaml
+) -> str | None:
+    """`prority: 1` next to a missing `priority`: name the typo."""
+    keys = [key for key in instance if isinstance(key, str)]
+    close = difflib.get_close_matches(name, keys, n=1, cutoff=0.75)
+    if not close:
+        return None
+    mark = loaded.key_marks.get((*path, close[0]))
+    on_line = f" on line {mark.line}" if mark else ""
+    return f"'{close[0]}'{on_line} looks like a misspelling of it: rename it to '{name}'"
 
 
 def _message(error: Any, path: DataPath, raw_value: Any) -> tuple[str, str | None]:
