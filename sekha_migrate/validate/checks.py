@@ -15,6 +15,7 @@ from sekha_migrate.model.v2 import (
     DEFAULT_MODELS,
     DIALECT_KEYS,
     MODEL,
+    MODEL_TASKS,
     OTHER_COMPONENT_KEYS,
     PROVIDER,
     ROOT,
@@ -218,7 +219,9 @@ def check_default_models(data: dict[str, Any], loaded: LoadedYaml) -> Iterator[F
                 else "add it to a provider's models",
             )
         elif not any(_fits_role(role, entry) for entry in entries):
-            tasks = ", ".join(sorted({str(e.get("task")) for e in entries}))
+            tasks = ", ".join(sorted({e["task"] for e in entries if e.get("task") in MODEL_TASKS}))
+            if not tasks:
+                continue  # no entry has a valid task; the schema already says which is wrong
             yield at.finding(
                 Severity.ERROR,
                 "default-model-task",
