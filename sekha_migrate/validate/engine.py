@@ -11,6 +11,7 @@ from typing import Any
 from sekha_migrate.findings import (
     FileResult,
     Finding,
+    Mark,
     Severity,
     ValidationRun,
     escalate_warnings,
@@ -88,7 +89,8 @@ def validate_file(
 
 def _check_document(loaded: LoadedYaml, env: Mapping[str, str]) -> list[Finding]:
     data = loaded.data
-    shape_problem = _shape_problem(data)
+    root = loaded.mark_for(()) or Mark(1, 1)
+    shape_problem = _shape_problem(data, root)
     if shape_problem is not None:
         return [shape_problem]
     expanded, unresolved = expand_placeholders(data, env)
@@ -106,23 +108,25 @@ def _check_document(loaded: LoadedYaml, env: Mapping[str, str]) -> list[Finding]
                 Severity.INFO,
                 "missing-version",
                 "no version key",
-                line=1,
-                column=1,
+                line=root.line,
+                column=root.column,
                 hint='add version: "2.0" at the top',
             )
         )
     return findings
 
 
-def _shape_problem(data: Any) -> Finding | None:
-    """A document that is not a v2 mapping at all: nothing else is worth checking."""
+def _shape_problem(data: Any, root: Mark) -> Finding | None:
+    """A document that is not a v2 mapping at all: nothing else is worth checking.
+
+    Located at the document's first node, which follows any leading comments."""
     if data is None:
         return Finding(
             Severity.ERROR,
             "empty-document",
             "the file holds no configuration",
-            line=1,
-            column=1,
+            line=root.line,
+            column=root.column,
             hint="start from the example in the README, or run sekha migrate",
         )
     if not isinstance(data, dict):
@@ -131,8 +135,8 @@ def _shape_problem(data: Any) -> Finding | None:
             Severity.ERROR,
             "not-a-mapping",
             f"the top level must be a mapping of keys, but it is {kind}",
-            line=1,
-            column=1,
+            line=root.line,
+            column=root.column,
         )
     if looks_like_v1(data):
         return Finding(
@@ -140,8 +144,8 @@ def _shape_problem(data: Any) -> Finding | None:
             "v1-config",
             "this is a v1 configuration (ollama_url, embedding_model, ...), "
             "not a v2 provider registry",
-            line=1,
-            column=1,
+            line=root.line,
+            column=root.column,
             hint="convert it with: sekha migrate",
         )
     return None
