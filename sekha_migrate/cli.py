@@ -10,6 +10,7 @@ import typer
 
 from sekha_migrate import __version__
 from sekha_migrate.commands.probe import probe_command
+from sekha_migrate.commands.rollback import rollback_command
 from sekha_migrate.commands.schema import schema_command
 from sekha_migrate.commands.validate import validate_command
 
@@ -45,6 +46,7 @@ def _root(
 
 app.command("validate", no_args_is_help=False)(validate_command)
 app.command("schema")(schema_command)
+app.command("rollback")(rollback_command)
 app.command("probe")(probe_command)
 # Further commands register here, one line each (see sekha_migrate/commands/).
 
