@@ -11,6 +11,7 @@ Layout of one set, `<root>/.sekha-backups/<id>/` (mode 0700):
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import hashlib
 import json
 import os
@@ -125,9 +126,14 @@ def _existing_files(files: Sequence[Path]) -> tuple[Path, ...]:
     seen: dict[str, Path] = {}
     for path in files:
         absolute = _absolute(path)
-        if not absolute.exists():
-            continue
-        if not absolute.is_file():
+        try:
+            found = absolute.stat()
+        except (FileNotFoundError, NotADirectoryError):
+            continue  # nothing there, so nothing to lose
+        except OSError as exc:
+            reason = describe_os_error(exc, absolute)
+            raise BackupError(f"cannot back up {absolute}: {reason}") from exc
+        if not stat.S_ISREG(found.st_mode):
             raise BackupError(f"cannot back up {absolute}: it is not a regular file")
         seen.setdefault(os.path.realpath(absolute), absolute)
     return tuple(seen.values())
@@ -330,8 +336,7 @@ def _scan(root: Path) -> list[tuple[str, BackupSet | BackupError]]:
     except FileNotFoundError:
         return []
     except OSError as exc:
-        reason = describe_os_error(exc, container / "x")
-        raise BackupLookupError(f"cannot read {container}: {reason}") from exc
+        raise BackupLookupError(f"cannot read {container}: {exc.strerror or exc}") from exc
     found: list[tuple[str, BackupSet | BackupError]] = []
     for child in children:
         if child.name.startswith(".") or not child.is_dir():
@@ -346,19 +351,33 @@ def _scan(root: Path) -> list[tuple[str, BackupSet | BackupError]]:
     return found
 
 
+# What a damaged manifest or log can raise while being read and checked.
+_DAMAGE = (OSError, UnicodeDecodeError, ValueError, TypeError, KeyError, AttributeError)
+
+
 def _load_set(directory: Path) -> BackupSet:
     try:
         document = json.loads((directory / MANIFEST_NAME).read_text(encoding="utf-8"))
         backup = _parse_manifest(document, directory)
-        rollbacks = _read_rollback_log(directory)
-    except (OSError, UnicodeDecodeError, ValueError, TypeError, KeyError) as exc:
-        raise BackupError(
-            f"the backup set {directory.name} is damaged: {directory / MANIFEST_NAME} "
-            f"cannot be read ({exc})"
-        ) from exc
-    return BackupSet(
-        backup.id, backup.directory, backup.created, backup.entries, backup.generated,
-        tuple(event["at"] for event in rollbacks if event.get("complete", True)),
+    except _DAMAGE as exc:
+        raise _damaged(directory, MANIFEST_NAME, exc) from exc
+    try:
+        events = _read_rollback_log(directory)
+    except _DAMAGE as exc:
+        raise _damaged(directory, ROLLBACK_LOG_NAME, exc) from exc
+    completed = tuple(event["at"] for event in events if event.get("complete", True))
+    return dataclasses.replace(backup, rollbacks=completed)
+
+
+def _damaged(directory: Path, name: str, exc: Exception) -> BackupError:
+    if isinstance(exc, KeyError):
+        reason = f"the key {exc} is missing"
+    elif isinstance(exc, OSError):
+        reason = exc.strerror or str(exc)
+    else:
+        reason = str(exc)
+    return BackupError(
+        f"the backup set {directory.name} is damaged: {directory / name} cannot be read ({reason})"
     )
 
 
@@ -404,6 +423,8 @@ def _read_rollback_log(directory: Path) -> list[dict[str, Any]]:
     if not path.exists():
         return []
     events = json.loads(path.read_text(encoding="utf-8"))["rollbacks"]
+    if not isinstance(events, list) or not all(isinstance(event, dict) for event in events):
+        raise ValueError("the list of rollbacks is malformed")
     for event in events:
         _text(event["at"])
     return events

@@ -202,6 +202,20 @@ def test_damaged_manifest_is_reported_not_guessed_around(v1_dir: Path) -> None:
     assert load_backup(v1_dir, older.id).id == older.id
 
 
+def test_damaged_rollback_log_is_named_as_such(v1_dir: Path) -> None:
+    made = create_backup([v1_dir / ".env"], root=v1_dir)
+    (made.directory / "rollback.json").write_text('{"rollbacks": [1]}')
+    with pytest.raises(BackupError, match=r"rollback\.json cannot be read \(the list of rollb"):
+        load_backup(v1_dir, made.id)
+
+
+def test_manifest_missing_a_key_says_which(v1_dir: Path) -> None:
+    made = create_backup([v1_dir / ".env"], root=v1_dir)
+    (made.directory / "manifest.json").write_text('{"format": "sekha-backup", "version": 1}')
+    with pytest.raises(BackupError, match=r"manifest\.json cannot be read \(the key 'files' is"):
+        load_backup(v1_dir, made.id)
+
+
 def test_manifest_cannot_send_a_copy_outside_the_set(v1_dir: Path) -> None:
     made = create_backup([v1_dir / ".env"], root=v1_dir)
     manifest_path = made.directory / "manifest.json"
