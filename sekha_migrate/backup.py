@@ -440,27 +440,31 @@ def restore_backup(backup: BackupSet) -> RestoreResult:
     Running it again after a failure is safe: it carries on where it stopped.
     """
     contents = _read_verified_copies(backup)
-    moved_aside: list[Path] = []
-    moved_to: list[Path] = []
+    moves: list[tuple[Path, Path]] = []
     restored: list[Path] = []
     try:
         for path in backup.generated:
             destination = _move_aside(path, backup, contents)
             if destination is not None:
-                moved_aside.append(path)
-                moved_to.append(destination)
+                moves.append((path, destination))
         for entry in backup.entries:
             _restore_entry(entry, contents[entry.stored])
             restored.append(entry.original)
     except BackupError as exc:
-        _record_rollback(backup, restored, moved_aside, moved_to, complete=False)
+        _record_rollback(backup, restored, moves, complete=False)
         done = ", ".join(str(path) for path in restored) or "nothing"
+        kept = "".join(f"; moved {source} to {destination}" for source, destination in moves)
         raise BackupError(
-            f"{exc}. Restored so far: {done}. The backup set is unchanged; "
+            f"{exc}. Restored so far: {done}{kept}. The backed-up copies are intact; "
             "fix the cause and roll back again."
         ) from exc
-    _record_rollback(backup, restored, moved_aside, moved_to, complete=True)
-    return RestoreResult(backup.id, tuple(restored), tuple(moved_aside), tuple(moved_to))
+    _record_rollback(backup, restored, moves, complete=True)
+    return RestoreResult(
+        backup.id,
+        tuple(restored),
+        tuple(source for source, _ in moves),
+        tuple(destination for _, destination in moves),
+    )
 
 
 def _read_verified_copies(backup: BackupSet) -> dict[str, bytes]:
@@ -514,17 +518,15 @@ def _restore_entry(entry: BackupEntry, data: bytes) -> None:
 def _record_rollback(
     backup: BackupSet,
     restored: Sequence[Path],
-    moved_aside: Sequence[Path],
-    moved_to: Sequence[Path],
+    moves: Sequence[tuple[Path, Path]],
     *,
     complete: bool,
 ) -> None:
     """Append this rollback to the set's log; the log is a record, so failing to write it is
     not worth failing a restore that has already happened."""
-    path = backup.directory / ROLLBACK_LOG_NAME
     try:
         events = _read_rollback_log(backup.directory)
-    except (OSError, ValueError, TypeError, KeyError):
+    except _DAMAGE:
         events = []
     events.append(
         {
@@ -532,11 +534,12 @@ def _record_rollback(
             "complete": complete,
             "restored": [str(item) for item in restored],
             "moved_aside": [
-                {"from": str(source), "to": str(destination)}
-                for source, destination in zip(moved_aside, moved_to, strict=True)
+                {"from": str(source), "to": str(destination)} for source, destination in moves
             ],
         }
     )
     document = {"format": "sekha-rollback-log", "version": 1, "rollbacks": events}
-    with contextlib.suppress(WriteError, OSError):
-        write_atomically(path, json.dumps(document, indent=2) + "\n", mode=0o600)
+    with contextlib.suppress(WriteError):
+        write_atomically(
+            backup.directory / ROLLBACK_LOG_NAME, json.dumps(document, indent=2) + "\n", mode=0o600
+        )
