@@ -9,6 +9,7 @@ from __future__ import annotations
 import typer
 
 from sekha_migrate import __version__
+from sekha_migrate.commands.migrate import migrate_command
 from sekha_migrate.commands.probe import probe_command
 from sekha_migrate.commands.rollback import rollback_command
 from sekha_migrate.commands.schema import schema_command
@@ -48,6 +49,7 @@ app.command("validate", no_args_is_help=False)(validate_command)
 app.command("schema")(schema_command)
 app.command("rollback")(rollback_command)
 app.command("probe")(probe_command)
+app.command("migrate", no_args_is_help=False)(migrate_command)
 # Further commands register here, one line each (see sekha_migrate/commands/).
 
 

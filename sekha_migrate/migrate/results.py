@@ -1,0 +1,143 @@
+"""What a migration decided: plain, frozen data that the report layer renders."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import Enum
+from pathlib import Path
+from typing import Any
+
+from sekha_migrate.findings import FileResult, Severity
+from sekha_migrate.migrate.discover import SourceFile
+
+ENVIRONMENT = "<environment>"
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Where a value came from: a file and line, the environment, a flag, or a default."""
+
+    file: str | None
+    line: int | None = None
+    column: int | None = None
+    key: str = ""
+
+    @property
+    def is_default(self) -> bool:
+        return self.file is None
+
+    def describe(self) -> str:
+        if self.file is None:
+            return self.key or "built-in default"
+        where = f"{self.file}:{self.line}" if self.line else self.file
+        return f"{where} ({self.key})" if self.key else where
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"file": self.file, "line": self.line, "column": self.column, "key": self.key}
+
+
+BUILT_IN = Origin(None, key="built-in default")
+
+
+@dataclass(frozen=True)
+class Issue:
+    """A problem or remark about the migration, located in a source file when possible."""
+
+    severity: Severity
+    code: str
+    message: str
+    file: str | None = None
+    line: int | None = None
+    column: int | None = None
+    hint: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "severity": self.severity.value,
+            "code": self.code,
+            "message": self.message,
+            "file": self.file,
+            "line": self.line,
+            "column": self.column,
+            "hint": self.hint,
+        }
+
+
+class KeyStatus(str, Enum):
+    MAPPED = "mapped"  # its value is in the v2 document (see `targets`)
+    OVERRIDDEN = "overridden"  # a source of higher precedence set the same setting
+    UNMAPPABLE = "unmappable"  # v2 has no place for it; its value stays in the backup
+    INVALID = "invalid"  # its value cannot be read as the type the setting needs
+
+
+@dataclass(frozen=True)
+class KeyRead:
+    """One key read from a v1 source, and what became of it."""
+
+    origin: Origin
+    value: Any
+    setting: str | None  # the flat v1 setting it sets, None when it is not one
+    status: KeyStatus
+    targets: tuple[str, ...] = ()  # v2 paths ("$.server_port") that hold its value
+    note: str | None = None
+    secret: bool = False
+
+
+@dataclass(frozen=True)
+class EmbeddingChoice:
+    model: str
+    dimension: int
+    source: str  # "table", "--dimension", "probe", or "assumed"
+
+    @property
+    def assumed(self) -> bool:
+        return self.source == "assumed"
+
+
+class PlanKind(str, Enum):
+    V1 = "v1"  # v1 sources migrated to v2
+    DIALECT = "dialect"  # a v2 file in another dialect, normalised
+    CANONICAL = "canonical"  # already canonical v2: nothing to do
+
+
+@dataclass(frozen=True)
+class MigrationPlan:
+    kind: PlanKind
+    sources: tuple[SourceFile, ...]
+    output: Path
+    document: Mapping[str, Any] | None
+    text: str  # the v2 YAML to write ("" when there is nothing to write)
+    provenance: Mapping[str, Origin] = field(default_factory=dict)
+    reads: tuple[KeyRead, ...] = ()
+    issues: tuple[Issue, ...] = ()
+    embedding: EmbeddingChoice | None = None
+    secrets: tuple[tuple[str, str], ...] = ()  # (VAR, value) for --externalize-secrets
+    secrets_file: Path | None = None
+    secrets_text: str = ""
+    holds_literal_secrets: bool = False
+    existing_output: bytes | None = None
+    validation: FileResult | None = None
+
+    @property
+    def has_errors(self) -> bool:
+        return any(issue.severity is Severity.ERROR for issue in self.issues)
+
+    @property
+    def valid(self) -> bool:
+        return not self.has_errors and (self.validation is None or self.validation.valid)
+
+    @property
+    def dimension_assumed(self) -> bool:
+        return self.embedding is not None and self.embedding.assumed
+
+    @property
+    def up_to_date(self) -> bool:
+        """Nothing to write: already canonical, or the output already holds this text."""
+        if self.kind is PlanKind.CANONICAL:
+            return True
+        return self.existing_output is not None and self.existing_output == self.text.encode()
+
+    @property
+    def source_paths(self) -> tuple[Path, ...]:
+        return tuple(source.path for source in self.sources)

@@ -1,0 +1,59 @@
+"""`.env` files into name/value pairs, each with the line it was written on.
+
+python-dotenv's own parser decides quoting, `export ` prefixes, comments and multi-line
+values, exactly as `dotenv_values` would; we keep its line numbers. `${VAR}` references
+are kept as written (not expanded): v2 files understand them too.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass, field
+
+from dotenv.parser import parse_stream
+
+from sekha_migrate.findings import Mark
+
+
+@dataclass(frozen=True)
+class EnvEntry:
+    """One assignment. `value` is None for a bare `NAME` line without `=`."""
+
+    name: str
+    value: str | None
+    mark: Mark
+
+
+@dataclass
+class LoadedEnv:
+    entries: list[EnvEntry] = field(default_factory=list)
+    # Lines python-dotenv could not parse (it skips them with a warning; so do we).
+    unparsed: list[tuple[int, str]] = field(default_factory=list)
+
+    def values(self) -> dict[str, str | None]:
+        """What `dotenv_values` (without interpolation) gives: the last assignment wins."""
+        return {entry.name: entry.value for entry in self.entries}
+
+
+def load_env_text(text: str) -> LoadedEnv:
+    result = LoadedEnv()
+    for binding in parse_stream(io.StringIO(text)):
+        line = binding.original.line
+        if binding.error:
+            first = binding.original.string.splitlines()[0] if binding.original.string else ""
+            result.unparsed.append((line, first.strip()))
+            continue
+        if binding.key is None:
+            continue
+        column = _key_column(binding.original.string, binding.key)
+        result.entries.append(EnvEntry(binding.key, binding.value, Mark(line, column)))
+    return result
+
+
+def _key_column(original: str, key: str) -> int:
+    """Where the name starts on its line (after indentation and `export `)."""
+    for text_line in original.splitlines():
+        found = text_line.find(key)
+        if found >= 0 and not text_line.lstrip().startswith("#"):
+            return found + 1
+    return 1
