@@ -135,6 +135,16 @@ def test_list_with_an_id_shows_its_files(sekha: Run, tmp_path: Path) -> None:
     assert "0600" in listed.stdout and made.entries[0].sha256[:16] in listed.stdout
 
 
+def test_list_names_a_damaged_set_instead_of_hiding_it(sekha: Run, tmp_path: Path) -> None:
+    good = _migrated(tmp_path)
+    bad = create_backup([tmp_path / "config.toml"], root=tmp_path)
+    (bad.directory / "manifest.json").write_text("{")
+    listed = sekha("rollback", "--list", cwd=tmp_path)
+    assert listed.exit_code == 0, listed.stderr
+    assert good.id in listed.stdout
+    assert f"damaged {bad.id}: the backup set {bad.id} is damaged" in listed.stdout
+
+
 def test_list_with_no_backups_says_so(sekha: Run, tmp_path: Path) -> None:
     listed = sekha("rollback", "--list", cwd=tmp_path)
     assert listed.exit_code == 0
