@@ -20,6 +20,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 OLLAMA = "ollama"
+MOVED = "/moved"  # where redirects point; served like the path without it
 OPENAI = "openai"
 ANTHROPIC = "anthropic"
 
@@ -34,7 +35,8 @@ class Behaviour:
     hang: bool = False  # accept the request, never answer
     api_key: str | None = None  # demand this key; 401 otherwise
     huge_body_bytes: int = 0  # 200 with a JSON-looking body this large
-    redirect_to: str | None = None  # 307 to this origin, same path
+    redirect_to: str | None = None  # 307 to this origin + /moved + the same path
+    echo_credentials: bool = False  # error bodies repeat the credential headers received
     page_size: int = 1000  # Anthropic: models per page
     dimensions: dict[str, int] = field(default_factory=dict)  # embedding model -> length
 
@@ -104,7 +106,9 @@ class ProviderServer:
 
     def start(self) -> ProviderServer:
         self._server = _Server(self)
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
+        )
         self._thread.start()
         return self
 
@@ -154,15 +158,22 @@ class _Handler(BaseHTTPRequestHandler):
             return
         if b.delay and owner.stopping.wait(b.delay):
             return
-        if b.redirect_to:
-            self._send(307, b"", location=b.redirect_to + self.path)
+        path = split.path
+        if path.startswith(MOVED):
+            path = path[len(MOVED) :]
+        elif b.redirect_to:
+            self._send(307, b"", location=b.redirect_to + MOVED + self.path)
             return
         if b.api_key is not None and not self._key_accepted(headers, b.api_key):
             self._json(401, {"error": {"message": "invalid api key", "type": "auth"}})
             return
-        status = b.failing_paths.get(split.path, b.status)
+        status = b.failing_paths.get(path, b.status)
         if status is not None:
-            self._json(status, {"error": f"the server says {status}"})
+            message = f"the server says {status}"
+            if b.echo_credentials:
+                sent = [headers.get(h, "") for h in ("authorization", "x-api-key")]
+                message += f"; you sent {' '.join(sent)}"
+            self._json(status, {"error": message})
             return
         if b.garbage:
             self._send(200, b"<html>502 Bad Gateway</html>", content_type="text/html")
@@ -173,9 +184,9 @@ class _Handler(BaseHTTPRequestHandler):
         if b.huge_body_bytes:
             self._huge(b.huge_body_bytes)
             return
-        answer = self._route(split.path, parse_qs(split.query), headers, body)
+        answer = self._route(path, parse_qs(split.query), headers, body)
         if answer is None:
-            self._json(404, {"error": f"no route for {self.command} {split.path}"})
+            self._json(404, {"error": f"no route for {self.command} {path}"})
         else:
             self._json(*answer)
 
@@ -285,6 +296,35 @@ class _Handler(BaseHTTPRequestHandler):
                 self.server.owner.count_sent(len(chunk))
         except (BrokenPipeError, ConnectionResetError):
             pass
+
+
+class ServerPool:
+    """Starts servers for one test and stops them all at the end."""
+
+    def __init__(self) -> None:
+        self.servers: list[ProviderServer] = []
+
+    def start(
+        self,
+        kind: str,
+        models: tuple[str, ...] | list[str] = (),
+        *,
+        host: str = "127.0.0.1",
+        **behaviour: Any,
+    ) -> ProviderServer:
+        server = ProviderServer(kind, models, Behaviour(**behaviour), host=host).start()
+        self.servers.append(server)
+        return server
+
+    def stop_all(self) -> None:
+        for server in self.servers:
+            server.stop()
+
+    def __enter__(self) -> ServerPool:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop_all()
 
 
 @contextmanager

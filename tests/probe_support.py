@@ -1,0 +1,56 @@
+"""Building v2 configs around the fake provider servers, for the probe tests."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+
+def model(model_id: str, task: str = "chat_small", dimension: int | None = None) -> dict:
+    entry: dict[str, Any] = {"model_id": model_id, "task": task, "context_window": 8192}
+    if dimension is not None:
+        entry["dimension"] = dimension
+    return entry
+
+
+def provider(
+    provider_id: str,
+    provider_type: str,
+    base_url: str,
+    models: list[dict] | None = None,
+    *,
+    priority: int = 1,
+    timeout: int = 5,
+    **extra: Any,
+) -> dict:
+    return {
+        "id": provider_id,
+        "type": provider_type,
+        "base_url": base_url,
+        "priority": priority,
+        "timeout": timeout,
+        "models": models or [],
+        **extra,
+    }
+
+
+def config(
+    *providers: dict,
+    default_models: dict | None = None,
+    breaker: dict | None = None,
+) -> dict:
+    document: dict[str, Any] = {
+        "version": "2.0",
+        "llm_providers": list(providers),
+        "default_models": default_models or {},
+    }
+    if breaker is not None:
+        document["routing"] = {"circuit_breaker": breaker}
+    return document
+
+
+def write_config(path: Path, document: dict) -> Path:
+    path.write_text(yaml.safe_dump(document, sort_keys=False), encoding="utf-8")
+    return path
