@@ -24,7 +24,8 @@ def rollback_command(
         None,
         "--dir",
         "-d",
-        help="Where .sekha-backups/ lives (the directory migrate ran in). Default: here.",
+        help="The directory holding .sekha-backups/: where migrate wrote config.yaml. "
+        "Default: here.",
         show_default=False,
     ),
     list_only: bool = typer.Option(
