@@ -36,6 +36,7 @@ class Behaviour:
     api_key: str | None = None  # demand this key; 401 otherwise
     huge_body_bytes: int = 0  # 200 with a JSON-looking body this large
     redirect_to: str | None = None  # 307 to this origin + /moved + the same path
+    redirect_loop: bool = False  # 307 every request back to itself
     echo_credentials: bool = False  # error bodies repeat the credential headers received
     page_size: int = 1000  # Anthropic: models per page
     dimensions: dict[str, int] = field(default_factory=dict)  # embedding model -> length
@@ -157,6 +158,9 @@ class _Handler(BaseHTTPRequestHandler):
             owner.stopping.wait(60)
             return
         if b.delay and owner.stopping.wait(b.delay):
+            return
+        if b.redirect_loop:
+            self._send(307, b"", location=self.path)
             return
         path = split.path
         if path.startswith(MOVED):

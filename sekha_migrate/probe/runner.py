@@ -140,7 +140,8 @@ def _skipped(target: ProviderTarget, breaker: CircuitBreaker, reason: str) -> Pr
     )
 
 
-def _transport_warnings(target: ProviderTarget) -> list[str]:
+def key_exposure_warnings(target: ProviderTarget) -> list[str]:
+    """A key sent unencrypted beyond this machine or network can be read on the way."""
     if target.api_key and target.base_url.startswith("http://") and not is_local_host(
         target.base_url
     ):
@@ -205,7 +206,7 @@ async def probe_provider(
 
     loop = asyncio.get_running_loop()
     checks = _Checks(client, target, breaker, loop.time() + target.timeout, max_bytes)
-    warnings = _transport_warnings(target)
+    warnings = key_exposure_warnings(target)
     version: str | None = None
     if target.type == "ollama":
         listing, version = await asyncio.gather(
