@@ -292,3 +292,20 @@ def test_real_terminal_is_asked_first(tmp_path: Path, answer: bytes, expected_ex
     restored = (tmp_path / ".env").read_bytes() == V1_ENV
     assert restored is (expected_exit == 0)
     assert (tmp_path / "config.yaml").exists() is (expected_exit == 1)
+
+
+def test_migrate_then_rollback_gives_back_every_byte(sekha: Run, tmp_path: Path) -> None:
+    write(tmp_path / "config.toml", b'server_port = 8080\r\nollama_url = "http://localhost:11434"\r\n')
+    write(tmp_path / ".env", "MCP_API_KEY=sk-mcp-0123456789abcdef0123456789abcdef\n").chmod(0o600)
+    before = _files(tmp_path)
+
+    migrated = sekha("migrate", "--yes", cwd=tmp_path)
+    assert migrated.exit_code == 0, migrated.stderr
+    generated = (tmp_path / "config.yaml").read_bytes()
+
+    rolled = sekha("rollback", cwd=tmp_path)
+
+    assert rolled.exit_code == 0, rolled.stderr
+    assert _files(tmp_path) == before
+    (backup_dir,) = (tmp_path / ".sekha-backups").glob("2*")
+    assert (backup_dir / "rolled-back" / "config.yaml").read_bytes() == generated
