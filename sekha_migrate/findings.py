@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from enum import Enum
-from typing import Any
+from typing import Any, NamedTuple
 
 PathPart = str | int
 DataPath = tuple[PathPart, ...]
@@ -17,9 +17,8 @@ class Severity(str, Enum):
     INFO = "info"
 
 
-@dataclass(frozen=True)
-class Mark:
-    """A 1-based position in a source file."""
+class Mark(NamedTuple):
+    """A 1-based position in a source file (a tuple: documents make many thousands)."""
 
     line: int
     column: int

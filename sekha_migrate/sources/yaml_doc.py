@@ -43,6 +43,10 @@ class LoadedYaml:
     value_marks: dict[DataPath, Mark] = field(default_factory=dict)
     key_marks: dict[DataPath, Mark] = field(default_factory=dict)
     findings: list[Finding] = field(default_factory=list)
+    # Paths of strings holding "${", so placeholder expansion need not walk the document.
+    placeholder_paths: list[DataPath] = field(default_factory=list)
+    # Aliases and merge keys share values between paths; placeholder_paths misses those.
+    shares_values: bool = False
 
     def mark_for(self, path: DataPath, *, prefer_key: bool = False) -> Mark | None:
         """The mark of `path`, or of its nearest ancestor that has one."""
@@ -132,6 +136,8 @@ def _compose(text: str) -> LoadedYaml:
             path = (*frame.path, len(frame.container))
             frame.container.append(value)
             result.value_marks.setdefault(path, mark)
+            if isinstance(value, str) and "${" in value:
+                result.placeholder_paths.append(path)
             return
         if frame.key is _NO_KEY:
             _take_key(frame, value, mark, tag, result)
@@ -158,6 +164,8 @@ def _compose(text: str) -> LoadedYaml:
             )
             del frame.container[key]
         frame.container[key] = value
+        if isinstance(value, str) and "${" in value:
+            result.placeholder_paths.append(path)
         if key_mark is not None:
             result.key_marks[path] = key_mark
         result.value_marks[path] = mark
@@ -198,6 +206,7 @@ def _compose(text: str) -> LoadedYaml:
                     column=mark.column,
                 )
             value, size = anchors[event.anchor]
+            result.shares_values = True
             alias_expansion += size
             if alias_expansion > MAX_ALIAS_EXPANSION:
                 raise SourceError(
@@ -284,12 +293,23 @@ def _apply_merges(frame: _Frame, result: LoadedYaml) -> None:
                     result.value_marks.setdefault((*frame.path, key), mark)
 
 
+# Plain scalars repeat a lot in configs ("true", "embedding", 8192): resolve each text once.
+_plain_tags: dict[str, str] = {}
+
+
 def _scalar_tag(event: Any) -> str:
-    if event.tag and event.tag != "!":
-        return str(event.tag)
-    if event.tag == "!":
+    tag = event.tag
+    if tag:
+        return _STR_TAG if tag == "!" else str(tag)
+    if not event.implicit[0]:  # quoted
         return _STR_TAG
-    return str(_resolver.resolve(ScalarNode, event.value, event.implicit))
+    value = event.value
+    resolved = _plain_tags.get(value)
+    if resolved is None:
+        resolved = str(_resolver.resolve(ScalarNode, value, (True, False)))
+        if len(_plain_tags) < 4096:
+            _plain_tags[value] = resolved
+    return resolved
 
 
 def _construct_scalar(event: Any, tag: str) -> Any:

@@ -34,7 +34,8 @@ class UnsupportedSchema(Exception):
     """The schema uses a keyword this compiler does not know."""
 
 
-Check = Callable[[Any, DataPath], Iterator[SchemaViolation]]
+# A compiled check appends what it finds to `out`: plain calls, no generator per node.
+Check = Callable[[Any, DataPath, list["SchemaViolation"]], None]
 
 _ANNOTATIONS = frozenset(
     {"$schema", "$id", "title", "description", "default", "definitions", "examples", "$comment"}
@@ -70,10 +71,14 @@ class CompiledValidator:
         self._check = self._compile(schema)
 
     def iter_errors(self, instance: Any) -> Iterator[SchemaViolation]:
-        return self._check(instance, ())
+        out: list[SchemaViolation] = []
+        self._check(instance, (), out)
+        return iter(out)
 
     def is_valid(self, instance: Any) -> bool:
-        return next(self.iter_errors(instance), None) is None
+        out: list[SchemaViolation] = []
+        self._check(instance, (), out)
+        return not out
 
     # ---- compiling --------------------------------------------------------------------
 
@@ -89,9 +94,12 @@ class CompiledValidator:
                 raise UnsupportedSchema(keyword)
             checks.append(builder(value, node))
 
-        def check(instance: Any, path: DataPath) -> Iterator[SchemaViolation]:
+        if len(checks) == 1:
+            return checks[0]
+
+        def check(instance: Any, path: DataPath, out: list[SchemaViolation]) -> None:
             for one in checks:
-                yield from one(instance, path)
+                one(instance, path, out)
 
         return check
 
@@ -106,8 +114,8 @@ class CompiledValidator:
             self._refs[ref] = self._compile(target)
         refs = self._refs
 
-        def check(instance: Any, path: DataPath) -> Iterator[SchemaViolation]:
-            return refs[ref](instance, path)
+        def check(instance: Any, path: DataPath, out: list[SchemaViolation]) -> None:
+            refs[ref](instance, path, out)
 
         return check
 
@@ -120,47 +128,51 @@ class CompiledValidator:
     def _kw_type(self, value: Any, node: Mapping[str, Any]) -> Check:
         tests = [_TYPES[t] for t in (value if isinstance(value, list) else [value])]
 
-        def check(instance: Any, path: DataPath) -> Iterator[SchemaViolation]:
+        def check(instance: Any, path: DataPath, out: list[SchemaViolation]) -> None:
             if not any(test(instance) for test in tests):
-                yield self._violation("type", node, instance, path, f"{instance!r} is not {value}")
+                message = f"{instance!r} is not {value}"
+                out.append(self._violation("type", node, instance, path, message))
 
         return check
 
     def _kw_enum(self, value: Any, node: Mapping[str, Any]) -> Check:
-        def check(instance: Any, path: DataPath) -> Iterator[SchemaViolation]:
+        def check(instance: Any, path: DataPath, out: list[SchemaViolation]) -> None:
             if not any(_same(instance, choice) for choice in value):
-                yield self._violation("enum", node, instance, path, f"{instance!r} not in enum")
+                error = self._violation("enum", node, instance, path, f"{instance!r} not in enum")
+                out.append(error)
 
         return check
 
     def _kw_const(self, value: Any, node: Mapping[str, Any]) -> Check:
-        def check(instance: Any, path: DataPath) -> Iterator[SchemaViolation]:
+        def check(instance: Any, path: DataPath, out: list[SchemaViolation]) -> None:
             if not _same(instance, value):
-                yield self._violation("const", node, instance, path, f"{value!r} was expected")
+                error = self._violation("const", node, instance, path, f"{value!r} was expected")
+                out.append(error)
 
         return check
 
     def _kw_pattern(self, value: str, node: Mapping[str, Any]) -> Check:
         regex = re.compile(value)
 
-        def check(instance: Any, path: DataPath) -> Iterator[SchemaViolation]:
+        def check(instance: Any, path: DataPath, out: list[SchemaViolation]) -> None:
             if isinstance(instance, str) and not regex.search(instance):
-                yield self._violation("pattern", node, instance, path, f"does not match {value}")
+                error = self._violation("pattern", node, instance, path, f"does not match {value}")
+                out.append(error)
 
         return check
 
     def _kw_minLength(self, value: int, node: Mapping[str, Any]) -> Check:
-        def check(instance: Any, path: DataPath) -> Iterator[SchemaViolation]:
+        def check(instance: Any, path: DataPath, out: list[SchemaViolation]) -> None:
             if isinstance(instance, str) and len(instance) < value:
-                yield self._violation("minLength", node, instance, path, "is too short")
+                out.append(self._violation("minLength", node, instance, path, "is too short"))
 
         return check
 
     def _bound(self, keyword: str, fails: Callable[[Any, Any], bool]) -> Callable[..., Check]:
         def build(value: Any, node: Mapping[str, Any]) -> Check:
-            def check(instance: Any, path: DataPath) -> Iterator[SchemaViolation]:
+            def check(instance: Any, path: DataPath, out: list[SchemaViolation]) -> None:
                 if _is_number(instance) and fails(instance, value):
-                    yield self._violation(keyword, node, instance, path, f"{keyword} {value}")
+                    out.append(self._violation(keyword, node, instance, path, f"{keyword} {value}"))
 
             return check
 
@@ -176,30 +188,30 @@ class CompiledValidator:
         return self._bound("exclusiveMinimum", lambda i, v: i <= v)(value, node)
 
     def _kw_minItems(self, value: int, node: Mapping[str, Any]) -> Check:
-        def check(instance: Any, path: DataPath) -> Iterator[SchemaViolation]:
+        def check(instance: Any, path: DataPath, out: list[SchemaViolation]) -> None:
             if isinstance(instance, list) and len(instance) < value:
-                yield self._violation("minItems", node, instance, path, "is too short")
+                out.append(self._violation("minItems", node, instance, path, "is too short"))
 
         return check
 
     def _kw_required(self, value: list[str], node: Mapping[str, Any]) -> Check:
-        def check(instance: Any, path: DataPath) -> Iterator[SchemaViolation]:
+        def check(instance: Any, path: DataPath, out: list[SchemaViolation]) -> None:
             if isinstance(instance, dict):
                 for name in value:
                     if name not in instance:
                         message = f"{name!r} is a required property"
-                        yield self._violation("required", node, instance, path, message)
+                        out.append(self._violation("required", node, instance, path, message))
 
         return check
 
     def _kw_properties(self, value: Mapping[str, Any], node: Mapping[str, Any]) -> Check:
         children = {name: self._compile(sub) for name, sub in value.items()}
 
-        def check(instance: Any, path: DataPath) -> Iterator[SchemaViolation]:
+        def check(instance: Any, path: DataPath, out: list[SchemaViolation]) -> None:
             if isinstance(instance, dict):
                 for name, child in children.items():
                     if name in instance:
-                        yield from child(instance[name], (*path, name))
+                        child(instance[name], (*path, name), out)
 
         return check
 
@@ -208,28 +220,31 @@ class CompiledValidator:
             raise UnsupportedSchema("items as a list")
         child = self._compile(value)
 
-        def check(instance: Any, path: DataPath) -> Iterator[SchemaViolation]:
+        def check(instance: Any, path: DataPath, out: list[SchemaViolation]) -> None:
             if isinstance(instance, list):
                 for index, item in enumerate(instance):
-                    yield from child(item, (*path, index))
+                    child(item, (*path, index), out)
 
         return check
 
     def _kw_anyOf(self, value: list[Mapping[str, Any]], node: Mapping[str, Any]) -> Check:
         branches = [self._compile(sub) for sub in value]
 
-        def check(instance: Any, path: DataPath) -> Iterator[SchemaViolation]:
+        def check(instance: Any, path: DataPath, out: list[SchemaViolation]) -> None:
             context: list[SchemaViolation] = []
             for index, branch in enumerate(branches):
-                errors = list(branch(instance, path))
+                errors: list[SchemaViolation] = []
+                branch(instance, path, errors)
                 if not errors:
                     return
                 context.extend(
                     _with_schema_path(e, (index, *e.relative_schema_path)) for e in errors
                 )
-            yield SchemaViolation(
-                "anyOf", value, instance, path, node, "matches none of anyOf",
-                ("anyOf",), tuple(context),
+            out.append(
+                SchemaViolation(
+                    "anyOf", value, instance, path, node, "matches none of anyOf",
+                    ("anyOf",), tuple(context),
+                )
             )
 
         return check
@@ -238,23 +253,27 @@ class CompiledValidator:
         condition = self._compile(value)
         then = self._compile(node["then"]) if "then" in node else None
 
-        def check(instance: Any, path: DataPath) -> Iterator[SchemaViolation]:
-            if then is not None and next(condition(instance, path), None) is None:
-                yield from then(instance, path)
+        def check(instance: Any, path: DataPath, out: list[SchemaViolation]) -> None:
+            if then is None:
+                return
+            failures: list[SchemaViolation] = []
+            condition(instance, path, failures)
+            if not failures:
+                then(instance, path, out)
 
         return check
 
     def _kw_format(self, value: str, node: Mapping[str, Any]) -> Check:
         test = self._formats.get(value)
 
-        def check(instance: Any, path: DataPath) -> Iterator[SchemaViolation]:
+        def check(instance: Any, path: DataPath, out: list[SchemaViolation]) -> None:
             if test is not None and not test(instance):
-                yield self._violation("format", node, instance, path, f"is not a {value!r}")
+                out.append(self._violation("format", node, instance, path, f"is not a {value!r}"))
 
         return check
 
 
-def _pending(instance: Any, path: DataPath) -> Iterator[SchemaViolation]:
+def _pending(instance: Any, path: DataPath, out: list[SchemaViolation]) -> None:
     raise UnsupportedSchema("recursive $ref")  # only reached while compiling a cycle
 
 

@@ -29,7 +29,7 @@ from sekha_migrate.sources.text import (
 )
 from sekha_migrate.sources.yaml_doc import LoadedYaml, load_yaml
 from sekha_migrate.validate import checks
-from sekha_migrate.validate.placeholders import expand_placeholders
+from sekha_migrate.validate.placeholders import expand_placeholders, expand_placeholders_at
 from sekha_migrate.validate.schema_errors import describe_schema_errors
 
 CONFIG_SUFFIXES = (".yaml", ".yml", ".json")
@@ -93,7 +93,10 @@ def _check_document(loaded: LoadedYaml, env: Mapping[str, str]) -> list[Finding]
     shape_problem = _shape_problem(data, root)
     if shape_problem is not None:
         return [shape_problem]
-    expanded, unresolved = expand_placeholders(data, env)
+    if loaded.shares_values:
+        expanded, unresolved = expand_placeholders(data, env)
+    else:
+        expanded, unresolved = expand_placeholders_at(data, loaded.placeholder_paths, env)
     findings: list[Finding] = [_unresolved_finding(p, name, loaded) for p, name in unresolved]
     errors = compiled_validator().iter_errors(expanded)
     findings += describe_schema_errors(errors, loaded, data)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from sekha_migrate.findings import DataPath
@@ -29,6 +29,36 @@ def expand_placeholders(
         return value
 
     return walk(data, ()), unresolved
+
+
+def expand_placeholders_at(
+    data: Any, paths: Iterable[DataPath], env: Mapping[str, str]
+) -> tuple[Any, list[tuple[DataPath, str]]]:
+    """`expand_placeholders` when the loader already knows which strings hold `${`.
+
+    Only the containers on those paths are copied; the rest of the document is shared.
+    """
+    unresolved: list[tuple[DataPath, str]] = []
+    result = data
+    for path in paths:
+        parent_chain = [result]
+        for part in path[:-1]:
+            parent_chain.append(parent_chain[-1][part])
+        original = parent_chain[-1][path[-1]] if path else result
+        if not isinstance(original, str):
+            continue
+        expanded = _expand_string(original, path, env, unresolved)
+        if expanded == original:
+            continue
+        # Copy-on-write from the root down to the changed string.
+        value: Any = expanded
+        for depth in range(len(path) - 1, -1, -1):
+            container = parent_chain[depth]
+            copy = list(container) if isinstance(container, list) else dict(container)
+            copy[path[depth]] = value
+            value = copy
+        result = value
+    return result, unresolved
 
 
 def _expand_string(
