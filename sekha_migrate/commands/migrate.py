@@ -151,7 +151,7 @@ class _Run:
         raise typer.Exit(exit_codes.OK)
 
     def _confirm(self) -> None:
-        if self.yes or not sys.stdin.isatty():
+        if self.yes or not stdin_is_terminal():
             return  # nobody could answer; the backup makes going ahead safe
         if not typer.confirm(f"Write {self.plan.output}?", default=True):
             self.info.print("Nothing was written.")
@@ -206,6 +206,11 @@ class _Run:
             write_atomically(self.report_path, report_json(self._report(status, backup)))
         except WriteError as exc:
             _fail(str(exc), exit_codes.PROBLEMS)
+
+
+def stdin_is_terminal() -> bool:
+    """Whether anyone could answer a question (tests replace this to play the user)."""
+    return sys.stdin.isatty()
 
 
 def _unified_diff(plan: Any) -> str:

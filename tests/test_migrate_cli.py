@@ -1,0 +1,270 @@
+"""`sekha migrate` through the installed entry point and in-process: what it writes, what
+it refuses, and that nothing is lost when something fails."""
+
+from __future__ import annotations
+
+import errno
+import json
+import os
+import stat
+from pathlib import Path
+
+import pytest
+import yaml
+from migrate_support import copy_fixture, tree_bytes
+
+from sekha_migrate.validate.engine import validate_text
+
+
+def backups(directory: Path) -> list[Path]:
+    root = directory / ".sekha-backups"
+    return sorted(p for p in root.iterdir() if p.is_dir()) if root.is_dir() else []
+
+
+# ---- through the installed entry point ----------------------------------------------------
+
+
+def test_dry_run_prints_valid_v2_to_stdout_and_writes_nothing(sekha, tmp_path: Path) -> None:
+    directory = copy_fixture("examples/v1-basic", tmp_path)
+    before = tree_bytes(directory)
+    result = sekha("migrate", "--dry-run", "--no-env", cwd=directory)
+    assert result.exit_code == 0, result.stderr
+    assert validate_text(result.stdout).valid
+    assert yaml.safe_load(result.stdout)["version"] == "2.0"
+    assert "v1 keys read" in result.stderr and "v1 keys read" not in result.stdout
+    assert tree_bytes(directory) == before
+    assert not (directory / ".sekha-backups").exists()
+
+
+def test_migrate_writes_backs_up_and_rollback_restores_every_byte(sekha, tmp_path: Path) -> None:
+    directory = copy_fixture("examples/v1-basic", tmp_path)
+    before = tree_bytes(directory)
+    result = sekha("migrate", "--no-env", cwd=directory)  # stdin is not a TTY: no prompt
+    assert result.exit_code == 0, result.stderr
+    written = directory / "config.yaml"
+    assert validate_text(written.read_text()).valid
+    assert stat.S_IMODE(written.stat().st_mode) == 0o600  # it holds mcp_api_key
+    [backup] = backups(directory)
+    manifest = json.loads((backup / "manifest.json").read_text())
+    assert sorted(Path(f["original"]).name for f in manifest["files"]) == [".env", "config.toml"]
+    assert "sk-proj-example-not-a-real-key-000000" not in (backup / "report.json").read_text()
+
+    again = sekha("migrate", "--no-env", cwd=directory)
+    assert again.exit_code == 0 and "nothing written" in again.stdout
+    assert len(backups(directory)) == 1
+
+    undone = sekha("rollback", "--yes", cwd=directory)
+    assert undone.exit_code == 0, undone.stderr
+    assert tree_bytes(directory) == before
+
+
+def test_existing_output_is_backed_up_and_replaced(sekha, tmp_path: Path) -> None:
+    directory = copy_fixture("dialect-docs", tmp_path)
+    original = (directory / "config.yaml").read_bytes()
+    result = sekha("migrate", "--yes", cwd=directory)
+    assert result.exit_code == 0, result.stderr
+    data = yaml.safe_load((directory / "config.yaml").read_text())
+    assert data["routing"]["auto_fallback"] is True
+    [backup] = backups(directory)
+    assert original in [p.read_bytes() for p in (backup / "files").iterdir()]
+
+
+def test_canonical_v2_is_already_done(sekha, tmp_path: Path) -> None:
+    directory = copy_fixture("canonical-v2", tmp_path)
+    before = tree_bytes(directory)
+    result = sekha("migrate", cwd=directory)
+    assert result.exit_code == 0
+    assert "already canonical v2" in result.stdout
+    assert tree_bytes(directory) == before and not backups(directory)
+
+
+def test_diff_against_the_existing_output(sekha, tmp_path: Path) -> None:
+    directory = copy_fixture("dialect-bridge", tmp_path)
+    result = sekha("migrate", "--diff", "--dry-run", cwd=directory)
+    assert result.exit_code == 0
+    assert "-providers:" in result.stdout and "+llm_providers:" in result.stdout
+    assert "-    provider_type: ollama" in result.stdout
+
+
+def test_strict_refuses_an_assumed_dimension(sekha, tmp_path: Path) -> None:
+    directory = copy_fixture("unknown-embedding", tmp_path)
+    before = tree_bytes(directory)
+    result = sekha("migrate", "--strict", "--no-env", cwd=directory)
+    assert result.exit_code == 1
+    assert "ASSUMED" in result.stdout and "--dimension" in result.stdout
+    assert tree_bytes(directory) == before
+    fixed = sekha("migrate", "--strict", "--dimension", "384", "--no-env", cwd=directory)
+    assert fixed.exit_code == 0, fixed.stdout
+    data = yaml.safe_load((directory / "config.yaml").read_text())
+    assert data["llm_providers"][0]["models"][0]["dimension"] == 384
+
+
+def test_invalid_result_writes_nothing_and_exits_1(sekha, tmp_path: Path) -> None:
+    directory = copy_fixture("invalid-values", tmp_path)
+    before = tree_bytes(directory)
+    result = sekha("migrate", "--yes", "--no-env", cwd=directory)
+    assert result.exit_code == 1
+    assert ".env:1:1: error: SEKHA__SERVER_PORT: expected a whole number" in result.stdout
+    assert "nothing was written" in result.stdout
+    assert "Traceback" not in result.stderr
+    assert tree_bytes(directory) == before and not backups(directory)
+
+
+def test_usage_errors_exit_2(sekha, tmp_path: Path) -> None:
+    empty = sekha("migrate", cwd=tmp_path)
+    assert empty.exit_code == 2 and "no configuration found" in empty.stderr
+    missing = sekha("migrate", "nope.toml", cwd=tmp_path)
+    assert missing.exit_code == 2 and "nope.toml does not exist" in missing.stderr
+    bad_dimension = sekha("migrate", "--dimension", "7", cwd=tmp_path)
+    assert bad_dimension.exit_code == 2
+
+
+def test_report_file_masks_secrets_and_accounts_for_every_key(sekha, tmp_path: Path) -> None:
+    directory = copy_fixture("flat-toml", tmp_path)
+    report = tmp_path / "report.json"
+    result = sekha("migrate", "--dry-run", "--no-env", "--report", str(report), cwd=directory)
+    assert result.exit_code == 0, result.stderr
+    text = report.read_text()
+    assert "mcp-0123456789abcdef0123456789abcdef" not in text
+    document = json.loads(text)
+    assert document["status"] == "dry-run"
+    assert len(document["keys"]) == 17
+    assert {k["status"] for k in document["keys"]} == {"mapped"}
+    port = next(v for v in document["values"] if v["path"] == "$.server_port")
+    assert port["value"] == 8081 and port["from"]["line"] == 3
+    assert document["embedding"] == {
+        "model": "all-minilm:latest", "dimension": 384, "source": "table", "assumed": False
+    }
+
+
+def test_externalize_secrets_writes_a_0600_env_file(sekha, tmp_path: Path) -> None:
+    directory = copy_fixture("flat-toml", tmp_path)
+    result = sekha("migrate", "--externalize-secrets", "--yes", "--no-env", cwd=directory)
+    assert result.exit_code == 0, result.stderr
+    config = (directory / "config.yaml").read_text()
+    secrets_file = directory / "sekha-secrets.env"
+    assert "mcp-0123456789abcdef" not in config and "${SEKHA_API_KEY}" in config
+    assert stat.S_IMODE(secrets_file.stat().st_mode) == 0o600
+    assert "mcp-0123456789abcdef0123456789abcdef" in secrets_file.read_text()
+    check = sekha("validate", "config.yaml", "--env-file", "sekha-secrets.env", cwd=directory)
+    assert check.exit_code == 0, check.stdout
+
+
+def test_process_environment_overrides_unless_no_env(sekha, tmp_path: Path) -> None:
+    directory = copy_fixture("cloud-keys", tmp_path)
+    env = {"SEKHA__SERVER_PORT": "9100"}
+    with_env = sekha("migrate", "--dry-run", cwd=directory, env=env)
+    assert yaml.safe_load(with_env.stdout)["server_port"] == 9100
+    without = sekha("migrate", "--dry-run", "--no-env", cwd=directory, env=env)
+    assert yaml.safe_load(without.stdout)["server_port"] == 8080
+
+
+def test_explicit_sources_and_output(sekha, tmp_path: Path) -> None:
+    directory = copy_fixture("sectioned-toml", tmp_path)
+    env = directory / "extra.env"
+    env.write_text("SEKHA__SERVER__PORT=9191\n")
+    out = tmp_path / "out" / "sekha.yaml"
+    out.parent.mkdir()
+    result = sekha("migrate", str(directory / "config.toml"), str(env), "-o", str(out),
+                   "--yes", "--no-env", cwd=tmp_path)
+    assert result.exit_code == 0, result.stderr
+    assert yaml.safe_load(out.read_text())["server_port"] == 9191
+
+
+# ---- in-process --------------------------------------------------------------------------
+
+
+def test_in_process_dry_run(sekha_inprocess, tmp_path: Path) -> None:
+    directory = copy_fixture("v1-yaml", tmp_path)
+    result = sekha_inprocess("migrate", "--dry-run", "--no-env", "--dir", str(directory))
+    assert result.exit_code == 0
+    assert yaml.safe_load(result.stdout)["log_level"] == "debug"
+
+
+def test_prompt_on_a_terminal_can_decline(sekha_inprocess, tmp_path, monkeypatch) -> None:
+    directory = copy_fixture("v1-yaml", tmp_path)
+    before = tree_bytes(directory)
+    monkeypatch.setattr("sekha_migrate.commands.migrate.stdin_is_terminal", lambda: True)
+    result = sekha_inprocess("migrate", "--no-env", "--dir", str(directory), input="n\n")
+    assert result.exit_code == 0
+    assert "Nothing was written" in result.stdout
+    assert tree_bytes(directory) == before and not backups(directory)
+
+
+def test_exception_after_backup_before_write_loses_nothing(
+    sekha_inprocess, tmp_path, monkeypatch
+) -> None:
+    directory = copy_fixture("examples/v1-basic", tmp_path)
+    before = tree_bytes(directory)
+
+    def explode(self) -> None:
+        raise RuntimeError("injected after the backup")
+
+    monkeypatch.setattr("sekha_migrate.commands.migrate._Run._write_files", explode)
+    with pytest.raises(RuntimeError):
+        sekha_inprocess("migrate", "--yes", "--no-env", "--dir", str(directory))
+    assert tree_bytes(directory) == before
+    assert len(backups(directory)) == 1
+
+
+def test_exception_during_the_write_leaves_no_partial_file(
+    sekha_inprocess, tmp_path, monkeypatch
+) -> None:
+    directory = copy_fixture("examples/v1-basic", tmp_path)
+    before = tree_bytes(directory)
+    real_replace = os.replace
+
+    def failing_replace(source, target, *args, **kwargs):
+        if str(target).endswith("config.yaml"):
+            raise RuntimeError("injected during the write")
+        return real_replace(source, target, *args, **kwargs)
+
+    monkeypatch.setattr("sekha_migrate.io.os.replace", failing_replace)
+    with pytest.raises(RuntimeError):
+        sekha_inprocess("migrate", "--yes", "--no-env", "--dir", str(directory))
+    assert tree_bytes(directory) == before  # no config.yaml, no temporary file left
+
+
+def test_full_disk_gives_a_clear_message(sekha_inprocess, tmp_path, monkeypatch) -> None:
+    import sekha_migrate.io as io_module
+
+    directory = copy_fixture("examples/v1-basic", tmp_path)
+    before = tree_bytes(directory)
+    real_create = io_module._create_temp_beside
+    real_write_all = io_module._write_all
+    current: list[Path] = []
+
+    def create(target: Path):
+        current.append(target)
+        return real_create(target)
+
+    def write_all(fd: int, payload: bytes) -> None:
+        if current[-1].name == "config.yaml":
+            raise OSError(errno.ENOSPC, "No space left on device")
+        real_write_all(fd, payload)
+
+    monkeypatch.setattr(io_module, "_create_temp_beside", create)
+    monkeypatch.setattr(io_module, "_write_all", write_all)
+    result = sekha_inprocess("migrate", "--yes", "--no-env", "--dir", str(directory))
+    assert result.exit_code == 1
+    assert "no space left on device" in result.stderr
+    assert tree_bytes(directory) == before
+    assert len(backups(directory)) == 1
+
+
+def test_read_only_directory_gives_a_clear_message(sekha_inprocess, tmp_path, monkeypatch) -> None:
+    directory = copy_fixture("examples/v1-basic", tmp_path)
+    before = tree_bytes(directory)
+    real_mkdir = os.mkdir
+
+    def read_only_mkdir(path, *args, **kwargs):
+        if str(path).startswith(str(directory)):
+            raise OSError(errno.EROFS, "Read-only file system", str(path))
+        return real_mkdir(path, *args, **kwargs)
+
+    monkeypatch.setattr(os, "mkdir", read_only_mkdir)
+    result = sekha_inprocess("migrate", "--yes", "--no-env", "--dir", str(directory))
+    assert result.exit_code == 1
+    assert "cannot back up before writing, so nothing was changed" in result.stderr
+    assert "read-only" in result.stderr
+    assert tree_bytes(directory) == before
