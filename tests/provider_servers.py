@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
 OLLAMA = "ollama"
 MOVED = "/moved"  # where redirects point; served like the path without it
@@ -40,6 +40,7 @@ class Behaviour:
     echo_credentials: bool = False  # error bodies repeat the credential headers received
     page_size: int = 1000  # Anthropic: models per page
     dimensions: dict[str, int] = field(default_factory=dict)  # embedding model -> length
+    aliases: dict[str, str] = field(default_factory=dict)  # Anthropic: alias -> model id
 
 
 @dataclass(frozen=True)
@@ -221,7 +222,17 @@ class _Handler(BaseHTTPRequestHandler):
             if headers.get("anthropic-version") != "2023-06-01":
                 return 400, {"type": "error", "error": {"message": "anthropic-version missing"}}
             return 200, self._anthropic_page(query)
+        if kind == ANTHROPIC and method == "GET" and path.startswith("/v1/models/"):
+            return self._anthropic_model(unquote(path[len("/v1/models/") :]))
         return None
+
+    def _anthropic_model(self, model_id: str) -> tuple[int, Any]:
+        owner = self.server.owner
+        resolved = owner.behaviour.aliases.get(model_id, model_id)
+        if resolved not in owner.models:
+            error = {"type": "not_found_error", "message": f"model: {model_id}"}
+            return 404, {"type": "error", "error": error}
+        return 200, {"id": resolved, "type": "model", "display_name": resolved}
 
     def _dimension(self, body: Any) -> tuple[str, int] | None:
         model = body.get("model") if isinstance(body, dict) else None

@@ -155,6 +155,33 @@ def test_anthropic_listing_is_followed_across_pages(servers):
     assert len(server.requests) == 3
 
 
+def test_anthropic_aliases_are_looked_up_one_by_one(servers):
+    server = servers.start(
+        ANTHROPIC,
+        ["claude-3-5-sonnet-20241022"],
+        api_key=KEY,
+        aliases={"claude-3-5-sonnet-latest": "claude-3-5-sonnet-20241022"},
+    )
+    wanted = [model("claude-3-5-sonnet-20241022"), model("claude-3-5-sonnet-latest")]
+    doc = config(
+        provider("claude", "anthropic", server.url, [*wanted, model("claude-9")], api_key=KEY)
+    )
+    probe = only(probe_config(doc, env={}))
+    found = {m.model_id: m.present for m in probe.models}
+    assert found == {
+        "claude-3-5-sonnet-20241022": True,
+        "claude-3-5-sonnet-latest": True,
+        "claude-9": False,
+    }
+    assert probe.status is ProbeStatus.OK
+    assert probe.breaker["total_failures"] == 0  # a 404 for an unknown model is an answer
+    assert server.paths() == [
+        "/v1/models",
+        "/v1/models/claude-3-5-sonnet-latest",
+        "/v1/models/claude-9",
+    ]
+
+
 # -- failures --------------------------------------------------------------------------------
 
 

@@ -68,14 +68,17 @@ class _Checks:
     def _remaining(self) -> float:
         return self.deadline - asyncio.get_running_loop().time()
 
-    async def _send(self, request: Request) -> tuple[Reply, Any]:
-        reply = await send(
+    async def _send_raw(self, request: Request) -> Reply:
+        return await send(
             self.client,
             request,
             timeout=self._remaining(),
             max_bytes=self.max_bytes,
             budget=self.target.timeout,
         )
+
+    async def _send(self, request: Request) -> tuple[Reply, Any]:
+        reply = await self._send_raw(request)
         raise_for_status(reply)
         return reply, reply.json()
 
@@ -109,6 +112,15 @@ class _Checks:
             if after is None:
                 break
         return _Listing(frozenset(names), round(latency, 1), tuple(dict.fromkeys(warnings)))
+
+    async def alias_exists(self, model_id: str) -> bool:
+        """Anthropic lists dated ids only; an alias like claude-3-5-sonnet-latest is looked up."""
+        request = wire.model_request(self.target.base_url, model_id, self.target.api_key)
+        reply = await self._send_raw(request)
+        if reply.status_code == 404:
+            return False
+        raise_for_status(reply)
+        return True
 
     async def version(self) -> str:
         _reply, payload = await self._send(
@@ -222,6 +234,8 @@ async def probe_provider(
         listing = await checks.guarded("list models", checks.listing)
     if listing is not None:
         warnings.extend(listing.warnings)
+        if target.type == "anthropic":
+            listing = await _with_aliases(checks, listing)
 
     lengths: dict[str, int | None] = {}
     embed_errors: dict[str, str] = {}
@@ -254,6 +268,23 @@ async def probe_provider(
         version=version,
         skipped_checks=tuple(checks.skipped),
     )
+
+
+async def _with_aliases(checks: _Checks, listing: _Listing) -> _Listing:
+    """The listing plus each configured id Anthropic resolves although it does not list it."""
+    unlisted = [
+        model_id
+        for model_id in dict.fromkeys(spec.model_id for spec in checks.target.models)
+        if model_id not in listing.names
+    ]
+    found = []
+    for model_id in unlisted:
+        exists = await checks.guarded(
+            f"look up {model_id}", lambda model_id=model_id: checks.alias_exists(model_id)
+        )
+        if exists:
+            found.append(model_id)
+    return replace(listing, names=listing.names | frozenset(found))
 
 
 def _embedding_models(target: ProviderTarget, listing: _Listing | None) -> list[ModelSpec]:

@@ -55,6 +55,13 @@ def listing_request(
     return Request("GET", url, plain, secret)
 
 
+def model_request(base_url: str, model_id: str, api_key: str | None) -> Request:
+    """Anthropic's lookup of one model id, which also accepts aliases the listing leaves out."""
+    plain, secret = _headers("anthropic", api_key)
+    url = f"{_anthropic_root(base_url)}/v1/models/{quote(model_id, safe='')}"
+    return Request("GET", url, plain, secret)
+
+
 def version_request(base_url: str, api_key: str | None) -> Request:
     plain, secret = _headers("ollama", api_key)
     return Request("GET", _join(base_url, "/api/version"), plain, secret)
