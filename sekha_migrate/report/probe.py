@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from typing import Any
 
@@ -28,6 +29,8 @@ def render_probe(result: ProbeResult, output_format: str, *, source: str = "") -
     from sekha_migrate.report.console import make_console
 
     console = make_console()
+    if not console.is_terminal and "COLUMNS" not in os.environ:
+        console.width = 140  # a log or a pipe: room for the tables rather than 80 columns
     console.print(provider_table(result, source))
     for line in _warnings(result):
         console.print(line)
@@ -56,9 +59,14 @@ def provider_table(result: ProbeResult, source: str = "") -> Any:
 
     title = f"Providers in {source}" if source else "Providers"
     table = Table(title=title, title_justify="left", header_style="bold")
-    for column in ("provider", "type", "URL", "status", "latency", "models", "dimensions"):
-        table.add_column(column)
-    table.add_column("breaker")
+    table.add_column("provider", no_wrap=True)
+    table.add_column("type", no_wrap=True)
+    table.add_column("URL", overflow="fold")
+    table.add_column("status", no_wrap=True)
+    table.add_column("latency", no_wrap=True, justify="right")
+    table.add_column("models")
+    table.add_column("dimensions")
+    table.add_column("breaker", no_wrap=True)
     for provider in result.providers:
         table.add_row(
             provider.id,
@@ -100,9 +108,8 @@ def _dimensions_cell(models: tuple[ModelCheck, ...]) -> str:
             continue
         name = _escape(model.model_id)
         if model.dimension_measured is None:
-            expected = model.dimension_expected if model.dimension_expected is not None else "?"
-            parts.append(f"{name}: {expected} (not measured)")
-        elif model.dimension_mismatch:
+            continue
+        if model.dimension_mismatch:
             parts.append(
                 f"[bold red]{name}: {model.dimension_measured} ≠ {model.dimension_expected}[/]"
             )
@@ -115,7 +122,7 @@ def _breaker_cell(breaker: dict[str, Any]) -> str:
     state = str(breaker.get("state", "?"))
     failures = breaker.get("total_failures") or 0
     style = {"closed": "green", "open": "bold red"}.get(state, "yellow")
-    suffix = f" ({failures} failure{'s' if failures != 1 else ''})" if failures else ""
+    suffix = f", {failures} failed" if failures else ""
     return f"[{style}]{state}[/]{suffix}"
 
 
@@ -143,7 +150,7 @@ def routing_table(result: ProbeResult) -> Any:
             served = f"{_escape(row['provider_id'])} / {_escape(row.get('model_id') or '')}"
             provider_status = row.get("provider_status")
             if provider_status and provider_status != ProbeStatus.OK.value:
-                served += f"\n[bold red]({provider_status} in this probe)[/]"
+                served += f"\n[bold red]probe: {provider_status}[/]"
         table.add_row(
             _escape(str(row.get("key", ""))),
             _escape(str(row.get("preferred_model") or "—")),
