@@ -54,6 +54,16 @@ def test_ollama_with_every_model_is_ok_and_reports_its_version(servers):
     assert sorted(server.paths()) == ["/api/tags", "/api/version"]
 
 
+def test_an_ollama_without_a_version_endpoint_is_still_ok(servers):
+    server = servers.start(OLLAMA, ["llama3.1:8b"], failing_paths={"/api/version": 404})
+    doc = config(provider("old", "ollama", server.url, [model("llama3.1:8b")]))
+    result = probe_config(doc, env={})
+    probe = only(result)
+    assert result.ok
+    assert probe.version is None
+    assert any("Ollama version" in warning for warning in probe.warnings)
+
+
 def test_ollama_latest_tag_matches_a_bare_name_but_other_tags_do_not(servers):
     server = servers.start(OLLAMA, ["nomic-embed-text:latest", "qwen2:latest"])
     doc = config(
