@@ -268,3 +268,58 @@ def test_read_only_directory_gives_a_clear_message(sekha_inprocess, tmp_path, mo
     assert "cannot back up before writing, so nothing was changed" in result.stderr
     assert "read-only" in result.stderr
     assert tree_bytes(directory) == before
+
+
+# ---- --probe against a real HTTP server on 127.0.0.1 -------------------------------------
+
+
+@pytest.fixture
+def fake_ollama():
+    """An Ollama stand-in whose embeddings have 640 dimensions."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            length = int(self.headers.get("Content-Length", 0))
+            request = json.loads(self.rfile.read(length))
+            if self.path != "/api/embed" or request.get("model") != "acme-embed-mini":
+                self.send_response(404)
+                self.end_headers()
+                return
+            body = json.dumps({"embeddings": [[0.1] * 640]}).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+def test_probe_measures_the_real_dimension(sekha, tmp_path: Path, fake_ollama: str) -> None:
+    directory = copy_fixture("unknown-embedding", tmp_path)
+    (directory / ".env").write_text(f"OLLAMA_URL={fake_ollama}\n")
+    result = sekha("migrate", "--probe", "--strict", "--dry-run", "--no-env", cwd=directory)
+    assert result.exit_code == 0, result.stderr
+    model = yaml.safe_load(result.stdout)["llm_providers"][0]["models"][0]
+    assert model["dimension"] == 640
+    assert "dimension 640 (measured)" in result.stderr
+
+
+def test_probe_failure_writes_nothing_and_exits_1(sekha, tmp_path: Path, fake_ollama) -> None:
+    directory = copy_fixture("flat-toml", tmp_path)  # all-minilm: the stand-in answers 404
+    (directory / ".env").write_text(f"OLLAMA_URL={fake_ollama}\n")
+    before = tree_bytes(directory)
+    result = sekha("migrate", "--probe", "--yes", "--no-env", cwd=directory)
+    assert result.exit_code == 1
+    assert "cannot measure the dimension of 'all-minilm:latest'" in result.stderr
+    assert tree_bytes(directory) == before

@@ -55,6 +55,11 @@ def migrate_command(
     report: Path = typer.Option(
         None, "--report", help="Write the full report as JSON to this file.", show_default=False
     ),
+    probe: bool = typer.Option(
+        False, "--probe",
+        help="Measure the embedding dimension by embedding one short string with the "
+        "configured provider (instead of the table of known models).",
+    ),
     no_env: bool = typer.Option(
         False, "--no-env",
         help="Ignore SEKHA_* variables of this process (by default they override the files, "
@@ -85,12 +90,33 @@ def migrate_command(
         externalize_secrets=externalize_secrets,
         secrets_file=secrets_file,
     )
+    if probe and dimension is not None:
+        _fail("--probe measures the dimension; --dimension sets it: choose one", exit_codes.USAGE)
     try:
         plan = plan_migration(request)
     except MigrateUsageError as exc:
         _fail(str(exc), exit_codes.USAGE)
+    if probe and plan.embedding is not None:
+        plan = _probed(plan, request)
     info = make_console(stderr=True) if dry_run else make_console()
     _Run(plan, info, report, dry_run=dry_run, diff=diff, yes=yes, strict=strict).go()
+
+
+def _probed(plan: Any, request: Any) -> Any:
+    """The plan again, with the dimension the provider really returns."""
+    import os
+    from dataclasses import replace
+
+    from sekha_migrate import exit_codes
+    from sekha_migrate.migrate.plan import plan_migration
+    from sekha_migrate.migrate.probe_dimension import measure_plan_dimension
+    from sekha_migrate.probe import ProbeError
+
+    try:
+        measured = measure_plan_dimension(plan, env={**os.environ, **dict(plan.secrets)})
+    except ProbeError as exc:
+        _fail(f"{exc}; nothing was written", exit_codes.PROBLEMS)
+    return plan_migration(replace(request, measured_dimension=measured))
 
 
 class _Run:
