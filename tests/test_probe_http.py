@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 
 import pytest
@@ -149,3 +150,27 @@ def test_measure_embedding_dimension_unreachable_and_unsupported():
         measure_embedding_dimension("ollama", url, "nomic-embed-text", timeout=2)
     with pytest.raises(ProbeError, match="no embeddings API"):
         measure_embedding_dimension("anthropic", "https://api.anthropic.com", "claude")
+
+
+# -- values httpx would choke on ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "bad_key", [f"{KEY}\n", f"{KEY[:10]}\r\nX-Injected: 1", f"ключ-{KEY}", f" {KEY}"]
+)
+def test_a_key_no_header_can_carry_is_an_error_that_does_not_show_it(servers, bad_key):
+    server = servers.start(OPENAI, ["gpt-4o"])
+    doc = config(provider("cloud", "openai", server.url, api_key="${K}"))
+    result = probe_config(doc, env={"K": bad_key})
+    probe = only(result)
+    assert probe.status is ProbeStatus.ERROR
+    assert "cannot carry" in probe.error
+    assert server.requests == []
+    assert KEY[:10] not in json.dumps(result.to_dict(), ensure_ascii=False)
+
+
+def test_a_port_out_of_range_is_an_error_not_a_crash():
+    doc = config(provider("odd", "openai", "http://127.0.0.1:99999/v1"))
+    probe = only(probe_config(doc, env={}))
+    assert probe.status is ProbeStatus.ERROR
+    assert "port" in probe.error

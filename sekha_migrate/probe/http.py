@@ -160,6 +160,7 @@ async def send(
             ProbeStatus.TIMEOUT, f"not tried: the {budget or 0:g} s timeout was used up"
         )
     shown = display_url(request.url)
+    _refuse_unsendable(request, shown)
     try:
         # wait_for bounds the whole exchange; httpx's own timeout is per read.
         return await asyncio.wait_for(_exchange(client, request, timeout, max_bytes), timeout)
@@ -177,12 +178,43 @@ async def send(
         raise CheckFailure(
             ProbeStatus.ERROR, f"the connection to {shown} failed: {_reason(exc)}"
         ) from None
+    except (OSError, ValueError) as exc:
+        # The network stack below httpx does not always wrap its errors (a port out of
+        # range surfaces as an exception group from anyio); they are still a failed check.
+        raise CheckFailure(
+            ProbeStatus.ERROR, f"the request to {shown} failed: {_reason(exc)}"
+        ) from None
+
+
+def _refuse_unsendable(request: Request, shown: str) -> None:
+    """Catch what would only fail deep inside httpx, and say it without echoing a key."""
+    try:
+        port = urlsplit(request.url).port
+    except ValueError:
+        port = -1
+    if port == -1:
+        raise CheckFailure(ProbeStatus.ERROR, f"{shown} has a port outside 1-65535")
+    for value in request.secret_headers.values():
+        if not (value.isascii() and value.isprintable()):
+            raise unsendable_key()
+
+
+def unsendable_key() -> CheckFailure:
+    return CheckFailure(
+        ProbeStatus.ERROR,
+        "the api_key holds characters an HTTP header cannot carry (spaces, line "
+        "breaks or non-ASCII letters); check the value, or the .env line it comes from",
+    )
 
 
 def _reason(exc: BaseException) -> str:
     """The operating system's words (`Connection refused`) when the error carries them."""
     seen: BaseException | None = exc
     while seen is not None:
+        group = getattr(seen, "exceptions", None)  # an exception group: its first member
+        if isinstance(group, tuple) and group:
+            seen = group[0]
+            continue
         if isinstance(seen, socket.gaierror) and seen.strerror:
             return f"cannot resolve the host name ({seen.strerror})"
         if isinstance(seen, OSError) and seen.errno and seen.errno > 0:

@@ -396,8 +396,8 @@ async def measure_embedding_dimension_async(
     secrets = {api_key: mask_secret(api_key)} if api_key else {}
     if provider_type not in wire.EMBEDDING_TYPES:
         raise ProbeError(f"{provider_type} providers have no embeddings API to measure")
-    request = wire.embed_request(provider_type, base_url, model_id, api_key)
     try:
+        request = wire.embed_request(provider_type, base_url, model_id, api_key)
         async with httpx.AsyncClient(follow_redirects=False) as client:
             reply = await send(client, request, timeout=timeout)
             raise_for_status(reply)

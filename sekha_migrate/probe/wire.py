@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import quote
 
-from sekha_migrate.probe.http import CheckFailure, Request
+from sekha_migrate.probe.http import CheckFailure, Request, unsendable_key
 from sekha_migrate.probe.results import ProbeStatus
 
 OPENAI_COMPATIBLE = frozenset({"openai", "openrouter", "litellm"})
@@ -32,6 +32,8 @@ def _anthropic_root(base_url: str) -> str:
 
 def _headers(provider_type: str, api_key: str | None) -> tuple[dict[str, str], dict[str, str]]:
     """(plain headers, credential headers) for a provider."""
+    if api_key and not (api_key.isascii() and api_key.isprintable() and " " not in api_key):
+        raise unsendable_key()
     plain = {"accept": "application/json"}
     if provider_type == "anthropic":
         plain["anthropic-version"] = ANTHROPIC_VERSION
