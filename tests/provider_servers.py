@@ -12,6 +12,7 @@ import json
 import socket
 import threading
 import time
+import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -35,6 +36,7 @@ class Behaviour:
     hang: bool = False  # accept the request, never answer
     api_key: str | None = None  # demand this key; 401 otherwise
     huge_body_bytes: int = 0  # 200 with a JSON-looking body this large
+    gzip_bomb_bytes: int = 0  # 200 with a small gzip body that inflates to this size
     redirect_to: str | None = None  # 307 to this origin + /moved + the same path
     redirect_loop: bool = False  # 307 every request back to itself
     echo_credentials: bool = False  # error bodies repeat the credential headers received
@@ -189,6 +191,11 @@ class _Handler(BaseHTTPRequestHandler):
         if b.huge_body_bytes:
             self._huge(b.huge_body_bytes)
             return
+        if b.gzip_bomb_bytes:
+            packer = zlib.compressobj(9, zlib.DEFLATED, 31)
+            data = packer.compress(b" " * b.gzip_bomb_bytes) + packer.flush()
+            self._send(200, data, encoding="gzip")
+            return
         answer = self._route(path, parse_qs(split.query), headers, body)
         if answer is None:
             self._json(404, {"error": f"no route for {self.command} {path}"})
@@ -283,10 +290,13 @@ class _Handler(BaseHTTPRequestHandler):
         *,
         content_type: str = "application/json",
         location: str | None = None,
+        encoding: str | None = None,
     ) -> None:
         try:
             self.send_response(status)
             self.send_header("content-type", content_type)
+            if encoding:
+                self.send_header("content-encoding", encoding)
             self.send_header("content-length", str(len(data)))
             if location:
                 self.send_header("location", location)

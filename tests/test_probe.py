@@ -258,6 +258,14 @@ def test_a_huge_answer_is_cut_off_at_the_cap(servers):
     assert server.bytes_sent < size / 4
 
 
+def test_a_compressed_answer_is_capped_by_its_inflated_size(servers):
+    server = servers.start(OPENAI, gzip_bomb_bytes=64 * 1024 * 1024)
+    probe = only(probe_config(config(provider("bomb", "openai", server.url)), env={}))
+    assert probe.status is ProbeStatus.ERROR
+    assert "larger than 4 MiB" in probe.error
+    assert server.bytes_sent < 1024 * 1024  # the wire carried little; the cap still held
+
+
 def test_one_failing_provider_does_not_spoil_the_others(servers):
     good = servers.start(OLLAMA, ["llama3.1:8b"])
     bad = servers.start(OPENAI, status=500)
