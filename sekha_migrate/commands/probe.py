@@ -37,7 +37,12 @@ def probe_command(
         ProbeFormat.text, "--format", "-f", help="text (default) or json."
     ),
 ) -> None:
-    """Check that every configured provider answers and offers the configured models."""
+    """Check that every configured provider answers and offers the configured models.
+
+    Exit 0 when every provider answered and every model is there (with the configured
+    dimension, under --embed); 1 when anything is missing, mismatched or failing; 2 for
+    usage errors and a config that does not validate.
+    """
     from sekha_migrate import exit_codes
     from sekha_migrate.report.probe import render_invalid_config
     from sekha_migrate.validate.engine import UsageError, load_env, validate_file
