@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import Enum
 from typing import Any
 
@@ -74,7 +74,7 @@ class ProviderProbe:
     models: tuple[ModelCheck, ...] = ()
     warnings: tuple[str, ...] = ()
     version: str | None = None
-    skipped_checks: tuple[str, ...] = field(default=())
+    skipped_checks: tuple[str, ...] = ()
 
     @property
     def ok(self) -> bool:
