@@ -258,3 +258,23 @@ def test_toml_syntax_error_is_reported_with_its_line(tmp_path: Path) -> None:
     assert not plan.valid
     error = next(i for i in plan.issues if i.severity is Severity.ERROR)
     assert (error.code, error.line) == ("syntax", 2)
+
+
+def test_dialect_renames_are_located_in_the_original_file() -> None:
+    plan = plan_dir(V1 / "dialect-bridge")
+    located = {(i.message.split(" ->")[0], i.line) for i in plan.issues if i.code == "dialect-key"}
+    assert located == {
+        ("$.providers", 3),
+        ("$.llm_providers[0].provider_type", 5),
+        ("$.llm_providers[0].timeout_secs", 8),
+    }
+    assert plan.provenance["$.llm_providers[0].type"].line == 5
+
+
+def test_existing_v2_output_replaced_by_a_v1_migration_is_warned(tmp_path: Path) -> None:
+    directory = copy_fixture("cloud-keys", tmp_path)
+    (directory / "config.yaml").write_bytes((V1 / "canonical-v2" / "config.yaml").read_bytes())
+    plan = plan_dir(directory)
+    assert plan.kind is PlanKind.V1
+    assert "replaces-v2" in codes(plan, Severity.WARNING)
+    assert [s.path.name for s in plan.sources] == ["config.toml", ".env"]

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from sekha_migrate.findings import FileResult, Finding, Severity
+from sekha_migrate.findings import DataPath, FileResult, Finding, Mark, Severity, format_path
 from sekha_migrate.migrate.build import Built, build_v2
 from sekha_migrate.migrate.dialect import looks_like_v2, normalise_document
 from sekha_migrate.migrate.discover import (
@@ -31,7 +31,7 @@ from sekha_migrate.migrate.results import (
     PlanKind,
 )
 from sekha_migrate.migrate.secrets_out import externalize_secrets, holds_literal_secrets
-from sekha_migrate.model import v1
+from sekha_migrate.model import v1, v2
 from sekha_migrate.sources.env_doc import load_env_text
 from sekha_migrate.sources.text import UnreadablePathError
 
@@ -75,7 +75,18 @@ def plan_migration(request: MigrationRequest) -> MigrationPlan:
         raise MigrateUsageError(
             f"{names} is already v2; migrate the v1 files alone, or normalise it on its own"
         )
-    return _plan_v1(v1_readings, request, output)
+    plan = _plan_v1(v1_readings, request, output)
+    replaced = [r for r in v2_files if r.source.path.resolve() == output.resolve()]
+    if replaced and not plan.up_to_date:
+        names = ", ".join(_shown(s.path, output.parent) for s in plan.sources)
+        warning = Issue(
+            Severity.WARNING, "replaces-v2",
+            f"{output} is already a v2 file; migrating {names} replaces it "
+            "(it is backed up first)",
+            str(output), hint="use --output to write somewhere else, or --diff to compare",
+        )
+        plan = replace(plan, issues=(*plan.issues, warning))
+    return plan
 
 
 def _sources(request: MigrationRequest) -> list[SourceFile]:
@@ -106,7 +117,10 @@ def _plan_dialect(reading: SourceReading, output: Path) -> MigrationPlan:
     issues = list(reading.issues)
     for rename in renames:
         severity = Severity.WARNING if rename.conflict else Severity.INFO
-        issues.append(Issue(severity, "dialect-key", rename.describe(), file))
+        mark = _dialect_mark(reading, rename.path)
+        issues.append(Issue(severity, "dialect-key", rename.describe(), file,
+                            mark.line if mark else None, mark.column if mark else None))
+    provenance = _dialect_provenance(reading, document)
     text = render_document(document, header=_header([reading.source], output))
     validation = _validate(text, output, {})
     return MigrationPlan(
@@ -115,11 +129,47 @@ def _plan_dialect(reading: SourceReading, output: Path) -> MigrationPlan:
         output,
         document,
         text,
-        issues=tuple(issues + _validation_issues(validation, output, {})),
+        provenance=provenance,
+        issues=tuple(issues + _validation_issues(validation, output, provenance)),
         holds_literal_secrets=holds_literal_secrets(document),
         existing_output=existing,
         validation=validation,
     )
+
+
+def _dialect_mark(reading: SourceReading, path: DataPath) -> Mark | None:
+    """Where a (possibly renamed) path was written: paths below a renamed top-level key
+    (`providers` -> `llm_providers`) are looked up under the name the file used."""
+    if reading.key_mark is None:
+        return None
+    data = reading.data
+    if path and isinstance(data, dict) and path[0] not in data:
+        for written in data:
+            if v2.DIALECT_KEYS[v2.ROOT].get(written) == path[0]:
+                path = (written, *path[1:])
+                break
+    return reading.key_mark(path)
+
+
+def _dialect_provenance(reading: SourceReading, document: Mapping[str, Any]) -> dict[str, Origin]:
+    provenance: dict[str, Origin] = {}
+
+    def walk(value: Any, path: DataPath) -> None:
+        if isinstance(value, dict) and value:
+            for key, item in value.items():
+                walk(item, (*path, key))
+        elif isinstance(value, list) and value:
+            for index, item in enumerate(value):
+                walk(item, (*path, index))
+        else:
+            mark = _dialect_mark(reading, path)
+            provenance[format_path(path)] = Origin(
+                reading.source.name, mark.line if mark else None,
+                mark.column if mark else None, ".".join(str(p) for p in path),
+            )
+
+    walk(document, ())
+    return provenance
 
 
 # ---- v1 -----------------------------------------------------------------------------------
@@ -140,7 +190,8 @@ def _plan_v1(
     built = build_v2(values, dimension=dimension, measured_dimension=request.measured_dimension)
     issues += built.issues
     reads = _account(raw, typed, invalid, overridden, built)
-    issues += _read_issues(reads)
+    env_files = {r.source.name for r in readings if r.source.kind is SourceKind.ENV}
+    issues += _read_issues(reads, env_files | {ENVIRONMENT})
     document = built.document
     secrets: tuple[tuple[str, str], ...] = ()
     secrets_file = None
@@ -264,7 +315,10 @@ def _looks_secret(name: str) -> bool:
     return any(word in upper for word in _SECRET_WORDS)
 
 
-def _read_issues(reads: list[KeyRead]) -> list[Issue]:
+def _read_issues(reads: list[KeyRead], env_files: set[str]) -> list[Issue]:
+    """Misplaced keys and keys v2 cannot hold. Unrelated names in environment files (a
+    compose project's POSTGRES_PASSWORD) are only noted; in config files they are warned
+    about, since they are more likely typos."""
     issues = []
     for read in reads:
         origin = read.origin
@@ -277,20 +331,14 @@ def _read_issues(reads: list[KeyRead]) -> list[Issue]:
                 hint="move it to where v1 expects it, or leave it: the v2 file is what counts",
             ))
         elif read.status is KeyStatus.UNMAPPABLE:
-            from_env = origin.file == ENVIRONMENT or (
-                read.setting is None and _is_env_name(origin.key)
-            )
             issues.append(Issue(
-                Severity.INFO if from_env else Severity.WARNING, "unmappable-key",
+                Severity.INFO if origin.file in env_files else Severity.WARNING,
+                "unmappable-key",
                 f"{origin.key} is not carried to v2: {read.note}; "
                 "its value stays in the backup",
                 origin.file, origin.line, origin.column,
             ))
     return issues
-
-
-def _is_env_name(key: str) -> bool:
-    return key.isupper() or (key.replace("_", "").isalnum() and key.upper() == key)
 
 
 # ---- shared -------------------------------------------------------------------------------

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from sekha_migrate.findings import DataPath, Mark, Severity
@@ -35,6 +36,7 @@ class SourceReading:
     issues: list[Issue] = field(default_factory=list)
     data: Any = None  # the parsed document (TOML/YAML), for recognising v2 files
     text: str | None = None
+    key_mark: Callable[[DataPath], Mark | None] | None = None  # YAML: where a key was
 
 
 def load_source(source: SourceFile) -> SourceReading:
@@ -54,9 +56,9 @@ def load_source(source: SourceFile) -> SourceReading:
                 Issue(f.severity, f.code, f.message, source.name, f.line, f.column, f.hint)
                 for f in loaded_yaml.findings
             ]
+            reading.key_mark = partial(loaded_yaml.mark_for, prefer_key=True)
             if isinstance(loaded_yaml.data, dict):
-                mark_for = lambda path: loaded_yaml.mark_for(path, prefer_key=True)  # noqa: E731
-                reading.reads = list(_walk_tree(loaded_yaml.data, mark_for, source.name))
+                reading.reads = list(_walk_tree(loaded_yaml.data, reading.key_mark, source.name))
             elif loaded_yaml.data is not None:
                 reading.issues.append(
                     Issue(Severity.ERROR, "not-a-mapping", "the file is not a mapping of keys",
