@@ -10,7 +10,7 @@ from typing import Any
 
 from sekha_migrate.findings import DataPath, FileResult, Finding, Mark, Severity, format_path
 from sekha_migrate.migrate.build import Built, build_v2
-from sekha_migrate.migrate.dialect import looks_like_v2, normalise_document
+from sekha_migrate.migrate.dialect import Rename, looks_like_v2, normalise_document
 from sekha_migrate.migrate.discover import (
     MigrateUsageError,
     SourceFile,
@@ -120,7 +120,7 @@ def _plan_dialect(reading: SourceReading, output: Path) -> MigrationPlan:
         mark = _dialect_mark(reading, rename.path)
         issues.append(Issue(severity, "dialect-key", rename.describe(), file,
                             mark.line if mark else None, mark.column if mark else None))
-    provenance = _dialect_provenance(reading, document)
+    provenance = _dialect_provenance(reading, document, renames)
     text = render_document(document, header=_header([reading.source], output))
     validation = _validate(text, output, {})
     return MigrationPlan(
@@ -151,8 +151,11 @@ def _dialect_mark(reading: SourceReading, path: DataPath) -> Mark | None:
     return reading.key_mark(path)
 
 
-def _dialect_provenance(reading: SourceReading, document: Mapping[str, Any]) -> dict[str, Origin]:
-    provenance: dict[str, Origin] = {}
+def _dialect_provenance(
+    reading: SourceReading, document: Mapping[str, Any], renames: Sequence[Rename]
+) -> dict[str, Origin]:
+    # A renamed key's value was written under its old name.
+    written_as = {(*r.path[:-1], r.canonical): r.path for r in renames if "." not in r.canonical}
 
     def walk(value: Any, path: DataPath) -> None:
         if isinstance(value, dict) and value:
@@ -162,12 +165,14 @@ def _dialect_provenance(reading: SourceReading, document: Mapping[str, Any]) -> 
             for index, item in enumerate(value):
                 walk(item, (*path, index))
         else:
-            mark = _dialect_mark(reading, path)
+            written = written_as.get(path, path)
+            mark = _dialect_mark(reading, written)
             provenance[format_path(path)] = Origin(
                 reading.source.name, mark.line if mark else None,
-                mark.column if mark else None, ".".join(str(p) for p in path),
+                mark.column if mark else None, ".".join(str(p) for p in written),
             )
 
+    provenance: dict[str, Origin] = {}
     walk(document, ())
     return provenance
 
