@@ -32,6 +32,8 @@ def test_dry_run_prints_valid_v2_to_stdout_and_writes_nothing(sekha, tmp_path: P
     assert validate_text(result.stdout).valid
     assert yaml.safe_load(result.stdout)["version"] == "2.0"
     assert "v1 keys read" in result.stderr and "v1 keys read" not in result.stdout
+    assert "sekha-dev-key-change-me-0123456789abcdef" not in result.stderr  # shown masked
+    assert "sk-proj-example-not-a-real-key-000000" not in result.stdout + result.stderr
     assert tree_bytes(directory) == before
     assert not (directory / ".sekha-backups").exists()
 

@@ -174,6 +174,9 @@ def test_every_input_value_is_accounted_for(config: dict[str, Any]) -> None:
                 assert read.note
             else:
                 assert read.status is KeyStatus.UNMAPPABLE and read.note
+        from sekha_migrate.report.migrate import value_rows
+
+        assert all(row["from"] is not None for row in value_rows(plan))
         if config["unknown"]:
             unknown = [r for r in plan.reads if r.origin.key == "legacy_feature_flag"]
             assert unknown and unknown[0].status is KeyStatus.UNMAPPABLE

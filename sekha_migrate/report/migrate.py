@@ -68,7 +68,8 @@ def value_rows(plan: MigrationPlan) -> list[dict[str, Any]]:
             "path": where,
             "value": shown_value(value, secret=_is_secret_path(path)),
             "from": origin.to_dict() if origin else None,
-            "default": origin.is_default if origin else None,
+            # derived: set by the migration itself (defaults, v2 structure), not read anywhere
+            "derived": origin.is_default if origin else None,
         })
     return rows
 
