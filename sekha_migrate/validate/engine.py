@@ -191,10 +191,10 @@ def expand_paths(arguments: Sequence[str]) -> list[str]:
                 raise UsageError(f"no .yaml, .yml or .json files in directory {argument}")
             found.extend(matches)
         elif glob.has_magic(argument) and not os.path.exists(argument):
-            matches = sorted(glob.glob(argument, recursive=True))
+            matches = [m for m in sorted(glob.glob(argument, recursive=True)) if os.path.isfile(m)]
             if not matches:
                 raise UsageError(f"no files match {argument}")
-            found.extend(m for m in matches if os.path.isfile(m))
+            found.extend(matches)
         else:
             found.append(argument)
     return list(dict.fromkeys(found))
