@@ -61,7 +61,14 @@ def read_bytes(path: Path) -> bytes:
 
 
 def read_stdin_bytes() -> bytes:
-    return sys.stdin.buffer.read(MAX_CONFIG_BYTES + 1)
+    if sys.stdin is None:  # started with stdin closed (`sekha validate - <&-`)
+        raise UnreadablePathError("standard input is closed", code="unreadable")
+    try:
+        return sys.stdin.buffer.read(MAX_CONFIG_BYTES + 1)
+    except OSError as exc:
+        raise UnreadablePathError(
+            f"standard input cannot be read: {exc.strerror}", code="unreadable"
+        ) from None
 
 
 def decode_text(data: bytes) -> str:

@@ -219,7 +219,11 @@ def validate_paths(
     results: list[FileResult] = []
     for item in expand_paths(arguments):
         if item == STDIN:
-            data = read_stdin_bytes()
+            try:
+                data = read_stdin_bytes()
+            except UnreadablePathError as exc:
+                results.append(FileResult("<stdin>", (_source_finding(exc),), readable=False))
+                continue
             results.append(validate_bytes(data, path="<stdin>", env=env, strict=strict))
         else:
             results.append(validate_file(item, env=env, strict=strict))
