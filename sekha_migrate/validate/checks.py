@@ -237,13 +237,11 @@ _LOCAL_NAMES = {"localhost", "host.docker.internal"}
 
 
 def _is_local_host(host: str) -> bool:
-    if host in _LOCAL_NAMES or host.endswith(".localhost") or "." not in host:
-        # Single-label names are compose/Kubernetes service names on a private network.
-        return True
     try:
         address = ipaddress.ip_address(host)
     except ValueError:
-        return False
+        # Single-label names are compose/Kubernetes service names on a private network.
+        return host in _LOCAL_NAMES or host.endswith(".localhost") or "." not in host
     return address.is_loopback or address.is_private or address.is_link_local
 
 
