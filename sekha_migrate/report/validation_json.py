@@ -22,4 +22,5 @@ def validation_document(run: ValidationRun) -> dict[str, object]:
 
 
 def validation_json(run: ValidationRun) -> str:
-    return json.dumps(validation_document(run), indent=2, ensure_ascii=False)
+    # ASCII with \u escapes: the same document, whatever the encoding of the pipe it goes to.
+    return json.dumps(validation_document(run), indent=2, ensure_ascii=True)

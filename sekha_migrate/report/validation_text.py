@@ -20,7 +20,11 @@ _STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO:
 def print_validation_text(run: ValidationRun, *, quiet: bool = False) -> None:
     lines = validation_lines(run, quiet=quiet)
     if os.environ.get("NO_COLOR") or not sys.stdout.isatty():
-        sys.stdout.write("".join("".join(text for text, _ in line) + "\n" for line in lines))
+        text = "".join("".join(text for text, _ in line) + "\n" for line in lines)
+        # A log or pipe without UTF-8 (PYTHONIOENCODING=ascii, a latin-1 locale) gets '?'
+        # for what it cannot show instead of a UnicodeEncodeError.
+        encoding = sys.stdout.encoding or "utf-8"
+        sys.stdout.write(text.encode(encoding, "replace").decode(encoding))
         return
     from rich.text import Text
 
