@@ -427,3 +427,39 @@ def test_pre_commit_hook_entry_runs_on_the_files_pre_commit_passes(tmp_path: Pat
     assert good.returncode == 0
     assert bad.returncode == 1
     assert b"deploy/sekha.yml:9:5: error" in bad.stdout
+
+
+def test_glob_matching_only_directories_is_a_usage_error(sekha: Sekha, tmp_path: Path) -> None:
+    (tmp_path / "configs").mkdir()
+    result = sekha("validate", "conf*", cwd=tmp_path)
+    assert result.exit_code == 2
+    assert "no files match conf*" in result.stderr
+
+
+def test_closed_stdin_is_unreadable_not_a_crash(tmp_path: Path) -> None:
+    proc = subprocess.run(
+        f"exec {Path(sys.executable).parent / 'sekha'} validate - 0<&-",
+        shell=True, cwd=tmp_path, capture_output=True, text=True, timeout=60,
+        env={**os.environ, "NO_COLOR": "1"},
+    )
+    assert proc.returncode == 2
+    assert "standard input is closed" in proc.stdout
+    assert "Traceback" not in proc.stderr
+
+
+@pytest.mark.parametrize("output_format", ["text", "json"])
+def test_output_to_an_ascii_only_pipe_does_not_crash(
+    sekha: Sekha, tmp_path: Path, output_format: str
+) -> None:
+    write(tmp_path / "config.yaml", "version: '2.0'\ncafé: 1\n")
+    result = sekha(
+        "validate", "-f", output_format, "config.yaml", cwd=tmp_path,
+        env={"PYTHONIOENCODING": "ascii"},
+    )
+    assert result.exit_code == 1
+    assert "Traceback" not in result.stderr
+    if output_format == "json":
+        keys = [f["path"] for f in json.loads(result.stdout)["files"][0]["findings"]]
+        assert "$.café" in keys
+    else:
+        assert "caf?" in result.stdout and "1 of 1 file invalid" in result.stdout

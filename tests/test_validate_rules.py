@@ -419,3 +419,17 @@ def test_findings_come_in_file_order(tmp_path: Path) -> None:
     path = write(tmp_path / "config.yaml", _fixture("invalid", "out-of-range.yaml").read_text())
     positions = [(f.line, f.column) for f in validate_file(path).findings]
     assert positions == sorted(positions)
+
+
+@pytest.mark.parametrize(
+    ("base_url", "remote"),
+    [("http://[2606:4700::1111]:4000", True), ("http://[::1]:4000", False),
+     ("http://[fd00::5]:4000", False), ("http://203.0.113.7:4000", False)],
+)
+def test_ipv6_hosts_are_judged_by_address_not_by_their_lack_of_dots(
+    base_url: str, remote: bool
+) -> None:
+    text = _fixture("invalid", "api-key-over-plain-http.yaml").read_text()
+    text = text.replace("http://llm.example.com:4000", base_url)
+    codes = {f.code for f in validate_text(text).findings}
+    assert ("insecure-transport" in codes) is remote
