@@ -278,3 +278,21 @@ def test_existing_v2_output_replaced_by_a_v1_migration_is_warned(tmp_path: Path)
     assert plan.kind is PlanKind.V1
     assert "replaces-v2" in codes(plan, Severity.WARNING)
     assert [s.path.name for s in plan.sources] == ["config.toml", ".env"]
+
+
+def test_a_key_from_the_process_environment_is_written_as_a_reference(tmp_path: Path) -> None:
+    directory = copy_fixture("cloud-keys", tmp_path)
+    key = "from-the-environment-0123456789abcdef"
+    plan = plan_dir(directory, environ={"SEKHA_API_KEY": key})
+    assert plan.valid, plan.issues
+    assert output_data(plan)["mcp_api_key"] == "${SEKHA_API_KEY}"
+    assert key not in plan.text
+
+
+def test_include_home_with_explicit_sources(tmp_path: Path) -> None:
+    directory = copy_fixture("home-layer", tmp_path)
+    plan = plan_migration(MigrationRequest(
+        sources=(directory / "config.toml",), directory=directory, include_home=True,
+        home=directory / "home",
+    ))
+    assert output_data(plan)["server_port"] == 8090

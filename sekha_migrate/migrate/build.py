@@ -9,7 +9,7 @@ from typing import Any
 from sekha_migrate.findings import DataPath, Severity, format_path
 from sekha_migrate.migrate.dialect import normalise_default_models, normalise_providers
 from sekha_migrate.migrate.embedding import lookup_embedding_model
-from sekha_migrate.migrate.results import EmbeddingChoice, Issue, Origin
+from sekha_migrate.migrate.results import ENVIRONMENT, EmbeddingChoice, Issue, Origin
 
 LOCAL_PROVIDER_ID = "ollama_local"
 DEFAULT_TIMEOUT = 120
@@ -67,6 +67,7 @@ class Built:
 
 
 Values = Mapping[str, tuple[Any, Origin]]
+ENV_REFERENCED = frozenset({"mcp_api_key", "rest_api_key"})
 
 
 def build_v2(
@@ -88,8 +89,14 @@ def build_v2(
 
 
 def _put(built: Built, values: Values, path: DataPath, setting: str) -> None:
-    """Set `path` to the setting's value, recording where it came from."""
+    """Set `path` to the setting's value, recording where it came from.
+
+    A key the process environment holds (SEKHA_API_KEY=...) is written as a reference to
+    that variable: the controller runs with the same environment, and the secret stays
+    where the user keeps it instead of being copied into a file."""
     actual, origin = values[setting]
+    if setting in ENV_REFERENCED and origin.file == ENVIRONMENT:
+        actual = f"${{{origin.key}}}"
     _assign(built.document, path, actual)
     where = format_path(path)
     built.provenance[where] = origin

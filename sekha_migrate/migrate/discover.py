@@ -83,8 +83,12 @@ def discover_sources(directory: Path, *, include_home: bool, home: Path) -> list
             layer = SourceLayer.ENV_FILE if kind is SourceKind.ENV else SourceLayer.FILE
             found.append(SourceFile(path, kind, layer))
     if include_home:
-        home_config = home / ".sekha" / "config.toml"
-        if home_config.is_file():
-            found.append(SourceFile(home_config, SourceKind.TOML, SourceLayer.HOME))
+        found += home_source(home)
     return sorted(found, key=lambda source: source.layer)
+
+
+def home_source(home: Path) -> list[SourceFile]:
+    """~/.sekha/config.toml when it exists (the controller's per-user file)."""
+    path = home / ".sekha" / "config.toml"
+    return [SourceFile(path, SourceKind.TOML, SourceLayer.HOME)] if path.is_file() else []
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from sekha_migrate.findings import DataPath, FileResult, Finding, Mark, Severity, format_path
+from sekha_migrate.findings import DataPath, FileResult, Mark, Severity, format_path
 from sekha_migrate.migrate.build import Built, build_v2
 from sekha_migrate.migrate.dialect import Rename, looks_like_v2, normalise_document
 from sekha_migrate.migrate.discover import (
@@ -17,6 +17,7 @@ from sekha_migrate.migrate.discover import (
     SourceKind,
     discover_sources,
     explicit_sources,
+    home_source,
 )
 from sekha_migrate.migrate.readings import RawRead, SourceReading, load_source, read_process_env
 from sekha_migrate.migrate.render import render_document
@@ -29,6 +30,7 @@ from sekha_migrate.migrate.results import (
     MigrationPlan,
     Origin,
     PlanKind,
+    origin_at,
 )
 from sekha_migrate.migrate.secrets_out import externalize_secrets, holds_literal_secrets
 from sekha_migrate.model import v1, v2
@@ -90,9 +92,12 @@ def plan_migration(request: MigrationRequest) -> MigrationPlan:
 
 
 def _sources(request: MigrationRequest) -> list[SourceFile]:
-    if request.sources:
-        return explicit_sources(list(request.sources))
     home = request.home if request.home is not None else Path.home()
+    if request.sources:
+        found = explicit_sources(list(request.sources))
+        if request.include_home:
+            found += home_source(home)
+        return sorted(found, key=lambda source: source.layer)
     return discover_sources(request.directory, include_home=request.include_home, home=home)
 
 
@@ -207,7 +212,7 @@ def _plan_v1(
         secrets_file = request.secrets_file or output.parent / SECRETS_FILE_NAME
     sources = tuple(reading.source for reading in readings)
     text = render_document(document, header=_header(list(sources), output))
-    check_env = {**_env_file_values(readings), **dict(secrets)}
+    check_env = {**_env_file_values(readings), **_sekha_environ(request), **dict(secrets)}
     validation = _validate(text, output, check_env)
     issues += _validation_issues(validation, output, provenance)
     return MigrationPlan(
@@ -369,6 +374,10 @@ def _shown(path: Path, beside: Path) -> str:
     return str(path)
 
 
+def _sekha_environ(request: MigrationRequest) -> dict[str, str]:
+    return {k: v for k, v in request.environ.items() if v1.is_sekha_env_name(k)}
+
+
 def _read_existing(path: Path) -> bytes | None:
     try:
         return path.read_bytes() if path.is_file() else None
@@ -399,7 +408,7 @@ def _validation_issues(
     for finding in validation.findings:
         if finding.severity is not Severity.ERROR:
             continue
-        origin = _origin_for(finding, provenance)
+        origin = origin_at(finding.path, provenance)
         message = f"{finding.path}: {finding.message}"
         if origin is not None and not origin.is_default:
             issues.append(Issue(Severity.ERROR, finding.code, message, origin.file,
@@ -408,18 +417,6 @@ def _validation_issues(
             issues.append(Issue(Severity.ERROR, finding.code, message, str(output),
                                 finding.line, finding.column, finding.hint))
     return issues
-
-
-def _origin_for(finding: Finding, provenance: Mapping[str, Origin]) -> Origin | None:
-    path = finding.path
-    while path:
-        if path in provenance:
-            return provenance[path]
-        cut = max(path.rfind("."), path.rfind("["))
-        if cut <= 0:
-            return None
-        path = path[:cut]
-    return None
 
 
 def _secrets_text(secrets: tuple[tuple[str, str], ...]) -> str:

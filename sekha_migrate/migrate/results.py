@@ -40,6 +40,18 @@ class Origin:
 BUILT_IN = Origin(None, key="built-in default")
 
 
+def origin_at(path: str, provenance: Mapping[str, Origin]) -> Origin | None:
+    """The origin of a v2 path ("$.llm_providers[1].models"), or of its nearest ancestor."""
+    while path:
+        if path in provenance:
+            return provenance[path]
+        cut = max(path.rfind("."), path.rfind("["))
+        if cut <= 0:
+            return None
+        path = path[:cut]
+    return None
+
+
 @dataclass(frozen=True)
 class Issue:
     """A problem or remark about the migration, located in a source file when possible."""

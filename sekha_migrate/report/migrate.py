@@ -7,7 +7,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from sekha_migrate.findings import Severity, format_path
-from sekha_migrate.migrate.results import KeyRead, KeyStatus, MigrationPlan, Origin
+from sekha_migrate.migrate.results import KeyRead, KeyStatus, MigrationPlan, origin_at
 from sekha_migrate.secrets import mask_secret
 from sekha_migrate.validate.placeholders import placeholder_names
 
@@ -43,17 +43,6 @@ def _leaves(value: Any, path: tuple[Any, ...] = ()) -> Iterator[tuple[tuple[Any,
         yield path, value
 
 
-def _origin_of(path: str, provenance: Mapping[str, Origin]) -> Origin | None:
-    while path:
-        if path in provenance:
-            return provenance[path]
-        cut = max(path.rfind("."), path.rfind("["))
-        if cut <= 0:
-            return None
-        path = path[:cut]
-    return None
-
-
 def _is_secret_path(path: tuple[Any, ...]) -> bool:
     return any(part in SECRET_LEAVES for part in path if isinstance(part, str))
 
@@ -63,7 +52,7 @@ def value_rows(plan: MigrationPlan) -> list[dict[str, Any]]:
     rows = []
     for path, value in _leaves(plan.document or {}):
         where = format_path(path)
-        origin = _origin_of(where, plan.provenance)
+        origin = origin_at(where, plan.provenance)
         rows.append({
             "path": where,
             "value": shown_value(value, secret=_is_secret_path(path)),
