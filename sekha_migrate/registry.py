@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import Enum
 from typing import Any
 
@@ -48,6 +48,7 @@ class SkipReason(str, Enum):
     NO_VISION = "no_vision"
     MODEL_MISSING = "model_missing"
     BREAKER_OPEN = "breaker_open"
+    OTHER_EMBEDDING_MODEL = "other_embedding_model"
 
 
 @dataclass(frozen=True)
@@ -248,6 +249,8 @@ class ProviderRegistry:
         if preferred is None:
             return RoutingDecision(key, None, RouteStatus.UNSET, None, "no default model set")
         result = self._route(tasks, canonical in VISION_DEFAULT_KEYS, preferred)
+        if canonical == "embedding":
+            result = _same_embedding_model_only(result, preferred)
         return _decide(key, preferred, result)
 
     def route_defaults(
@@ -316,6 +319,23 @@ class ProviderRegistry:
             return skip(SkipReason.BREAKER_OPEN, f"breaker open, next trial in {wait:.0f}s")
         # gpt-4o listed as chat_smart (with vision) and as vision serves `vision` as itself.
         return min(fits, key=lambda fit: (fit[0], fit[1].task != tasks[fit[0]]))
+
+
+def _same_embedding_model_only(result: RouteResult, preferred: str) -> RouteResult:
+    """Stored vectors come from one embedding model: another model's vectors cannot be
+    compared with them, whatever their length, so embedding never falls back to one."""
+    keep = tuple(c for c in result.candidates if c.model_id == preferred)
+    passed_over = tuple(
+        Skipped(
+            c.provider_id,
+            c.model_id,
+            SkipReason.OTHER_EMBEDDING_MODEL,
+            f"a different embedding model; its vectors do not match {preferred}'s",
+        )
+        for c in result.candidates
+        if c.model_id != preferred
+    )
+    return replace(result, candidates=keep, skipped=result.skipped + passed_over)
 
 
 def _decide(key: str, preferred: str, result: RouteResult) -> RoutingDecision:

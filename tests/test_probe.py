@@ -371,18 +371,37 @@ def test_an_open_breaker_stops_further_checks(servers):
 def test_routing_skips_a_provider_whose_breaker_opened(servers):
     names = ["embed-a", "embed-b"]
     broken = servers.start(OLLAMA, names, failing_paths={"/api/embed": 500})
-    spare = servers.start(OLLAMA, ["embed-c:latest"], dimensions={"embed-c": 768})
+    spare = servers.start(OLLAMA, ["embed-a:latest"], dimensions={"embed-a": 768})
     doc = config(
         provider("broken", "ollama", broken.url, [model(n, "embedding", 768) for n in names]),
-        provider("spare", "ollama", spare.url, [model("embed-c", "embedding", 768)], priority=2),
+        provider("spare", "ollama", spare.url, [model("embed-a", "embedding", 768)], priority=2),
         default_models={"embedding": "embed-a"},
         breaker={"failure_threshold": 2},
     )
     result = probe_config(doc, env={}, embed=True)
     (route,) = result.routing
-    assert route["provider_id"] == "spare"
-    assert route["status"] == "fallback"
-    assert "breaker" in route["reason"]
+    assert (route["provider_id"], route["model_id"]) == ("spare", "embed-a")
+    assert [(s["provider_id"], s["code"]) for s in route["skipped"]] == [
+        ("broken", "breaker_open"),
+        ("broken", "breaker_open"),
+    ]
+
+
+def test_embedding_never_falls_back_to_a_different_embedding_model(servers):
+    broken = servers.start(OLLAMA, ["embed-a"], failing_paths={"/api/embed": 500})
+    spare = servers.start(OLLAMA, ["embed-c:latest"], dimensions={"embed-c": 768})
+    doc = config(
+        provider("broken", "ollama", broken.url, [model("embed-a", "embedding", 768)]),
+        provider("spare", "ollama", spare.url, [model("embed-c", "embedding", 768)], priority=2),
+        default_models={"embedding": "embed-a"},
+        breaker={"failure_threshold": 1},
+    )
+    result = probe_config(doc, env={}, embed=True)
+    (route,) = result.routing
+    assert route["status"] == "unavailable"
+    assert route["provider_id"] is None
+    codes = {(s["model_id"], s["code"]) for s in route["skipped"]}
+    assert ("embed-c", "other_embedding_model") in codes
 
 
 # -- secrets ---------------------------------------------------------------------------------
