@@ -137,7 +137,10 @@ class _Run:
         plan = self.plan
         if plan.kind is PlanKind.CANONICAL:
             print_issues(plan, self.info)
-            self.info.print(f"{plan.output} is already canonical v2: nothing to do.")
+            self.info.print(
+                f"{plan.output} is already canonical v2: nothing to do "
+                "(sekha validate checks its values)."
+            )
             self._write_report("already-v2")
             raise typer.Exit(exit_codes.OK)
         print_summary(plan, self.info)

@@ -59,8 +59,10 @@ class MigrationRequest:
 def plan_migration(request: MigrationRequest) -> MigrationPlan:
     sources = _sources(request)
     readings = [_load(source) for source in sources]
-    v2_files = [r for r in readings if r.source.kind is SourceKind.YAML and looks_like_v2(r.data)]
-    v1_readings = [r for r in readings if r not in v2_files]
+    v2_files, v1_readings = [], []
+    for reading in readings:
+        is_v2 = reading.source.kind is SourceKind.YAML and looks_like_v2(reading.data)
+        (v2_files if is_v2 else v1_readings).append(reading)
     output = request.output or request.directory / "config.yaml"
     if not readings:
         raise MigrateUsageError(
