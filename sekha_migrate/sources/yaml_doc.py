@@ -242,8 +242,8 @@ def _child_path(stack: list[_Frame]) -> DataPath:
         return (*frame.path, len(frame.container))
     if frame.key is _NO_KEY:  # a collection used as a mapping key; refused in _take_key
         return frame.path
-    if frame.key is _MERGE_KEY:
-        return frame.path
+    if frame.key is _MERGE_KEY:  # a merge source: its marks must not land on the real keys
+        return (*frame.path, "<<")
     return (*frame.path, frame.key)
 
 
@@ -277,6 +277,7 @@ def _take_key(frame: _Frame, value: Any, mark: Mark, tag: str | None, result: Lo
 def _apply_merges(frame: _Frame, result: LoadedYaml) -> None:
     """YAML merge keys (`<<: *base`): explicit keys win over merged ones."""
     assert isinstance(frame.container, dict)
+    result.shares_values = True  # merged values sit at paths placeholder_paths does not list
     for source, mark in frame.merges:
         sources = source if isinstance(source, list) else [source]
         for item in sources:
@@ -290,7 +291,9 @@ def _apply_merges(frame: _Frame, result: LoadedYaml) -> None:
             for key, value in item.items():
                 if key not in frame.container:
                     frame.container[key] = value
-                    result.value_marks.setdefault((*frame.path, key), mark)
+                    # An inline source (`<<: {type: ollama}`) knows where each value is.
+                    own = result.value_marks.get((*frame.path, "<<", key), mark)
+                    result.value_marks.setdefault((*frame.path, key), own)
 
 
 # Plain scalars repeat a lot in configs ("true", "embedding", 8192): resolve each text once.
