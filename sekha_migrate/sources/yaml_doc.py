@@ -123,7 +123,14 @@ def _compose(text: str) -> LoadedYaml:
     documents = 0
     alias_expansion = 0
 
-    def attach(value: Any, mark: Mark, size: int, anchor: str | None, tag: str | None) -> None:
+    def attach(
+        value: Any,
+        mark: Mark,
+        size: int,
+        anchor: str | None,
+        tag: str | None,
+        text: str | None = None,
+    ) -> None:
         if anchor:
             anchors[anchor] = (value, size)
         if not stack:
@@ -140,7 +147,7 @@ def _compose(text: str) -> LoadedYaml:
                 result.placeholder_paths.append(path)
             return
         if frame.key is _NO_KEY:
-            _take_key(frame, value, mark, tag, result)
+            _take_key(frame, value, mark, tag, result, text)
             return
         key, key_mark = frame.key, frame.key_mark
         frame.key, frame.key_mark = _NO_KEY, None
@@ -175,7 +182,7 @@ def _compose(text: str) -> LoadedYaml:
         if kind is yaml.ScalarEvent:
             tag = _scalar_tag(event)
             value = _construct_scalar(event, tag)
-            attach(value, _mark(event), 1, event.anchor, tag)
+            attach(value, _mark(event), 1, event.anchor, tag, event.value)
         elif kind is yaml.MappingStartEvent or kind is yaml.SequenceStartEvent:
             if len(stack) >= MAX_DEPTH:
                 mark = _mark(event)
@@ -247,7 +254,9 @@ def _child_path(stack: list[_Frame]) -> DataPath:
     return (*frame.path, frame.key)
 
 
-def _take_key(frame: _Frame, value: Any, mark: Mark, tag: str | None, result: LoadedYaml) -> None:
+def _take_key(
+    frame: _Frame, value: Any, mark: Mark, tag: str | None, result: LoadedYaml, text: str | None
+) -> None:
     if tag == _MERGE_TAG:
         frame.key, frame.key_mark = _MERGE_KEY, mark
         return
@@ -259,18 +268,20 @@ def _take_key(frame: _Frame, value: Any, mark: Mark, tag: str | None, result: Lo
             column=mark.column,
         )
     if not isinstance(value, str):
+        # Speak of the key as written: `on:` is read as the boolean True, `null:` as None.
+        written = text if text is not None else str(value)
         result.findings.append(
             Finding(
                 Severity.ERROR,
                 "non-string-key",
-                f"key {value!r} is {_describe_type(value)}, not a string",
-                path=format_path((*frame.path, str(value))),
+                f"key '{written}' is read as {_describe_type(value)}, not a string",
+                path=format_path((*frame.path, written)),
                 line=mark.line,
                 column=mark.column,
-                hint=f"quote it: '{value}'",
+                hint=f"quote it: '{written}'",
             )
         )
-        value = str(value)
+        value = written
     frame.key, frame.key_mark = value, mark
 
 
