@@ -140,6 +140,12 @@ def _message(error: Any, path: DataPath, raw_value: Any) -> tuple[str, str | Non
         hint = None
         if isinstance(value, str) and "integer" in wanted_list and value.strip().isdigit():
             hint = f"remove the quotes: {value.strip()}"
+        elif (
+            "string" in wanted_list
+            and isinstance(value, (int, float))
+            and not isinstance(value, bool)
+        ):
+            hint = f'quote it: "{value}"'  # version: 2.0 is a number; "2.0" is the version
         elif isinstance(value, str) and "boolean" in wanted_list and value.lower() in (
             "true", "false", "yes", "no", "on", "off",
         ):
