@@ -433,3 +433,55 @@ def test_ipv6_hosts_are_judged_by_address_not_by_their_lack_of_dots(
     text = text.replace("http://llm.example.com:4000", base_url)
     codes = {f.code for f in validate_text(text).findings}
     assert ("insecure-transport" in codes) is remote
+
+
+def test_unquoted_version_number_is_told_to_quote_it() -> None:
+    text = _fixture("valid", "minimal-ollama-only.yaml").read_text()
+    result = validate_text(text.replace('version: "2.0"', "version: 2.0"))
+    finding = _only(result.findings, "schema-type")
+    assert (finding.path, finding.line, finding.column) == ("$.version", 3, 10)
+    assert finding.hint == 'quote it: "2.0"'
+
+
+@pytest.mark.parametrize(
+    ("written", "kind"),
+    [("on", "a boolean"), ("yes", "a boolean"), ("null", "null"), ("3", "a number"),
+     ("2024-01-01", "a date")],
+)
+def test_non_string_key_is_named_as_written(written: str, kind: str) -> None:
+    result = validate_text(f'version: "2.0"\n{written}: 1\n')
+    finding = _only(result.findings, "non-string-key")
+    assert finding.message == f"key '{written}' is read as {kind}, not a string"
+    assert finding.hint == f"quote it: '{written}'"
+    assert (finding.line, finding.column) == (2, 1)
+
+
+def test_explicit_key_beside_an_inline_merge_keeps_its_own_position() -> None:
+    text = (
+        "llm_providers:\n"
+        "  - id: Real\n"
+        "    <<: {id: merged, type: ollama, priority: 0}\n"
+        "    base_url: http://localhost:11434\n"
+    )
+    findings = {f.path: f for f in validate_text(text).findings}
+    explicit = findings["$.llm_providers[0].id"]  # the explicit 'Real' wins, and is reported
+    assert (explicit.code, explicit.line, explicit.column) == ("schema-pattern", 2, 9)
+    merged = findings["$.llm_providers[0].priority"]  # merged in: located inside the merge
+    assert (merged.code, merged.line, merged.column) == ("schema-minimum", 3, 46)
+
+
+@pytest.mark.parametrize(
+    "merge",
+    ['<<: [{auto_fallback: "${X}"}]', '<<: {auto_fallback: "${X}"}',
+     '<<: *base', '<<: [*base, {require_vision_for_images: true}]'],
+)
+def test_placeholders_inside_merge_sources_expand_without_crashing(merge: str) -> None:
+    text = f'x-base: &base {{auto_fallback: "${{X}}"}}\nrouting:\n  {merge}\n'
+    result = validate_text(text, env={"X": "true"})
+    finding = [f for f in result.findings if f.path == "$.routing.auto_fallback"]
+    assert [f.code for f in finding] == ["schema-type"]
+    assert "after expanding ${X}" in finding[0].message
+    unresolved = validate_text(text, env={})
+    assert "$.routing.auto_fallback" in {
+        f.path for f in unresolved.findings if f.code == "unresolved-variable"
+    }
