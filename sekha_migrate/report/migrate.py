@@ -132,12 +132,17 @@ def print_summary(plan: MigrationPlan, console: Any, *, verbose: bool = True) ->
     from rich.table import Table
 
     if plan.reads and verbose:
-        table = Table(title="v1 keys read", title_justify="left", show_lines=False)
+        folder = _common_folder(plan)
+        title = "v1 keys read" + (f" (in {folder}/)" if folder else "")
+        table = Table(title=escape(title), title_justify="left", show_lines=False)
         for column in ("source", "key", "value", "status", "v2"):
             table.add_column(column, overflow="fold")
         for read in plan.reads:
             origin = read.origin
-            where = f"{origin.file}:{origin.line}" if origin.line else str(origin.file)
+            file = str(origin.file)
+            if folder and file.startswith(folder + "/"):
+                file = file[len(folder) + 1 :]
+            where = f"{file}:{origin.line}" if origin.line else file
             value = shown_value(read.value, secret=read.secret)
             style = _STATUS_STYLE[read.status]
             target = _targets(read) or (read.note or "")
@@ -169,6 +174,15 @@ def print_issues(plan: MigrationPlan, console: Any) -> None:
         )
         if issue.hint:
             console.print(f"  hint: {issue.hint}", markup=False)
+
+
+def _common_folder(plan: MigrationPlan) -> str | None:
+    """The one directory every source file is in, when it is not the current one."""
+    folders = {str(source.path.parent) for source in plan.sources}
+    if len(folders) != 1:
+        return None
+    folder = folders.pop()
+    return None if folder in ("", ".") else folder
 
 
 def _targets(read: KeyRead) -> str:
