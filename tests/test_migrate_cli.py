@@ -325,3 +325,42 @@ def test_probe_failure_writes_nothing_and_exits_1(sekha, tmp_path: Path, fake_ol
     assert result.exit_code == 1
     assert "cannot measure the dimension of 'all-minilm:latest'" in result.stderr
     assert tree_bytes(directory) == before
+
+
+# ---- more shapes and bad input, in-process ------------------------------------------------
+
+
+def test_v1_yml_is_discovered_and_replaced_by_config_yaml(sekha_inprocess, tmp_path) -> None:
+    (tmp_path / "config.yml").write_text("ollama_url: http://gpu:11434\nserver_port: 8085\n")
+    result = sekha_inprocess("migrate", "--yes", "--no-env", "--dir", str(tmp_path))
+    assert result.exit_code == 0, result.stdout
+    data = yaml.safe_load((tmp_path / "config.yaml").read_text())
+    assert data["server_port"] == 8085
+    assert (tmp_path / "config.yml").exists()  # a source is never deleted
+
+
+def test_binary_env_file_is_a_located_error(sekha_inprocess, tmp_path) -> None:
+    (tmp_path / ".env").write_bytes(b"OLLAMA_URL=x\x00\xff\n")
+    result = sekha_inprocess("migrate", "--yes", "--no-env", "--dir", str(tmp_path))
+    assert result.exit_code == 1
+    assert ".env:1:13: error: this is binary data" in result.stdout
+    assert not (tmp_path / "config.yaml").exists()
+
+
+def test_output_that_is_a_directory_is_refused(sekha_inprocess, tmp_path) -> None:
+    directory = copy_fixture("cloud-keys", tmp_path)
+    (directory / "config.yaml").mkdir()
+    before = tree_bytes(directory)
+    result = sekha_inprocess("migrate", "--yes", "--no-env", "--dir", str(directory))
+    assert result.exit_code == 1
+    assert "not a regular file" in result.stderr
+    assert tree_bytes(directory) == before
+
+
+def test_diff_then_write(sekha_inprocess, tmp_path) -> None:
+    directory = copy_fixture("dialect-docs", tmp_path)
+    result = sekha_inprocess("migrate", "--diff", "--yes", "--dir", str(directory))
+    assert result.exit_code == 0
+    assert "-  enable_fallback: true" in result.stdout
+    assert "+  auto_fallback: true" in result.stdout
+    assert "auto_fallback" in (directory / "config.yaml").read_text()
