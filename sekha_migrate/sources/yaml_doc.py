@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import yaml
-from yaml.constructor import ConstructorError, SafeConstructor
+from yaml.constructor import SafeConstructor
 from yaml.nodes import ScalarNode
 from yaml.resolver import Resolver
 
@@ -342,13 +342,18 @@ def _construct_scalar(event: Any, tag: str) -> Any:
     node = ScalarNode(tag, event.value, event.start_mark, event.end_mark, event.style)
     try:
         return builder(_constructor, node)
-    except (ConstructorError, ValueError) as exc:
+    except Exception:
+        # PyYAML's constructors fail in assorted ways on text their explicit tag does not
+        # fit (`!!int ""` IndexError, `!!bool maybe` KeyError, `!!timestamp x` AttributeError);
+        # their wording means nothing to a user, so say it in ours.
         mark = _mark(event)
+        kind = tag.rsplit(":", 1)[-1]
         raise SourceError(
-            f"cannot read {event.value!r} as {tag.rsplit(':', 1)[-1]}: {exc}",
+            f"cannot read {event.value!r} as {kind}",
             code="syntax",
             line=mark.line,
             column=mark.column,
+            hint=f"fix the value, or remove the !!{kind} tag",
         ) from None
 
 
