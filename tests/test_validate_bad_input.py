@@ -15,8 +15,10 @@ from pathlib import Path
 
 import pytest
 from conftest import CliResult, write
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
-from sekha_migrate.validate.engine import validate_file, validate_text
+from sekha_migrate.validate.engine import validate_bytes, validate_file, validate_text
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "v2"
 MINIMAL = (FIXTURES / "valid" / "minimal-ollama-only.yaml").read_text()
@@ -323,3 +325,54 @@ def test_unreadable_file_as_another_user_is_exit_2(world_readable_dir: Path) -> 
     assert "config.yaml: valid" in proc.stdout
     assert "Traceback" not in proc.stderr
     assert _listing(world_readable_dir) == before
+
+
+@pytest.mark.parametrize(
+    ("value", "kind"),
+    [('!!int ""', "int"), ("!!bool maybe", "bool"), ("!!timestamp x", "timestamp"),
+     ("!!int 0x", "int"), ("!!float abc", "float")],
+)
+def test_explicit_tag_that_does_not_fit_its_value_is_a_syntax_finding(
+    value: str, kind: str
+) -> None:
+    result = validate_text(f"version: '2.0'\nkey: {value}\n")
+    (finding,) = result.findings
+    assert (finding.code, finding.line, finding.column) == ("syntax", 2, 6)
+    assert finding.message.startswith("cannot read ") and finding.message.endswith(f"as {kind}")
+    assert finding.hint == f"fix the value, or remove the !!{kind} tag"
+
+
+# ---- nothing a user can type makes the validator raise --------------------------------------
+
+_VALID_TEXTS = [
+    p.read_bytes().decode("utf-8-sig") for p in sorted((FIXTURES / "valid").glob("*.yaml"))
+]
+_SNIPPETS = [
+    "<<: *a", "&a ", "*a", "${X}", "- ", ": ", "{", "}", "[", "]", "\t", "---\n", "? ",
+    "!!str ", "!!int ", "!!bool ", "<<: ", "\n  ", "\n", "'", '"', "~", "null", "1e9", "-1",
+    "&b [*a, *a]", "<<: [*a, *a]", "x: &a {y: 1}\n", ",", "#", "|\n  ", ">-\n  ", "\ufeff",
+    "\r\n", "é", "%YAML 1.1\n", "!custom ",
+]
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_mutated_configs_never_make_the_validator_raise(data: st.DataObject) -> None:
+    text = data.draw(st.sampled_from(_VALID_TEXTS))
+    for _ in range(data.draw(st.integers(min_value=1, max_value=6))):
+        at = data.draw(st.integers(min_value=0, max_value=len(text)))
+        if data.draw(st.booleans()):
+            text = text[:at] + data.draw(st.sampled_from(_SNIPPETS)) + text[at:]
+        else:
+            text = text[:at] + text[at + data.draw(st.integers(min_value=1, max_value=20)) :]
+    env = data.draw(st.sampled_from([{}, {"X": "abc", "OPENAI_API_KEY": "sk-short"}]))
+    for strict in (False, True):
+        result = validate_text(text, env=env, strict=strict)
+        assert all(f.line is None or f.line >= 1 for f in result.findings)
+        assert all(f.column is None or f.column >= 1 for f in result.findings)
+
+
+@settings(max_examples=200, deadline=None)
+@given(raw=st.binary(max_size=400))
+def test_arbitrary_bytes_never_make_the_validator_raise(raw: bytes) -> None:
+    validate_bytes(raw, path="fuzz.yaml", env={})
