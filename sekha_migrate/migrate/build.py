@@ -83,7 +83,7 @@ def build_v2(
     _default_models(built, values)
     _routing(built, values)
     for setting in CARRIED_SETTINGS:
-        if values.get(setting, (None,))[0] is not None:
+        if _value(values, setting) is not None:
             _put(built, values, (setting,), setting)
     return built
 
@@ -104,13 +104,7 @@ def _put(built: Built, values: Values, path: DataPath, setting: str) -> None:
 
 
 def _assign(document: dict[str, Any], path: DataPath, value: Any) -> None:
-    node: Any = document
-    for part in path[:-1]:
-        node = node[part]
-    if isinstance(node, list):
-        node.append(value)
-    else:
-        node[path[-1]] = value
+    _at(document, path[:-1])[path[-1]] = value
 
 
 def _value(values: Values, setting: str) -> Any:
@@ -137,7 +131,6 @@ def _providers(
             for rename in renames
         ]
     else:
-        built.document["llm_providers"] = [{}]
         _local_provider(built, values, dimension, measured)
     _cloud_providers(built, values)
 
@@ -145,18 +138,20 @@ def _providers(
 def _local_provider(
     built: Built, values: Values, dimension: tuple[int, Origin] | None, measured: int | None
 ) -> None:
+    """v1 had one provider: the Ollama at ollama_url, with the embedding and chat models."""
     base: DataPath = ("llm_providers", 0)
-    built.document["llm_providers"][0] = {"id": LOCAL_PROVIDER_ID, "type": "ollama"}
+    provider: dict[str, Any] = {"id": LOCAL_PROVIDER_ID, "type": "ollama"}
+    built.document["llm_providers"] = [provider]
     local = Origin(None, key="v1's local Ollama provider")
     for key in ("id", "type", "priority", "timeout"):
         built.provenance[format_path((*base, key))] = local
     _put(built, values, (*base, "base_url"), "ollama_url")
-    built.document["llm_providers"][0]["priority"] = 1
+    provider["priority"] = 1
     if _value(values, "llm_bridge_timeout") is not None:
         _put(built, values, (*base, "timeout"), "llm_bridge_timeout")
     else:
-        built.document["llm_providers"][0]["timeout"] = DEFAULT_TIMEOUT
-    built.document["llm_providers"][0]["models"] = []
+        provider["timeout"] = DEFAULT_TIMEOUT
+    provider["models"] = []
     models: DataPath = (*base, "models")
     _embedding_model(built, values, models, dimension, measured)
     smart_setting = "chat_model" if _value(values, "chat_model") else "summarization_model"
