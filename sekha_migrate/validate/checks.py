@@ -6,7 +6,7 @@ import difflib
 import ipaddress
 from collections.abc import Iterator, Mapping
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, urlsplit
 
 from sekha_migrate.findings import DataPath, Finding, Severity, format_path
 from sekha_migrate.model.v2 import (
@@ -265,7 +265,8 @@ def check_security(
             )
         base_url = _at(expanded, (*provider_path, "base_url"))
         if isinstance(base_url, str) and base_url.lower().startswith("http://"):
-            host = urlsplit(base_url).hostname or ""
+            parts = _split_url(base_url)
+            host = (parts.hostname or "") if parts else ""  # unsplittable: check_urls says so
             if host and not _is_local_host(host):
                 yield at.finding(
                     Severity.WARNING,
@@ -309,7 +310,16 @@ def check_urls(expanded: dict[str, Any], loaded: LoadedYaml) -> Iterator[Finding
         value = _at(expanded, path)
         if not isinstance(value, str) or placeholder_names(value) or not is_uri(value):
             continue  # unresolved, or already reported by the schema's format rule
-        parts = urlsplit(value)
+        parts = _split_url(value)
+        if parts is None:
+            yield at.finding(
+                Severity.ERROR,
+                "url-invalid",
+                f"{format_path(path)[2:]} ({value!r}) is not a valid URL",
+                path,
+                hint="an IPv6 address goes in brackets, e.g. http://[::1]:11434",
+            )
+            continue
         if parts.scheme.lower() in ("http", "https") and parts.hostname:
             continue
         if parts.scheme.lower() in ("http", "https"):
@@ -319,6 +329,16 @@ def check_urls(expanded: dict[str, Any], loaded: LoadedYaml) -> Iterator[Finding
             message = f"{format_path(path)[2:]} ({value!r}) is not an http:// or https:// URL"
             hint = f"write http://{value}" if "://" not in value else "use http:// or https://"
         yield at.finding(Severity.ERROR, "url-scheme", message, path, hint=hint)
+
+
+def _split_url(value: str) -> SplitResult | None:
+    """`urlsplit`, or None for what it refuses (an unclosed `[` of an IPv6 host)."""
+    try:
+        parts = urlsplit(value)
+        parts.hostname  # noqa: B018 - parsed lazily; raises here for a bad host part
+    except ValueError:
+        return None
+    return parts
 
 
 def _at(data: Any, path: DataPath) -> Any:
