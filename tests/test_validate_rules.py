@@ -485,3 +485,13 @@ def test_placeholders_inside_merge_sources_expand_without_crashing(merge: str) -
     assert "$.routing.auto_fallback" in {
         f.path for f in unresolved.findings if f.code == "unresolved-variable"
     }
+
+
+@pytest.mark.parametrize("url", ["http://[localhost:11434", "http://[::1", "http://a]b"])
+def test_url_python_cannot_split_is_an_error_not_a_crash(url: str) -> None:
+    text = _fixture("invalid", "api-key-over-plain-http.yaml").read_text()
+    result = validate_text(text.replace("http://llm.example.com:4000", url))
+    finding = _only(result.findings, "url-invalid")
+    assert (finding.path, finding.line, finding.column) == ("$.llm_providers[0].base_url", 9, 15)
+    assert finding.hint is not None and "http://[::1]:11434" in finding.hint
+    assert "insecure-transport" not in {f.code for f in result.findings}
