@@ -77,7 +77,7 @@ def migrate_command(
     from sekha_migrate import exit_codes
     from sekha_migrate.migrate.discover import MigrateUsageError
     from sekha_migrate.migrate.plan import MigrationRequest, plan_migration
-    from sekha_migrate.report.console import make_console
+    from sekha_migrate.report.console import make_writer
 
     base = directory if directory is not None else Path(".")
     request = MigrationRequest(
@@ -98,7 +98,7 @@ def migrate_command(
         _fail(str(exc), exit_codes.USAGE)
     if probe and plan.embedding is not None:
         plan = _probed(plan, request)
-    info = make_console(stderr=True) if dry_run else make_console()
+    info = make_writer(stderr=dry_run)
     _Run(plan, info, report, dry_run=dry_run, diff=diff, yes=yes, strict=strict).go()
 
 

@@ -1,18 +1,30 @@
-"""The one place that decides how rich writes to the terminal."""
+"""The one place that decides how output reaches the terminal.
+
+On a terminal rich colours it. Piped, in a CI log, or with NO_COLOR set, lines and tables
+are written as plain text without importing rich at all (it is a good part of start-up).
+"""
 
 from __future__ import annotations
 
 import os
 import sys
-from typing import Any
+from collections.abc import Sequence
+from typing import Any, TextIO
+
+Segment = tuple[str, str]  # (text, rich style; "" for none)
+Line = Sequence[Segment]
 
 
-def make_console(*, stderr: bool = False) -> Any:
-    """Colour on a terminal; plain text when piped or when NO_COLOR is set. Never wraps."""
+def is_plain(stream: TextIO) -> bool:
+    return bool(os.environ.get("NO_COLOR")) or not stream.isatty()
+
+
+def make_console(*, stderr: bool = False, markup: bool = True) -> Any:
+    """A rich console: colour on a terminal, plain when piped or NO_COLOR. Never wraps."""
     from rich.console import Console
 
     stream = sys.stderr if stderr else sys.stdout
-    plain = bool(os.environ.get("NO_COLOR")) or not stream.isatty()
+    plain = is_plain(stream)
     return Console(
         file=stream,
         no_color=plain,
@@ -20,4 +32,62 @@ def make_console(*, stderr: bool = False) -> Any:
         highlight=False,
         soft_wrap=True,
         emoji=False,
+        markup=markup,
     )
+
+
+class PlainWriter:
+    """Stands in for a rich console off a terminal: `print` writes text as it is."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+
+    def print(self, text: str = "", **_: Any) -> None:
+        self.write(f"{text}\n")
+
+    def write(self, text: str) -> None:
+        # A log or pipe without UTF-8 (PYTHONIOENCODING=ascii, a latin-1 locale) gets '?'
+        # for what it cannot show instead of a UnicodeEncodeError.
+        encoding = getattr(self.stream, "encoding", None) or "utf-8"
+        self.stream.write(text.encode(encoding, "replace").decode(encoding))
+
+
+def make_writer(*, stderr: bool = False) -> Any:
+    """A PlainWriter off a terminal, else a rich console; both take `emit` and `emit_table`."""
+    stream = sys.stderr if stderr else sys.stdout
+    # Strings are printed as they are either way: a path with [brackets] is not markup.
+    return PlainWriter(stream) if is_plain(stream) else make_console(stderr=stderr, markup=False)
+
+
+def emit(out: Any, *lines: Line) -> None:
+    """Styled lines: joined as plain text, or assembled by rich."""
+    if isinstance(out, PlainWriter):
+        out.write("".join("".join(text for text, _ in line) + "\n" for line in lines))
+        return
+    from rich.text import Text
+
+    for line in lines:
+        out.print(Text.assemble(*line))
+
+
+def emit_table(out: Any, title: str, headers: Sequence[str], rows: Sequence[Line]) -> None:
+    """A table with one styled cell per segment of each row."""
+    if isinstance(out, PlainWriter):
+        cells = [list(headers), *[[text for text, _ in row] for row in rows]]
+        widths = [max(len(row[i]) for row in cells) for i in range(len(headers))]
+        body = [
+            "  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip()
+            for row in cells
+        ]
+        rule = "  ".join("-" * w for w in widths)
+        out.write("\n".join([title, body[0], rule, *body[1:]]) + "\n")
+        return
+    from rich.table import Table
+    from rich.text import Text
+
+    table = Table(title=Text(title), title_justify="left")
+    for header in headers:
+        table.add_column(header, overflow="fold")
+    for row in rows:
+        table.add_row(*(Text(text, style=style) for text, style in row))
+    out.print(table)

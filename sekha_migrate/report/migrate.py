@@ -1,4 +1,4 @@
-"""The migration as a terminal summary (rich) and as a JSON report. Secrets are masked."""
+"""The migration as a terminal summary and as a JSON report. Secrets are masked."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from typing import Any
 
 from sekha_migrate.findings import Severity, format_path
 from sekha_migrate.migrate.results import KeyRead, KeyStatus, MigrationPlan, origin_at
+from sekha_migrate.report.console import emit, emit_table
 from sekha_migrate.secrets import mask_secret
 from sekha_migrate.validate.placeholders import placeholder_names
 
@@ -126,17 +127,12 @@ def report_json(document: Mapping[str, Any]) -> str:
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
 
 
-def print_summary(plan: MigrationPlan, console: Any, *, verbose: bool = True) -> None:
-    """The table of keys read and where they went, then the issues."""
-    from rich.markup import escape
-    from rich.table import Table
-
+def print_summary(plan: MigrationPlan, out: Any, *, verbose: bool = True) -> None:
+    """The table of keys read and where they went, then the issues (see report.console)."""
     if plan.reads and verbose:
         folder = _common_folder(plan)
         title = "v1 keys read" + (f" (in {folder}/)" if folder else "")
-        table = Table(title=escape(title), title_justify="left", show_lines=False)
-        for column in ("source", "key", "value", "status", "v2"):
-            table.add_column(column, overflow="fold")
+        rows = []
         for read in plan.reads:
             origin = read.origin
             file = str(origin.file)
@@ -144,36 +140,37 @@ def print_summary(plan: MigrationPlan, console: Any, *, verbose: bool = True) ->
                 file = file[len(folder) + 1 :]
             where = f"{file}:{origin.line}" if origin.line else file
             value = shown_value(read.value, secret=read.secret)
-            style = _STATUS_STYLE[read.status]
             target = _targets(read) or (read.note or "")
-            table.add_row(escape(where), escape(origin.key), escape(_short(value)),
-                          f"[{style}]{read.status.value}[/]", escape(target))
-        console.print(table)
+            rows.append([
+                (where, ""),
+                (origin.key, ""),
+                (_short(value), ""),
+                (read.status.value, _STATUS_STYLE[read.status]),
+                (target, ""),
+            ])
+        emit_table(out, title, ("source", "key", "value", "status", "v2"), rows)
     if plan.embedding is not None:
         e = plan.embedding
         label = {"table": "published", "--dimension": "from --dimension",
                  "probe": "measured", "assumed": "ASSUMED"}[e.source]
-        console.print(f"embedding: {e.model} -> dimension {e.dimension} ({label})")
-    print_issues(plan, console)
+        emit(out, [(f"embedding: {e.model} -> dimension {e.dimension} ({label})", "")])
+    print_issues(plan, out)
 
 
-def print_issues(plan: MigrationPlan, console: Any) -> None:
-    from rich.markup import escape
-
+def print_issues(plan: MigrationPlan, out: Any) -> None:
     for issue in plan.issues:
         where = issue.file or ""
         if issue.line:
             where += f":{issue.line}"
             if issue.column:
                 where += f":{issue.column}"
-        style = _SEVERITY_STYLE[issue.severity]
         prefix = f"{where}: " if where else ""
-        console.print(
-            f"{escape(prefix)}[{style}]{issue.severity.value}[/]: "
-            f"{escape(issue.message)} ({issue.code})"
-        )
-        if issue.hint:
-            console.print(f"  hint: {issue.hint}", markup=False)
+        line = [
+            (prefix, ""),
+            (issue.severity.value, _SEVERITY_STYLE[issue.severity]),
+            (f": {issue.message} ({issue.code})", ""),
+        ]
+        emit(out, line, *([[(f"  hint: {issue.hint}", "")]] if issue.hint else []))
 
 
 def _common_folder(plan: MigrationPlan) -> str | None:

@@ -1,38 +1,15 @@
-"""`--format text`: grouped per file, one `file:line:column` line per finding, a summary.
-
-Lines are built as styled segments; on a terminal rich colours them, otherwise (a pipe, a
-CI log, NO_COLOR) they are written as plain text without importing rich at all.
-"""
+"""`--format text`: grouped per file, one `file:line:column` line per finding, a summary."""
 
 from __future__ import annotations
 
-import os
-import sys
-
 from sekha_migrate.findings import FileResult, Finding, Severity, ValidationRun
-
-Segment = tuple[str, str]  # (text, rich style; "" for none)
-Line = list[Segment]
+from sekha_migrate.report.console import Line, emit, make_writer
 
 _STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
 
 
 def print_validation_text(run: ValidationRun, *, quiet: bool = False) -> None:
-    lines = validation_lines(run, quiet=quiet)
-    if os.environ.get("NO_COLOR") or not sys.stdout.isatty():
-        text = "".join("".join(text for text, _ in line) + "\n" for line in lines)
-        # A log or pipe without UTF-8 (PYTHONIOENCODING=ascii, a latin-1 locale) gets '?'
-        # for what it cannot show instead of a UnicodeEncodeError.
-        encoding = sys.stdout.encoding or "utf-8"
-        sys.stdout.write(text.encode(encoding, "replace").decode(encoding))
-        return
-    from rich.text import Text
-
-    from sekha_migrate.report.console import make_console
-
-    console = make_console()
-    for line in lines:
-        console.print(Text.assemble(*line))
+    emit(make_writer(), *validation_lines(run, quiet=quiet))
 
 
 def validation_lines(run: ValidationRun, *, quiet: bool = False) -> list[Line]:
