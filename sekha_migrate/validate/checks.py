@@ -185,7 +185,7 @@ def _fits_role(role: str, model: dict[str, Any]) -> bool:
         return task == "embedding"
     if role == "chat_vision":
         return model.get("supports_vision") is True or task == "vision"
-    return task in CHAT_TASKS
+    return isinstance(task, str) and task in CHAT_TASKS  # `task: []` is the schema's to report
 
 
 def check_default_models(data: dict[str, Any], loaded: LoadedYaml) -> Iterator[Finding]:
