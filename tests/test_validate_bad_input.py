@@ -376,3 +376,67 @@ def test_mutated_configs_never_make_the_validator_raise(data: st.DataObject) -> 
 @given(raw=st.binary(max_size=400))
 def test_arbitrary_bytes_never_make_the_validator_raise(raw: bytes) -> None:
     validate_bytes(raw, path="fuzz.yaml", env={})
+
+
+def _paths(value: object, prefix: tuple[object, ...] = ()) -> list[tuple[object, ...]]:
+    found = [prefix] if prefix else []
+    if isinstance(value, dict):
+        for key, item in value.items():
+            found += _paths(item, (*prefix, key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            found += _paths(item, (*prefix, index))
+    return found
+
+
+_LEAVES = st.one_of(
+    st.integers(min_value=-3, max_value=10**7),
+    st.floats(allow_nan=False, allow_infinity=False),
+    st.booleans(),
+    st.none(),
+    st.sampled_from(
+        ["${X}", "http://${X}", "http://[::1", "ollama", "embedding", "vision", "gpt-4o",
+         "llama3.1:8b", "nomic-embed-text", "", "k" * 40, "http://", "ftp://x"]
+    ),
+    st.text(max_size=10),
+)
+_KEYS = st.sampled_from(
+    ["id", "type", "base_url", "api_key", "models", "task", "model_id", "supports_vision",
+     "dimension", "embedding", "chat_fast", "chat_vision", "circuit_breaker",
+     "vision_capabilities", "priority", "providers", "llm_providers", "x"]
+)
+_VALUES = st.recursive(
+    _LEAVES,
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=3), st.dictionaries(_KEYS, inner, max_size=4)
+    ),
+    max_leaves=8,
+)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_any_shape_in_any_place_never_makes_the_checks_raise(data: st.DataObject) -> None:
+    """Sekha's own rules must cope with whatever the schema also rejects (`task: []`)."""
+    import yaml
+
+    document = yaml.safe_load(data.draw(st.sampled_from(_VALID_TEXTS)))
+    for _ in range(data.draw(st.integers(min_value=1, max_value=5))):
+        paths = _paths(document)
+        path = data.draw(st.sampled_from(paths))
+        parent = document
+        for part in path[:-1]:
+            parent = parent[part]
+        if isinstance(parent, dict) and data.draw(st.booleans()):
+            del parent[path[-1]]
+        else:
+            parent[path[-1]] = data.draw(_VALUES)
+    env = data.draw(st.sampled_from([{}, {"X": "abc"}]))
+    validate_text(yaml.safe_dump(document), env=env, strict=True)
+
+
+def test_a_list_where_a_task_goes_is_a_schema_error_only() -> None:
+    text = MINIMAL.replace("task: chat_small", "task: []")
+    result = validate_text(text)
+    assert "schema-type" in {f.code for f in result.findings}
+    assert all(f.code.startswith("schema-") for f in result.findings)
