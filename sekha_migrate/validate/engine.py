@@ -197,7 +197,11 @@ def expand_paths(arguments: Sequence[str]) -> list[str]:
             found.extend(matches)
         else:
             found.append(argument)
-    return list(dict.fromkeys(found))
+    # `config.yaml`, `./config.yaml` and a glob match of it are one file, validated once.
+    unique: dict[str, str] = {}
+    for item in found:
+        unique.setdefault(item if item == STDIN else os.path.normpath(item), item)
+    return list(unique.values())
 
 
 def _config_files_under(directory: Path) -> list[str]:
