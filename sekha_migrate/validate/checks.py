@@ -27,6 +27,7 @@ from sekha_migrate.model.v2 import (
 from sekha_migrate.schema import definition_properties, is_uri
 from sekha_migrate.sources.yaml_doc import LoadedYaml
 from sekha_migrate.validate.placeholders import placeholder_names
+from sekha_migrate.validate.schema_errors import hide_url_credentials
 
 
 class _Located:
@@ -315,13 +316,14 @@ def check_urls(expanded: dict[str, Any], loaded: LoadedYaml) -> Iterator[Finding
             yield at.finding(
                 Severity.ERROR,
                 "url-invalid",
-                f"{format_path(path)[2:]} ({value!r}) is not a valid URL",
+                f"{format_path(path)[2:]} ({hide_url_credentials(value)!r}) is not a valid URL",
                 path,
                 hint="an IPv6 address goes in brackets, e.g. http://[::1]:11434",
             )
             continue
         if parts.scheme.lower() in ("http", "https") and parts.hostname:
             continue
+        value = hide_url_credentials(value)
         if parts.scheme.lower() in ("http", "https"):
             message = f"{format_path(path)[2:]} ({value!r}) has no host"
             hint = "e.g. http://localhost:11434"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Iterable, Iterator
 from typing import Any
 
@@ -211,8 +212,16 @@ def _show(path: DataPath, value: Any) -> str:
     """The value, quoted, unless it is a secret or too long to help."""
     if _is_secret(path) or isinstance(value, (dict, list)):
         return ""
-    text = repr(value)
+    text = repr(hide_url_credentials(value) if isinstance(value, str) else value)
     return f" ({text})" if len(text) <= 60 else ""
+
+
+_URL_CREDENTIALS = re.compile(r"(?:(?<=://)|^)[^/?#@\s]+@")
+
+
+def hide_url_credentials(text: str) -> str:
+    """`postgres://sekha:hunter2@db/sekha` -> `postgres://***@db/sekha`: a password is a secret."""
+    return _URL_CREDENTIALS.sub("***@", text)
 
 
 def _is_secret(path: DataPath) -> bool:
