@@ -495,3 +495,25 @@ def test_url_python_cannot_split_is_an_error_not_a_crash(url: str) -> None:
     assert (finding.path, finding.line, finding.column) == ("$.llm_providers[0].base_url", 9, 15)
     assert finding.hint is not None and "http://[::1]:11434" in finding.hint
     assert "insecure-transport" not in {f.code for f in result.findings}
+
+
+@pytest.mark.parametrize(
+    ("key", "url", "code"),
+    [
+        ("database_url", "postgres://sekha:hunter2@db host/sekha", "schema-format"),
+        ("chroma_url", "ftp://sekha:hunter2@chroma/", "url-scheme"),
+        ("llm_bridge_url", "http://sekha:hunter2@[bridge", "url-invalid"),
+        ("chroma_url", "sekha:hunter2@chroma:8000", "url-scheme"),
+    ],
+)
+def test_a_password_inside_a_url_is_never_shown(key: str, url: str, code: str) -> None:
+    text = _fixture("valid", "minimal-ollama-only.yaml").read_text() + f'{key}: "{url}"\n'
+    finding = _only(validate_text(text).findings, code)
+    assert "***@" in finding.message
+    assert "hunter2" not in f"{finding.message} {finding.hint}"
+
+
+def test_a_password_from_the_environment_is_never_shown() -> None:
+    text = _fixture("valid", "placeholders-everywhere.yaml").read_text()
+    result = validate_text(text, env={"CHROMA_URL": "ftp://u:hunter2@chroma"})
+    assert "hunter2" not in " ".join(f"{f.message} {f.hint}" for f in result.findings)
