@@ -517,3 +517,28 @@ def test_a_password_from_the_environment_is_never_shown() -> None:
     text = _fixture("valid", "placeholders-everywhere.yaml").read_text()
     result = validate_text(text, env={"CHROMA_URL": "ftp://u:hunter2@chroma"})
     assert "hunter2" not in " ".join(f"{f.message} {f.hint}" for f in result.findings)
+
+
+@pytest.mark.parametrize("role", ["chat_fast", "chat_smart"])
+def test_chat_defaults_must_be_chat_models(role: str) -> None:
+    text = _fixture("valid", "minimal-ollama-only.yaml").read_text()
+    text = text.replace(f"  {role}: llama3.1:8b", f"  {role}: nomic-embed-text")
+    finding = _only(validate_text(text).findings, "default-model-task")
+    assert finding.path == f"$.default_models.{role}"
+    assert "needs a chat model" in finding.message and "embedding" in finding.message
+
+
+def test_json_documents_get_the_same_positions_as_yaml() -> None:
+    text = (
+        '{\n  "version": "2.0",\n  "llm_providers": [\n'
+        '    {"id": "a", "type": "ollama", "base_url": "http://localhost:11434",'
+        ' "priority": "1"},\n'
+        '    {"id": "a", "type": "ollama", "base_url": "http://localhost:11434",'
+        ' "priority": 2, "priority": 3}\n'
+        '  ],\n  "default_models": {"embedding": "e", "chat_fast": "c"}\n}\n'
+    )
+    found = {(f.code, f.line, f.column) for f in validate_text(text, path="c.json").findings}
+    assert ("schema-type", 4, 85) in found  # "priority": "1"
+    assert ("duplicate-key", 5, 88) in found  # the second "priority"
+    assert ("duplicate-provider-id", 5, 12) in found
+    assert ("schema-required", 7, 21) in found  # default_models lacks chat_smart
