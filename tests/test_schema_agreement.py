@@ -23,7 +23,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from jsonschema import Draft7Validator
 
-from sekha_migrate.schema import PLACEHOLDER, format_checker
+from sekha_migrate.schema import PLACEHOLDER, compiled_validator, format_checker
 from sekha_migrate.sources.text import SourceError, decode_text
 from sekha_migrate.sources.yaml_doc import load_yaml
 
@@ -42,6 +42,7 @@ REFERENCE = Draft7Validator(
     json.loads((FIXTURES / "reference" / "sekha-config-schema.json").read_text()),
     format_checker=format_checker(),
 )
+ENGINE = compiled_validator()
 # What a variable is set to in the proofs: longer than any minLength in either schema, and a
 # URI wherever it lands ("x${V}" becomes a URI with the scheme "xhttp").
 FILLED = "http://localhost:11434/" + "a" * 24
@@ -145,6 +146,18 @@ def test_the_fixture_collection_is_not_empty() -> None:
 )
 def test_both_schemas_agree_on_every_fixture(document: dict[str, Any]) -> None:
     assert_schemas_agree(document)
+
+
+@pytest.mark.parametrize(
+    "document", [d for _, d in MAPPING_FIXTURES], ids=[n for n, _ in MAPPING_FIXTURES]
+)
+def test_the_validator_sekha_runs_matches_jsonschema_on_every_fixture(
+    document: dict[str, Any],
+) -> None:
+    expected = {(tuple(e.absolute_path), e.validator) for e in _errors(OURS, document)}
+    assert {(tuple(e.absolute_path), e.validator) for e in ENGINE.iter_errors(document)} == (
+        expected
+    )
 
 
 def test_the_reference_rejects_the_projects_own_example_only_for_its_placeholder() -> None:
@@ -301,7 +314,12 @@ def _mutate(document: dict[str, Any], data: st.DataObject) -> dict[str, Any]:
 @given(data=st.data())
 def test_both_schemas_agree_on_mutated_documents(data: st.DataObject) -> None:
     base = data.draw(st.sampled_from(_BASES))
-    assert_schemas_agree(_mutate(base, data))
+    document = _mutate(base, data)
+    assert_schemas_agree(document)
+    # `sekha validate` runs our schema through its own compiled validator: same verdicts.
+    expected = {(tuple(e.absolute_path), e.validator) for e in _errors(OURS, document)}
+    compiled = {(tuple(e.absolute_path), e.validator) for e in ENGINE.iter_errors(document)}
+    assert compiled == expected
 
 
 @settings(max_examples=150, deadline=None)
