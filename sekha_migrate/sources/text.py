@@ -51,24 +51,31 @@ def read_bytes(path: Path) -> bytes:
         raise UnreadablePathError(
             f"{path} cannot be read: {exc.strerror}", code="unreadable"
         ) from None
+    _refuse_oversized(data)
+    return data
+
+
+def _refuse_oversized(data: bytes) -> None:
+    """Only MAX_CONFIG_BYTES + 1 bytes are ever read; more than the limit is refused whole."""
     if len(data) > MAX_CONFIG_BYTES:
         raise SourceError(
             f"file is larger than {MAX_CONFIG_BYTES // (1024 * 1024)} MiB; "
             "that is not a configuration file",
             code="too-large",
         )
-    return data
 
 
 def read_stdin_bytes() -> bytes:
     if sys.stdin is None:  # started with stdin closed (`sekha validate - <&-`)
         raise UnreadablePathError("standard input is closed", code="unreadable")
     try:
-        return sys.stdin.buffer.read(MAX_CONFIG_BYTES + 1)
+        data = sys.stdin.buffer.read(MAX_CONFIG_BYTES + 1)
     except OSError as exc:
         raise UnreadablePathError(
             f"standard input cannot be read: {exc.strerror}", code="unreadable"
         ) from None
+    _refuse_oversized(data)
+    return data
 
 
 def decode_text(data: bytes) -> str:

@@ -228,6 +228,9 @@ def validate_paths(
             except UnreadablePathError as exc:
                 results.append(FileResult("<stdin>", (_source_finding(exc),), readable=False))
                 continue
+            except SourceError as exc:  # larger than any configuration
+                results.append(FileResult("<stdin>", (_source_finding(exc),)))
+                continue
             results.append(validate_bytes(data, path="<stdin>", env=env, strict=strict))
         else:
             results.append(validate_file(item, env=env, strict=strict))
