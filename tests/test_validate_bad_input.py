@@ -440,3 +440,22 @@ def test_a_list_where_a_task_goes_is_a_schema_error_only() -> None:
     result = validate_text(text)
     assert "schema-type" in {f.code for f in result.findings}
     assert all(f.code.startswith("schema-") for f in result.findings)
+
+
+@pytest.mark.parametrize("source", ["file", "stdin"])
+def test_input_beyond_the_size_limit_is_refused_whole(
+    sekha_inprocess: Callable[..., CliResult],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    source: str,
+) -> None:
+    from sekha_migrate.sources import text
+
+    monkeypatch.setattr(text, "MAX_CONFIG_BYTES", len(MINIMAL) - 1)
+    write(tmp_path / "config.yaml", MINIMAL)
+    if source == "file":
+        result = sekha_inprocess("validate", "-f", "json", str(tmp_path / "config.yaml"))
+    else:
+        result = sekha_inprocess("validate", "-f", "json", "-", input=MINIMAL)
+    assert result.exit_code == 1
+    assert _single_finding(json.loads(result.stdout))["code"] == "too-large"
