@@ -57,6 +57,16 @@ class BackupEntry:
     mode: int  # permission bits, e.g. 0o600
     sha256: str
 
+    def to_dict(self) -> dict[str, Any]:
+        """As the manifest and `rollback --format json` write it."""
+        return {
+            "original": str(self.original),
+            "stored": self.stored,
+            "size": self.size,
+            "mode": f"{self.mode:04o}",
+            "sha256": self.sha256,
+        }
+
 
 @dataclass(frozen=True)
 class BackupSet:
@@ -268,16 +278,7 @@ def _manifest_json(backup: BackupSet) -> str:
         "version": MANIFEST_VERSION,
         "id": backup.id,
         "created": backup.created,
-        "files": [
-            {
-                "original": str(entry.original),
-                "stored": entry.stored,
-                "size": entry.size,
-                "mode": f"{entry.mode:04o}",
-                "sha256": entry.sha256,
-            }
-            for entry in backup.entries
-        ],
+        "files": [entry.to_dict() for entry in backup.entries],
         "generated": [str(path) for path in backup.generated],
     }
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"

@@ -11,27 +11,11 @@ from typing import Any
 from yaml.nodes import ScalarNode
 from yaml.resolver import Resolver
 
+from sekha_migrate.migrate.build import CARRIED_SETTINGS
+
 # Top-level keys in the order they are written, and the comment opening each group.
-ROOT_ORDER = (
-    "version",
-    "llm_providers",
-    "default_models",
-    "routing",
-    "server_host",
-    "server_port",
-    "max_connections",
-    "log_level",
-    "database_url",
-    "chroma_url",
-    "llm_bridge_url",
-    "mcp_api_key",
-    "rest_api_key",
-    "additional_api_keys",
-    "rate_limit_per_minute",
-    "cors_enabled",
-    "summarization_enabled",
-    "pruning_enabled",
-)
+# The registry first, then the carried settings in the order the build writes them.
+ROOT_ORDER = ("version", "llm_providers", "default_models", "routing", *CARRIED_SETTINGS)
 GROUP_COMMENTS = {
     "llm_providers": "LLM providers, tried in order of priority (1 first).",
     "default_models": "The model each kind of work uses (a model_id offered above).",

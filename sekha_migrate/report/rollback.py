@@ -31,16 +31,7 @@ def backup_document(backup: BackupSet) -> dict[str, Any]:
         "id": backup.id,
         "created": backup.created,
         "directory": str(backup.directory),
-        "files": [
-            {
-                "original": str(entry.original),
-                "stored": entry.stored,
-                "size": entry.size,
-                "mode": f"{entry.mode:04o}",
-                "sha256": entry.sha256,
-            }
-            for entry in backup.entries
-        ],
+        "files": [entry.to_dict() for entry in backup.entries],
         "generated": [str(path) for path in backup.generated],
         "rolled_back": backup.rolled_back,
         "rollbacks": list(backup.rollbacks),
