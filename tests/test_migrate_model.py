@@ -67,6 +67,10 @@ def test_values_are_typed(key: str, raw: str, typed: object) -> None:
         ("log_level", "loud"),
         ("llm_providers", '{"id": 1}'),
         ("default_models", "{broken"),
+        ("server_port", "12x"),
+        ("routing_max_cost", "nan"),
+        ("routing_max_cost", "inf"),
+        ("routing_max_cost", float("inf")),
     ],
 )
 def test_untypeable_values_are_refused(key: str, raw: object) -> None:

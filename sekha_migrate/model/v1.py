@@ -7,6 +7,7 @@ Pure data and pure functions; `sources` read the files, `migrate` decides what t
 from __future__ import annotations
 
 import json
+import math
 from typing import Any, Final
 
 # Keys only a v1 file has at its top level; enough to recognise one.
@@ -236,7 +237,7 @@ def _as_int(value: Any) -> int:
         try:
             return int(value.strip().replace("_", ""))
         except ValueError:
-            pass
+            raise V1ValueError(f"expected a whole number, got {value!r}") from None
     raise V1ValueError(f"expected a whole number, got {value!r}")
 
 
@@ -251,16 +252,18 @@ def _as_bool(value: Any) -> bool:
 def _as_float(value: Any) -> float | None:
     if isinstance(value, bool):
         raise V1ValueError(f"expected a number, got {_describe(value)}")
-    if isinstance(value, (int, float)):
+    if isinstance(value, (int, float)) and math.isfinite(value):
         return float(value)
     if isinstance(value, str):
         text = value.strip().lower()
         if text in ("", "none", "null"):
             return None
         try:
-            return float(text)
+            number = float(text)
         except ValueError:
-            pass
+            raise V1ValueError(f"expected a number, got {value!r}") from None
+        if math.isfinite(number):
+            return number
     raise V1ValueError(f"expected a number, got {value!r}")
 
 
