@@ -78,8 +78,8 @@ class ValidationRun:
     def summary(self) -> dict[str, int]:
         return {
             "files": len(self.files),
-            "valid": sum(1 for f in self.files if f.valid),
-            "invalid": sum(1 for f in self.files if not f.valid),
+            "valid_files": sum(1 for f in self.files if f.valid),
+            "invalid_files": sum(1 for f in self.files if not f.valid),
             "errors": sum(f.count(Severity.ERROR) for f in self.files),
             "warnings": sum(f.count(Severity.WARNING) for f in self.files),
             "infos": sum(f.count(Severity.INFO) for f in self.files),
@@ -97,6 +97,17 @@ def format_path(path: Sequence[PathPart]) -> str:
         else:
             out.append(f"[{part!r}]")
     return "".join(out)
+
+
+def value_at(data: Any, path: Sequence[PathPart]) -> Any:
+    """The value at `path` in a parsed document, or None where the path does not exist."""
+    current = data
+    for part in path:
+        try:
+            current = current[part]
+        except (KeyError, IndexError, TypeError):
+            return None
+    return current
 
 
 def sort_findings(findings: Iterable[Finding]) -> tuple[Finding, ...]:

@@ -84,8 +84,9 @@ def test_json_format_has_exactly_the_documented_shape(sekha: Sekha, tmp_path: Pa
     assert warn["findings"][0]["hint"] is None  # absent values are null, never missing
     assert document["summary"] == {
         "files": 3,
+        "valid_files": 2,
+        "invalid_files": 1,
         "valid": False,
-        "invalid": 1,
         "errors": 1,
         "warnings": 1,
         "infos": 0,
@@ -462,3 +463,20 @@ def test_output_to_an_ascii_only_pipe_does_not_crash(
         assert "$.café" in keys
     else:
         assert "caf?" in result.stdout and "1 of 1 file invalid" in result.stdout
+
+
+def test_an_empty_path_is_a_usage_error(sekha: Sekha, tmp_path: Path) -> None:
+    result = sekha("validate", "", cwd=tmp_path)
+    assert result.exit_code == 2
+    assert "an empty path was given" in result.stderr
+
+
+def test_github_annotations_to_an_ascii_only_pipe_do_not_crash(sekha: Sekha, tmp_path: Path) -> None:
+    write(tmp_path / "config.yaml", "version: '2.0'\ncafé: 1\n")
+    result = sekha(
+        "validate", "-f", "github", "config.yaml", cwd=tmp_path,
+        env={"PYTHONIOENCODING": "ascii"},
+    )
+    assert result.exit_code == 1
+    assert "Traceback" not in result.stderr
+    assert "::warning file=config.yaml,line=2,col=1::unknown key 'caf?'" in result.stdout

@@ -542,3 +542,28 @@ def test_json_documents_get_the_same_positions_as_yaml() -> None:
     assert ("duplicate-key", 5, 88) in found  # the second "priority"
     assert ("duplicate-provider-id", 5, 12) in found
     assert ("schema-required", 7, 21) in found  # default_models lacks chat_smart
+
+
+def test_extension_keys_hold_anchors_without_a_warning() -> None:
+    text = (_fixture("valid", "minimal-ollama-only.yaml")).read_text()
+    text = "x-local: &local http://localhost:11434\n" + text.replace(
+        "base_url: http://localhost:11434", "base_url: *local\n    x-note: mine"
+    )
+    result = validate_text(text)
+    assert result.findings == ()
+    assert validate_text(text.replace("x-note", "xnote")).findings[0].code == "unknown-key"
+
+
+def test_default_model_behind_an_unset_model_id_is_only_noted() -> None:
+    text = _fixture("valid", "minimal-ollama-only.yaml").read_text()
+    text = text.replace("model_id: llama3.1:8b", 'model_id: "${CHAT_MODEL}"')
+    noted = [f for f in validate_text(text).findings if f.code == "unknown-default-model"]
+    assert [(f.path, f.severity) for f in noted] == [
+        ("$.default_models.chat_fast", Severity.INFO),
+        ("$.default_models.chat_smart", Severity.INFO),
+    ]
+    assert "${CHAT_MODEL}" not in (noted[0].hint or "")
+    set_result = validate_text(text, env={"CHAT_MODEL": "llama3.1:8b"})
+    assert [f.code for f in set_result.findings] == []
+    wrong = validate_text(text, env={"CHAT_MODEL": "qwen"}).findings
+    assert {f.severity for f in wrong if f.code == "unknown-default-model"} == {Severity.ERROR}

@@ -12,11 +12,14 @@ def render_validation(run: ValidationRun, output_format: str, *, quiet: bool = F
 
         print(validation_json(run))
     elif output_format == "github":
+        import sys
+
+        from sekha_migrate.report.console import PlainWriter
         from sekha_migrate.report.github import github_annotations
 
         text = github_annotations(run)
         if text:
-            print(text)
+            PlainWriter(sys.stdout).print(text)
     else:
         from sekha_migrate.report.validation_text import print_validation_text
 

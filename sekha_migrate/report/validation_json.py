@@ -17,7 +17,20 @@ def validation_document(run: ValidationRun) -> dict[str, object]:
             }
             for result in run.files
         ],
-        "summary": {**run.summary(), "valid": run.valid},
+        "summary": _summary(run),
+    }
+
+
+def _summary(run: ValidationRun) -> dict[str, object]:
+    counts = run.summary()
+    return {
+        "files": counts["files"],
+        "valid_files": counts["valid_files"],
+        "invalid_files": counts["invalid_files"],
+        "valid": run.valid,
+        "errors": counts["errors"],
+        "warnings": counts["warnings"],
+        "infos": counts["infos"],
     }
 
 

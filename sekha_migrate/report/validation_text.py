@@ -67,4 +67,4 @@ def _summary_line(run: ValidationRun) -> Line:
     files = _plural(s["files"], "file")
     if run.valid:
         return [("✓", "green"), (f" {files} valid ({counts})", "")]
-    return [("✗", "bold red"), (f" {s['invalid']} of {files} invalid ({counts})", "")]
+    return [("✗", "bold red"), (f" {s['invalid_files']} of {files} invalid ({counts})", "")]

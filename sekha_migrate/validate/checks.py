@@ -8,7 +8,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 from urllib.parse import SplitResult, urlsplit
 
-from sekha_migrate.findings import DataPath, Finding, Severity, format_path
+from sekha_migrate.findings import DataPath, Finding, Severity, format_path, value_at
 from sekha_migrate.model.v2 import (
     CHAT_TASKS,
     CIRCUIT_BREAKER,
@@ -98,13 +98,17 @@ def check_keys(data: dict[str, Any], loaded: LoadedYaml) -> Iterator[Finding]:
         )
 
 
+# As in docker compose: `x-` keys are the user's own (often anchor holders), never warned.
+EXTENSION_PREFIX = "x-"
+
+
 def _check_mapping_keys(
     mapping: dict[str, Any], path: DataPath, context: str, at: _Located
 ) -> Iterator[Finding]:
     known = definition_properties(SCHEMA_DEFINITION[context])
     where = "at the top level" if context == ROOT else f"in {format_path(path)[2:] or context}"
     for key in mapping:
-        if key in known:
+        if key in known or (isinstance(key, str) and key.startswith(EXTENSION_PREFIX)):
             continue
         key_path = (*path, key)
         right = DIALECT_KEYS[context].get(key)
@@ -199,6 +203,9 @@ def check_default_models(data: dict[str, Any], loaded: LoadedYaml) -> Iterator[F
         for _, model in _models(provider_path, provider):
             if isinstance(model.get("model_id"), str):
                 offered.setdefault(model["model_id"], []).append(model)
+    # A model_id that is an unset ${VAR} could be any model: then a default we cannot find
+    # is only noted, not an error.
+    unknowable = any(placeholder_names(model_id) for model_id in offered)
     for role, needs in _ROLE_NEEDS.items():
         model_id = defaults.get(role)
         if not isinstance(model_id, str) or placeholder_names(model_id):
@@ -207,13 +214,18 @@ def check_default_models(data: dict[str, Any], loaded: LoadedYaml) -> Iterator[F
         entries = offered.get(model_id)
         if not entries:
             fitting = sorted(
-                {m for m, es in offered.items() if any(_fits_role(role, e) for e in es)}
+                m
+                for m, es in offered.items()
+                if not placeholder_names(m) and any(_fits_role(role, e) for e in es)
             )
             choices = ", ".join(fitting[:6])
+            message = f"default_models.{role} names '{model_id}', which no provider offers"
+            if unknowable:
+                message += " (unless an unset ${VAR} model_id turns out to be it)"
             yield at.finding(
-                Severity.ERROR,
+                Severity.INFO if unknowable else Severity.ERROR,
                 "unknown-default-model",
-                f"default_models.{role} names '{model_id}', which no provider offers",
+                message,
                 path,
                 hint=f"add it to a provider's models, or use one of: {choices}"
                 if choices
@@ -264,7 +276,7 @@ def check_security(
                 (*provider_path, "api_key"),
                 hint=f"write api_key: ${{{variable}}} and set {variable} in the environment",
             )
-        base_url = _at(expanded, (*provider_path, "base_url"))
+        base_url = value_at(expanded, (*provider_path, "base_url"))
         if isinstance(base_url, str) and base_url.lower().startswith("http://"):
             parts = _split_url(base_url)
             host = (parts.hostname or "") if parts else ""  # unsplittable: check_urls says so
@@ -308,7 +320,7 @@ def check_urls(expanded: dict[str, Any], loaded: LoadedYaml) -> Iterator[Finding
     targets: list[DataPath] = [(key,) for key in ("chroma_url", "llm_bridge_url")]
     targets += [(*path, "base_url") for path, _ in _providers(expanded)]
     for path in targets:
-        value = _at(expanded, path)
+        value = value_at(expanded, path)
         if not isinstance(value, str) or placeholder_names(value) or not is_uri(value):
             continue  # unresolved, or already reported by the schema's format rule
         parts = _split_url(value)
@@ -341,13 +353,3 @@ def _split_url(value: str) -> SplitResult | None:
     except ValueError:
         return None
     return parts
-
-
-def _at(data: Any, path: DataPath) -> Any:
-    current = data
-    for part in path:
-        try:
-            current = current[part]
-        except (KeyError, IndexError, TypeError):
-            return None
-    return current

@@ -183,6 +183,8 @@ def expand_paths(arguments: Sequence[str]) -> list[str]:
     """
     found: list[str] = []
     for argument in arguments:
+        if not argument:
+            raise UsageError("an empty path was given")
         if argument == STDIN:
             found.append(STDIN)
         elif os.path.isdir(argument):

@@ -7,7 +7,7 @@ import re
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from sekha_migrate.findings import DataPath, Finding, Severity, format_path
+from sekha_migrate.findings import DataPath, Finding, Severity, format_path, value_at
 from sekha_migrate.model.v2 import DIALECT_KEYS, SECRET_KEYS
 from sekha_migrate.sources.yaml_doc import LoadedYaml
 from sekha_migrate.validate.placeholders import placeholder_names
@@ -61,7 +61,7 @@ def _describe(error: Any, loaded: LoadedYaml, raw: Any) -> list[Finding]:
             and name not in error.instance
             and not _vacuous_dimension_rule(name, error.instance)
         ]
-    message, hint = _message(error, path, _raw_at(raw, path))
+    message, hint = _message(error, path, value_at(raw, path))
     mark = loaded.mark_for(path)
     return [
         Finding(
@@ -251,16 +251,6 @@ def _expanded_note(raw_value: Any, value: Any) -> str:
     if names and raw_value != value:
         return " after expanding " + ", ".join(f"${{{n}}}" for n in names)
     return ""
-
-
-def _raw_at(raw: Any, path: DataPath) -> Any:
-    current = raw
-    for part in path:
-        try:
-            current = current[part]
-        except (KeyError, IndexError, TypeError):
-            return None
-    return current
 
 
 def _kebab(keyword: str) -> str:
