@@ -188,8 +188,8 @@ def test_prompt_on_a_terminal_can_decline(sekha_inprocess, tmp_path, monkeypatch
     before = tree_bytes(directory)
     monkeypatch.setattr("sekha_migrate.commands.migrate.stdin_is_terminal", lambda: True)
     result = sekha_inprocess("migrate", "--no-env", "--dir", str(directory), input="n\n")
-    assert result.exit_code == 0
-    assert "Nothing was written" in result.stdout
+    assert result.exit_code == 1
+    assert "Cancelled. Nothing was written" in result.stdout
     assert tree_bytes(directory) == before and not backups(directory)
 
 

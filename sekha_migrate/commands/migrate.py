@@ -180,11 +180,15 @@ class _Run:
         raise typer.Exit(exit_codes.OK)
 
     def _confirm(self) -> None:
+        from sekha_migrate import exit_codes
+
         if self.yes or not stdin_is_terminal():
             return  # nobody could answer; the backup makes going ahead safe
         if not typer.confirm(f"Write {self.plan.output}?", default=True):
-            self.info.print("Nothing was written.")
-            raise typer.Exit(0)
+            # As for rollback: what was asked for did not happen, so a script must not
+            # carry on as if it had.
+            self.info.print("Cancelled. Nothing was written.")
+            raise typer.Exit(exit_codes.PROBLEMS)
 
     def _backup(self) -> dict[str, str]:
         from sekha_migrate import exit_codes
