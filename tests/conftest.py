@@ -6,9 +6,10 @@ import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -21,6 +22,15 @@ class CliResult:
     exit_code: int
     stdout: str
     stderr: str
+
+
+@pytest.fixture
+def servers() -> Iterator[Any]:
+    """Fake provider servers on 127.0.0.1 (tests/provider_servers.py), stopped afterwards."""
+    from provider_servers import ServerPool
+
+    with ServerPool() as pool:
+        yield pool
 
 
 @pytest.fixture

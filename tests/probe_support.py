@@ -54,3 +54,9 @@ def config(
 def write_config(path: Path, document: dict) -> Path:
     path.write_text(yaml.safe_dump(document, sort_keys=False), encoding="utf-8")
     return path
+
+
+def only(result: Any) -> Any:
+    """The one provider of a single-provider probe result."""
+    (probe,) = result.providers
+    return probe

@@ -12,6 +12,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from jsonschema import Draft7Validator
+from validate_support import document_paths
 
 from sekha_migrate.schema import FORMATS, format_checker, load_schema, validator_for
 from sekha_migrate.validate.compiled import CompiledValidator, UnsupportedSchema
@@ -57,22 +58,13 @@ def _signature(errors: Any) -> list[tuple[Any, ...]]:
     return sorted(out, key=repr)
 
 
-def _paths(value: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
-    found = [prefix]
-    if isinstance(value, dict):
-        for key, item in value.items():
-            found += _paths(item, (*prefix, key))
-    elif isinstance(value, list):
-        for index, item in enumerate(value):
-            found += _paths(item, (*prefix, index))
-    return found
 
 
 @st.composite
 def mutated_documents(draw: st.DrawFn) -> Any:
     document = copy.deepcopy(BASE_DOCUMENT)
     for _ in range(draw(st.integers(min_value=1, max_value=4))):
-        paths = [p for p in _paths(document) if p]
+        paths = document_paths(document)
         path = draw(st.sampled_from(paths))
         parent = document
         for part in path[:-1]:

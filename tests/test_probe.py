@@ -4,26 +4,16 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterator
 
 import pytest
-from probe_support import config, model, provider
-from provider_servers import ANTHROPIC, OLLAMA, OPENAI, ServerPool, closed_port
+from probe_support import config, model, only, provider
+from provider_servers import ANTHROPIC, OLLAMA, OPENAI, closed_port
 
 from sekha_migrate.probe import ProbeStatus, probe_config
 
 KEY = "sk-test-4f2b9c7d1e8a6b3c5d0e"
 
 
-@pytest.fixture
-def servers() -> Iterator[ServerPool]:
-    with ServerPool() as pool:
-        yield pool
-
-
-def only(result):
-    (probe,) = result.providers
-    return probe
 
 
 def models_by_id(probe):

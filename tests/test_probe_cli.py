@@ -5,20 +5,13 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from collections.abc import Iterator
 
 import pytest
 from conftest import write
 from probe_support import config, model, provider, write_config
-from provider_servers import OLLAMA, OPENAI, ServerPool, closed_port
+from provider_servers import OLLAMA, OPENAI, closed_port
 
 KEY = "sk-test-1b2c3d4e5f6a7b8c9d0e"
-
-
-@pytest.fixture
-def servers() -> Iterator[ServerPool]:
-    with ServerPool() as pool:
-        yield pool
 
 
 def usable(provider_id: str, provider_type: str, url: str, **extra) -> dict:

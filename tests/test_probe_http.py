@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 
 import pytest
-from probe_support import config, model, provider
-from provider_servers import ANTHROPIC, OLLAMA, OPENAI, ServerPool, closed_port
+from probe_support import config, model, only, provider
+from provider_servers import ANTHROPIC, OLLAMA, OPENAI, closed_port
 
 from sekha_migrate.probe import ProbeError, ProbeStatus, measure_embedding_dimension, probe_config
 from sekha_migrate.probe.runner import key_exposure_warnings
@@ -16,15 +15,6 @@ from sekha_migrate.probe.targets import build_targets, is_local_host
 KEY = "sk-test-9a8b7c6d5e4f3a2b1c0d"
 
 
-@pytest.fixture
-def servers() -> Iterator[ServerPool]:
-    with ServerPool() as pool:
-        yield pool
-
-
-def only(result):
-    (probe,) = result.providers
-    return probe
 
 
 # -- redirects ---------------------------------------------------------------------------------

@@ -22,6 +22,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from jsonschema import Draft7Validator
+from validate_support import document_paths
 
 from sekha_migrate.schema import PLACEHOLDER, compiled_validator, format_checker
 from sekha_migrate.sources.text import SourceError, decode_text
@@ -279,21 +280,12 @@ _REPLACEMENTS = st.one_of(
 )
 
 
-def _paths(value: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
-    found = [prefix] if prefix else []
-    if isinstance(value, dict):
-        for key, item in value.items():
-            found += _paths(item, (*prefix, key))
-    elif isinstance(value, list):
-        for index, item in enumerate(value):
-            found += _paths(item, (*prefix, index))
-    return found
 
 
 def _mutate(document: dict[str, Any], data: st.DataObject) -> dict[str, Any]:
     document = copy.deepcopy(document)
     for _ in range(data.draw(st.integers(min_value=1, max_value=4))):
-        paths = _paths(document)
+        paths = document_paths(document)
         if not paths:
             break
         path = data.draw(st.sampled_from(paths))

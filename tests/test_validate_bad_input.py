@@ -17,6 +17,7 @@ import pytest
 from conftest import CliResult, write
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from validate_support import document_paths
 
 from sekha_migrate.validate.engine import validate_bytes, validate_file, validate_text
 
@@ -378,15 +379,6 @@ def test_arbitrary_bytes_never_make_the_validator_raise(raw: bytes) -> None:
     validate_bytes(raw, path="fuzz.yaml", env={})
 
 
-def _paths(value: object, prefix: tuple[object, ...] = ()) -> list[tuple[object, ...]]:
-    found = [prefix] if prefix else []
-    if isinstance(value, dict):
-        for key, item in value.items():
-            found += _paths(item, (*prefix, key))
-    elif isinstance(value, list):
-        for index, item in enumerate(value):
-            found += _paths(item, (*prefix, index))
-    return found
 
 
 _LEAVES = st.one_of(
@@ -422,7 +414,7 @@ def test_any_shape_in_any_place_never_makes_the_checks_raise(data: st.DataObject
 
     document = yaml.safe_load(data.draw(st.sampled_from(_VALID_TEXTS)))
     for _ in range(data.draw(st.integers(min_value=1, max_value=5))):
-        paths = _paths(document)
+        paths = document_paths(document)
         path = data.draw(st.sampled_from(paths))
         parent = document
         for part in path[:-1]:

@@ -471,7 +471,9 @@ def test_an_empty_path_is_a_usage_error(sekha: Sekha, tmp_path: Path) -> None:
     assert "an empty path was given" in result.stderr
 
 
-def test_github_annotations_to_an_ascii_only_pipe_do_not_crash(sekha: Sekha, tmp_path: Path) -> None:
+def test_github_annotations_to_an_ascii_only_pipe_do_not_crash(
+    sekha: Sekha, tmp_path: Path
+) -> None:
     write(tmp_path / "config.yaml", "version: '2.0'\ncafé: 1\n")
     result = sekha(
         "validate", "-f", "github", "config.yaml", cwd=tmp_path,

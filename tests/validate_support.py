@@ -57,3 +57,15 @@ def observed(result: FileResult) -> list[Expected]:
 
 def fixture_files(kind: str) -> list[Path]:
     return sorted(p for p in (V2_FIXTURES / kind).iterdir() if p.is_file())
+
+
+def document_paths(value: object, prefix: tuple[object, ...] = ()) -> list[tuple[object, ...]]:
+    """Every path below the root of a parsed document (for mutation tests)."""
+    found: list[tuple[object, ...]] = [prefix] if prefix else []
+    if isinstance(value, dict):
+        for key, item in value.items():
+            found += document_paths(item, (*prefix, key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            found += document_paths(item, (*prefix, index))
+    return found
