@@ -59,7 +59,8 @@ class MigrationRequest:
 def plan_migration(request: MigrationRequest) -> MigrationPlan:
     sources = _sources(request)
     readings = [_load(source) for source in sources]
-    v2_files, v1_readings = [], []
+    v2_files: list[SourceReading] = []
+    v1_readings: list[SourceReading] = []
     for reading in readings:
         is_v2 = reading.source.kind is SourceKind.YAML and looks_like_v2(reading.data)
         (v2_files if is_v2 else v1_readings).append(reading)

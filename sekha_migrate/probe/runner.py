@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field, replace
+from functools import partial
 from typing import Any, TypeVar
 
 import httpx
@@ -247,7 +248,7 @@ async def probe_provider(
             failures_before = len(checks.failures)
             lengths[spec.model_id] = await checks.guarded(
                 f"embed {spec.model_id}",
-                lambda model_id=spec.model_id: checks.embedding_length(model_id),
+                partial(checks.embedding_length, spec.model_id),
             )
             if len(checks.failures) > failures_before:
                 embed_errors[spec.model_id] = checks.failures[-1][1].message
@@ -280,7 +281,7 @@ async def _with_aliases(checks: _Checks, listing: _Listing) -> _Listing:
     found = []
     for model_id in unlisted:
         exists = await checks.guarded(
-            f"look up {model_id}", lambda model_id=model_id: checks.alias_exists(model_id)
+            f"look up {model_id}", partial(checks.alias_exists, model_id)
         )
         if exists:
             found.append(model_id)

@@ -5,6 +5,7 @@ Pure functions: they build requests and read answers; sending is http.py's job.
 
 from __future__ import annotations
 
+from collections.abc import Set as AbstractSet
 from typing import Any
 from urllib.parse import quote
 
@@ -133,7 +134,7 @@ def _ollama_name(name: str) -> str:
     return name if ":" in last_segment else f"{name}:latest"
 
 
-def is_listed(provider_type: str, model_id: str, listed: set[str]) -> bool:
+def is_listed(provider_type: str, model_id: str, listed: AbstractSet[str]) -> bool:
     if provider_type == "ollama":
         return _ollama_name(model_id) in {_ollama_name(name) for name in listed}
     return model_id in listed

@@ -177,6 +177,7 @@ def _compose(text: str) -> LoadedYaml:
             result.key_marks[path] = key_mark
         result.value_marks[path] = mark
 
+    event: Any
     for event in yaml.parse(text, Loader=_Loader):
         kind = type(event)
         if kind is yaml.ScalarEvent:

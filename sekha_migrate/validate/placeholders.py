@@ -54,9 +54,13 @@ def expand_placeholders_at(
         value: Any = expanded
         for depth in range(len(path) - 1, -1, -1):
             container = parent_chain[depth]
-            copy = list(container) if isinstance(container, list) else dict(container)
-            copy[path[depth]] = value
-            value = copy
+            key = path[depth]
+            if isinstance(container, list) and isinstance(key, int):
+                items = list(container)
+                items[key] = value
+                value = items
+            else:
+                value = {**container, key: value}
         result = value
     return result, unresolved
 

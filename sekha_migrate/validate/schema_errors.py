@@ -137,7 +137,7 @@ def _message(error: Any, path: DataPath, raw_value: Any) -> tuple[str, str | Non
     if keyword == "type":
         wanted = error.validator_value
         wanted_list = wanted if isinstance(wanted, list) else [wanted]
-        words = " or ".join(_TYPE_WORDS.get(w, w) for w in wanted_list)
+        words = " or ".join(_TYPE_WORDS.get(str(w), str(w)) for w in wanted_list)
         hint = None
         if isinstance(value, str) and "integer" in wanted_list and value.strip().isdigit():
             hint = f"remove the quotes: {value.strip()}"
