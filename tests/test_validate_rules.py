@@ -386,7 +386,8 @@ def test_embedding_model_without_dimension_says_so() -> None:
     findings = _findings("invalid", "embedding-model-without-dimension.yaml")
     finding = _only(findings, "schema-required")
     assert finding.message == (
-        "llm_providers[0].models[0] is an embedding model but has no 'dimension'"
+        "model 'nomic-embed-text' of provider 'ollama_local' is an embedding model but has no "
+        "'dimension'"
     )
     assert finding.hint is not None and "dimension: 768" in finding.hint
 
@@ -567,3 +568,27 @@ def test_default_model_behind_an_unset_model_id_is_only_noted() -> None:
     assert [f.code for f in set_result.findings] == []
     wrong = validate_text(text, env={"CHAT_MODEL": "qwen"}).findings
     assert {f.severity for f in wrong if f.code == "unknown-default-model"} == {Severity.ERROR}
+
+
+def test_values_inside_providers_and_models_are_named_by_their_ids() -> None:
+    text = _fixture("valid", "minimal-ollama-only.yaml").read_text()
+    embedding = "context_window: 8192\n        dimension: 768"
+    text = text.replace("priority: 1", "priority: 0").replace(
+        embedding, embedding.replace("8192", '"8192"')
+    )
+    text = text.replace("base_url: http://localhost:11434", "base_url: localhost:11434")
+    messages = {f.path: f.message for f in validate_text(text).findings}
+    assert messages["$.llm_providers[0].priority"] == (
+        "priority of provider 'ollama_local' is 0; it must be at least 1"
+    )
+    assert messages["$.llm_providers[0].models[0].context_window"].startswith(
+        "context_window of model 'nomic-embed-text' of provider 'ollama_local' must be"
+    )
+    assert messages["$.llm_providers[0].base_url"].startswith(
+        "base_url of provider 'ollama_local' ('localhost:11434') is not an http"
+    )
+    bad_id = validate_text(text.replace("id: ollama_local", "id: Ollama Local")).findings
+    assert {f.message for f in bad_id if f.code == "schema-pattern"} == {
+        "llm_providers[0].id ('Ollama Local') may only contain lowercase letters, digits, "
+        "'-' and '_'"
+    }

@@ -5,7 +5,9 @@ Used by `validate` (to name the right key) and by `migrate` (to normalise a file
 
 from __future__ import annotations
 
-from typing import Final
+from typing import Any, Final
+
+from sekha_migrate.findings import DataPath, format_path, value_at
 
 # Where a mapping sits in a v2 document; the keys of DIALECT_KEYS.
 ROOT: Final = "root"
@@ -106,3 +108,33 @@ MODEL_TASKS: Final = ("embedding", "chat_small", "chat_large", "chat_smart", "vi
 CHAT_TASKS: Final = frozenset({"chat_small", "chat_large", "chat_smart", "vision"})
 PROVIDER_TYPES: Final = ("ollama", "litellm", "openrouter", "openai", "anthropic")
 SECRET_KEYS: Final = frozenset({"api_key", "mcp_api_key", "rest_api_key", "additional_api_keys"})
+
+
+def describe_path(path: DataPath, document: Any) -> str:
+    """What a person calls the value at `path`: providers and models by their ids."""
+    if not path:
+        return "the document"
+    owner, rest = _owner(path, document)
+    if owner is None or rest == ("id",):  # a provider named by its own bad id reads badly
+        return _dotted(path)
+    return f"{_dotted(rest)} of {owner}" if rest else owner
+
+
+def _owner(path: DataPath, document: Any) -> tuple[str | None, DataPath]:
+    """`provider 'x'` or `model 'm' of provider 'x'` for a path inside one, and the rest."""
+    if len(path) < 2 or path[0] != "llm_providers" or not isinstance(path[1], int):
+        return None, path
+    provider_id = value_at(document, (*path[:2], "id"))
+    if not isinstance(provider_id, str) or not provider_id:
+        return None, path
+    owner = f"provider '{provider_id}'"
+    if len(path) >= 4 and path[2] == "models" and isinstance(path[3], int):
+        model_id = value_at(document, (*path[:4], "model_id"))
+        if isinstance(model_id, str) and model_id:
+            return f"model '{model_id}' of {owner}", path[4:]
+    return owner, path[2:]
+
+
+def _dotted(path: DataPath) -> str:
+    text = format_path(path)[1:]
+    return text[1:] if text.startswith(".") else text

@@ -23,6 +23,7 @@ from sekha_migrate.model.v2 import (
     ROUTING,
     SCHEMA_DEFINITION,
     VISION_CAPABILITIES,
+    describe_path,
 )
 from sekha_migrate.schema import definition_properties, is_uri
 from sekha_migrate.sources.yaml_doc import LoadedYaml
@@ -323,12 +324,13 @@ def check_urls(expanded: dict[str, Any], loaded: LoadedYaml) -> Iterator[Finding
         value = value_at(expanded, path)
         if not isinstance(value, str) or placeholder_names(value) or not is_uri(value):
             continue  # unresolved, or already reported by the schema's format rule
+        subject = describe_path(path, expanded)
         parts = _split_url(value)
         if parts is None:
             yield at.finding(
                 Severity.ERROR,
                 "url-invalid",
-                f"{format_path(path)[2:]} ({hide_url_credentials(value)!r}) is not a valid URL",
+                f"{subject} ({hide_url_credentials(value)!r}) is not a valid URL",
                 path,
                 hint="an IPv6 address goes in brackets, e.g. http://[::1]:11434",
             )
@@ -337,10 +339,10 @@ def check_urls(expanded: dict[str, Any], loaded: LoadedYaml) -> Iterator[Finding
             continue
         value = hide_url_credentials(value)
         if parts.scheme.lower() in ("http", "https"):
-            message = f"{format_path(path)[2:]} ({value!r}) has no host"
+            message = f"{subject} ({value!r}) has no host"
             hint = "e.g. http://localhost:11434"
         else:
-            message = f"{format_path(path)[2:]} ({value!r}) is not an http:// or https:// URL"
+            message = f"{subject} ({value!r}) is not an http:// or https:// URL"
             hint = f"write http://{value}" if "://" not in value else "use http:// or https://"
         yield at.finding(Severity.ERROR, "url-scheme", message, path, hint=hint)
 

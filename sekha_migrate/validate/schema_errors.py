@@ -8,7 +8,7 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from sekha_migrate.findings import DataPath, Finding, Severity, format_path, value_at
-from sekha_migrate.model.v2 import DIALECT_KEYS, SECRET_KEYS
+from sekha_migrate.model.v2 import DIALECT_KEYS, SECRET_KEYS, describe_path
 from sekha_migrate.sources.yaml_doc import LoadedYaml
 from sekha_migrate.validate.placeholders import placeholder_names
 
@@ -61,7 +61,7 @@ def _describe(error: Any, loaded: LoadedYaml, raw: Any) -> list[Finding]:
             and name not in error.instance
             and not _vacuous_dimension_rule(name, error.instance)
         ]
-    message, hint = _message(error, path, value_at(raw, path))
+    message, hint = _message(error, path, value_at(raw, path), describe_path(path, raw))
     mark = loaded.mark_for(path)
     return [
         Finding(
@@ -78,7 +78,7 @@ def _describe(error: Any, loaded: LoadedYaml, raw: Any) -> list[Finding]:
 
 def _required(name: str, path: DataPath, instance: dict[str, Any], loaded: LoadedYaml) -> Finding:
     mark = loaded.mark_for(path)
-    where = _subject(path) if path else "the file"
+    where = describe_path(path, loaded.data) if path else "the file"
     message = f"{where} is missing the required key '{name}'"
     hint = None
     aliases = [
@@ -128,9 +128,10 @@ def _near_miss_hint(
     return f"'{close[0]}'{on_line} looks like a misspelling of it: rename it to '{name}'"
 
 
-def _message(error: Any, path: DataPath, raw_value: Any) -> tuple[str, str | None]:
+def _message(
+    error: Any, path: DataPath, raw_value: Any, subject: str
+) -> tuple[str, str | None]:
     keyword = error.validator
-    subject = _subject(path)
     value = error.instance
     shown = _show(path, value)
     expanded = _expanded_note(raw_value, value)
@@ -199,13 +200,6 @@ def _range_hint(error: Any) -> str | None:
     if low is not None and high is not None:
         return f"use a value from {low} to {high}"
     return None
-
-
-def _subject(path: DataPath) -> str:
-    if not path:
-        return "the document"
-    text = format_path(path)[1:]
-    return text[1:] if text.startswith(".") else text
 
 
 def _show(path: DataPath, value: Any) -> str:
