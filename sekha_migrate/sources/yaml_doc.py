@@ -156,19 +156,7 @@ def _compose(text: str) -> LoadedYaml:
             return
         path = (*frame.path, key)
         if key in frame.container:
-            first = result.key_marks.get(path)
-            where = f" (first defined on line {first.line})" if first else ""
-            result.findings.append(
-                Finding(
-                    Severity.ERROR,
-                    "duplicate-key",
-                    f"duplicate key {key!r}{where}; YAML loaders keep only the last value",
-                    path=format_path(path),
-                    line=key_mark.line if key_mark else None,
-                    column=key_mark.column if key_mark else None,
-                    hint="remove one of the two entries",
-                )
-            )
+            result.findings.append(_duplicate_key(key, path, key_mark, result.key_marks.get(path)))
             del frame.container[key]
         frame.container[key] = value
         if isinstance(value, str) and "${" in value:
@@ -186,13 +174,8 @@ def _compose(text: str) -> LoadedYaml:
             attach(value, _mark(event), 1, event.anchor, tag, event.value)
         elif kind is yaml.MappingStartEvent or kind is yaml.SequenceStartEvent:
             if len(stack) >= MAX_DEPTH:
-                mark = _mark(event)
-                raise SourceError(
-                    f"the document is nested more than {MAX_DEPTH} levels deep",
-                    code="too-deep",
-                    line=mark.line,
-                    column=mark.column,
-                )
+                raise _refuse(f"the document is nested more than {MAX_DEPTH} levels deep",
+                              "too-deep", event)
             _check_collection_tag(event)
             path = _child_path(stack)
             container: dict[Any, Any] | list[Any] = (
@@ -205,38 +188,44 @@ def _compose(text: str) -> LoadedYaml:
                 _apply_merges(frame, result)
             attach(frame.container, frame.mark, frame.size, frame.anchor, None)
         elif kind is yaml.AliasEvent:
-            mark = _mark(event)
             if event.anchor not in anchors:
-                raise SourceError(
-                    f"alias *{event.anchor} refers to an anchor that is not defined",
-                    code="syntax",
-                    line=mark.line,
-                    column=mark.column,
-                )
+                raise _refuse(f"alias *{event.anchor} refers to an anchor that is not defined",
+                              "syntax", event)
             value, size = anchors[event.anchor]
             result.shares_values = True
             alias_expansion += size
             if alias_expansion > MAX_ALIAS_EXPANSION:
-                raise SourceError(
-                    "aliases expand to more than "
-                    f"{MAX_ALIAS_EXPANSION:,} nodes; refusing a possible alias bomb",
-                    code="alias-bomb",
-                    line=mark.line,
-                    column=mark.column,
-                )
-            attach(value, mark, size, None, None)
+                raise _refuse(f"aliases expand to more than {MAX_ALIAS_EXPANSION:,} nodes; "
+                              "refusing a possible alias bomb", "alias-bomb", event)
+            attach(value, _mark(event), size, None, None)
         elif kind is yaml.DocumentStartEvent:
             documents += 1
             if documents > 1:
-                mark = _mark(event)
-                raise SourceError(
+                raise _refuse(
                     "the file holds more than one YAML document; a Sekha config is one document",
-                    code="multiple-documents",
-                    line=mark.line,
-                    column=mark.column,
+                    "multiple-documents",
+                    event,
                     hint="remove the '---' separator and merge or split the documents into files",
                 )
     return result
+
+
+def _refuse(message: str, code: str, event: Any, hint: str | None = None) -> SourceError:
+    mark = _mark(event)
+    return SourceError(message, code=code, line=mark.line, column=mark.column, hint=hint)
+
+
+def _duplicate_key(key: Any, path: DataPath, at: Mark | None, first: Mark | None) -> Finding:
+    where = f" (first defined on line {first.line})" if first else ""
+    return Finding(
+        Severity.ERROR,
+        "duplicate-key",
+        f"duplicate key {key!r}{where}; YAML loaders keep only the last value",
+        path=format_path(path),
+        line=at.line if at else None,
+        column=at.column if at else None,
+        hint="remove one of the two entries",
+    )
 
 
 _MERGE_KEY = object()
