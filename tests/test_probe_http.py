@@ -10,7 +10,8 @@ from provider_servers import ANTHROPIC, OLLAMA, OPENAI, closed_port
 
 from sekha_migrate.probe import ProbeError, ProbeStatus, measure_embedding_dimension, probe_config
 from sekha_migrate.probe.runner import key_exposure_warnings
-from sekha_migrate.probe.targets import build_targets, is_local_host
+from sekha_migrate.probe.targets import build_targets
+from sekha_migrate.secrets import is_local_url
 
 KEY = "sk-test-9a8b7c6d5e4f3a2b1c0d"
 
@@ -80,10 +81,14 @@ def test_a_redirect_loop_is_an_error_not_a_hang(servers):
         ("http://10.1.2.3:8000", True),
         ("http://api.example.com/v1", False),
         ("http://8.8.8.8/v1", False),
+        ("http://[2001:4860:4860::8888]:11434", False),  # public IPv6: no dot, still remote
+        ("http://host.docker.internal:11434", True),
+        ("http://[::1", False),  # cannot be split: not trusted
     ],
 )
 def test_which_hosts_count_as_local(url, local):
-    assert is_local_host(url) is local
+    # The same rule validate's insecure-transport lint uses (sekha_migrate.secrets).
+    assert is_local_url(url) is local
 
 
 def test_a_key_over_plain_http_to_a_remote_host_is_a_warning():

@@ -35,13 +35,12 @@ from sekha_migrate.probe.targets import (
     ModelSpec,
     ProviderTarget,
     build_targets,
-    is_local_host,
     scrub,
     secrets_of,
 )
 from sekha_migrate.registry import ProviderRegistry, RegistryError
 from sekha_migrate.resilience import CircuitBreaker, CircuitOpenError
-from sekha_migrate.secrets import mask_secret
+from sekha_migrate.secrets import is_local_url, mask_secret
 
 T = TypeVar("T")
 MAX_LISTING_PAGES = 20
@@ -155,7 +154,7 @@ def _skipped(target: ProviderTarget, breaker: CircuitBreaker, reason: str) -> Pr
 
 def key_exposure_warnings(target: ProviderTarget) -> list[str]:
     """A key sent unencrypted beyond this machine or network can be read on the way."""
-    if target.api_key and target.base_url.startswith("http://") and not is_local_host(
+    if target.api_key and target.base_url.startswith("http://") and not is_local_url(
         target.base_url
     ):
         return [

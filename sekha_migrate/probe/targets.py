@@ -6,11 +6,9 @@ is kept (so it is reported) but marked with what it is missing.
 
 from __future__ import annotations
 
-import ipaddress
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit
 
 from sekha_migrate.probe.http import display_url
 from sekha_migrate.secrets import mask_secret
@@ -40,20 +38,6 @@ class ProviderTarget:
     def display_url(self) -> str:
         return display_url(self.base_url)
 
-
-def is_local_host(url: str) -> bool:
-    """Loopback, private addresses and single-label names (docker service names like `ollama`)."""
-    try:
-        host = urlsplit(url).hostname or ""
-    except ValueError:
-        return False
-    if host == "localhost" or host.endswith(".localhost") or "." not in host.strip("[]"):
-        return True
-    try:
-        address = ipaddress.ip_address(host)
-    except ValueError:
-        return False
-    return address.is_loopback or address.is_private or address.is_link_local
 
 
 def _model_specs(models: Any) -> tuple[ModelSpec, ...]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import difflib
-import ipaddress
 from collections.abc import Iterator, Mapping
 from typing import Any
 from urllib.parse import SplitResult, urlsplit
@@ -26,9 +25,9 @@ from sekha_migrate.model.v2 import (
     describe_path,
 )
 from sekha_migrate.schema import definition_properties, is_uri
+from sekha_migrate.secrets import hide_url_credentials, is_local_host
 from sekha_migrate.sources.yaml_doc import LoadedYaml
 from sekha_migrate.validate.placeholders import placeholder_names
-from sekha_migrate.validate.schema_errors import hide_url_credentials
 
 
 class _Located:
@@ -247,18 +246,6 @@ def check_default_models(data: dict[str, Any], loaded: LoadedYaml) -> Iterator[F
 
 # ---- security -----------------------------------------------------------------------------
 
-_LOCAL_NAMES = {"localhost", "host.docker.internal"}
-
-
-def _is_local_host(host: str) -> bool:
-    try:
-        address = ipaddress.ip_address(host)
-    except ValueError:
-        # Single-label names are compose/Kubernetes service names on a private network.
-        return host in _LOCAL_NAMES or host.endswith(".localhost") or "." not in host
-    return address.is_loopback or address.is_private or address.is_link_local
-
-
 def check_security(
     data: dict[str, Any], expanded: dict[str, Any], loaded: LoadedYaml
 ) -> Iterator[Finding]:
@@ -281,7 +268,7 @@ def check_security(
         if isinstance(base_url, str) and base_url.lower().startswith("http://"):
             parts = _split_url(base_url)
             host = (parts.hostname or "") if parts else ""  # unsplittable: check_urls says so
-            if host and not _is_local_host(host):
+            if host and not is_local_host(host):
                 yield at.finding(
                     Severity.WARNING,
                     "insecure-transport",

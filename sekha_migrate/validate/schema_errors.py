@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import difflib
-import re
 from collections.abc import Iterable, Iterator
 from typing import Any
 
 from sekha_migrate.findings import DataPath, Finding, Severity, format_path, value_at
 from sekha_migrate.model.v2 import DIALECT_KEYS, SECRET_KEYS, describe_path
+from sekha_migrate.secrets import hide_url_credentials
 from sekha_migrate.sources.yaml_doc import LoadedYaml
 from sekha_migrate.validate.placeholders import placeholder_names
 
@@ -210,12 +210,7 @@ def _show(path: DataPath, value: Any) -> str:
     return f" ({text})" if len(text) <= 60 else ""
 
 
-_URL_CREDENTIALS = re.compile(r"(?:(?<=://)|^)[^/?#@\s]+@")
 
-
-def hide_url_credentials(text: str) -> str:
-    """`postgres://sekha:hunter2@db/sekha` -> `postgres://***@db/sekha`: a password is a secret."""
-    return _URL_CREDENTIALS.sub("***@", text)
 
 
 def _is_secret(path: DataPath) -> bool:
