@@ -5,6 +5,8 @@ from pathlib import Path
 
 import typer
 
+from sekha_migrate.commands.options import ENV_FILE
+
 
 class ProbeFormat(str, Enum):
     text = "text"
@@ -26,13 +28,7 @@ def probe_command(
         help="Seconds each provider gets for all its checks (default: its own `timeout`).",
         show_default=False,
     ),
-    env_file: list[Path] = typer.Option(
-        None,
-        "--env-file",
-        "-e",
-        help="Read ${VAR} values from this .env file (repeatable). The environment wins.",
-        show_default=False,
-    ),
+    env_file: list[Path] = ENV_FILE,
     output_format: ProbeFormat = typer.Option(
         ProbeFormat.text, "--format", "-f", help="text (default) or json."
     ),

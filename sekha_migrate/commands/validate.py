@@ -5,6 +5,8 @@ from pathlib import Path
 
 import typer
 
+from sekha_migrate.commands.options import ENV_FILE
+
 
 class OutputFormat(str, Enum):
     text = "text"
@@ -24,13 +26,7 @@ def validate_command(
         OutputFormat.text, "--format", "-f", help="text (default), json, or github annotations."
     ),
     strict: bool = typer.Option(False, "--strict", help="Treat warnings as errors."),
-    env_file: list[Path] = typer.Option(
-        None,
-        "--env-file",
-        "-e",
-        help="Read ${VAR} values from this .env file (repeatable). The environment wins.",
-        show_default=False,
-    ),
+    env_file: list[Path] = ENV_FILE,
     quiet: bool = typer.Option(
         False, "--quiet", "-q", help="Text format: only errors and the summary line."
     ),
