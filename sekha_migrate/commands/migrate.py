@@ -132,7 +132,7 @@ class _Run:
     def go(self) -> NoReturn:
         from sekha_migrate import exit_codes
         from sekha_migrate.migrate.results import PlanKind
-        from sekha_migrate.report.migrate import print_issues, print_summary
+        from sekha_migrate.report.migrate import print_issues, print_summary, unified_diff
 
         plan = self.plan
         if plan.kind is PlanKind.CANONICAL:
@@ -156,7 +156,7 @@ class _Run:
             self._write_report("invalid")
             raise typer.Exit(exit_codes.PROBLEMS)
         if self.diff:
-            typer.echo(_unified_diff(plan), nl=False)
+            typer.echo(unified_diff(plan), nl=False)
         if self.dry_run:
             if not self.diff:
                 typer.echo(plan.text, nl=False)
@@ -245,19 +245,6 @@ def stdin_is_terminal() -> bool:
     """Whether anyone could answer a question (tests replace this to play the user)."""
     return sys.stdin.isatty()
 
-
-def _unified_diff(plan: Any) -> str:
-    import difflib
-
-    before = (plan.existing_output or b"").decode("utf-8", "replace").splitlines(keepends=True)
-    after = plan.text.splitlines(keepends=True)
-    name = str(plan.output)
-    lines = difflib.unified_diff(
-        before, after,
-        fromfile=f"{name} (current)" if plan.existing_output is not None else "/dev/null",
-        tofile=f"{name} (migrated)",
-    )
-    return "".join(line if line.endswith("\n") else line + "\n" for line in lines)
 
 
 def _fail(message: str, code: int) -> NoReturn:

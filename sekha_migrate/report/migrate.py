@@ -193,3 +193,18 @@ def _targets(read: KeyRead) -> str:
 def _short(value: Any) -> str:
     text = value if isinstance(value, str) else json.dumps(value)
     return text if len(text) <= 48 else text[:45] + "..."
+
+
+def unified_diff(plan: MigrationPlan) -> str:
+    """`--diff`: the migrated text against the output file as it is now."""
+    import difflib
+
+    before = (plan.existing_output or b"").decode("utf-8", "replace").splitlines(keepends=True)
+    after = plan.text.splitlines(keepends=True)
+    name = str(plan.output)
+    lines = difflib.unified_diff(
+        before, after,
+        fromfile=f"{name} (current)" if plan.existing_output is not None else "/dev/null",
+        tofile=f"{name} (migrated)",
+    )
+    return "".join(line if line.endswith("\n") else line + "\n" for line in lines)
