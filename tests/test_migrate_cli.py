@@ -344,6 +344,7 @@ def test_binary_env_file_is_a_located_error(sekha_inprocess, tmp_path) -> None:
     result = sekha_inprocess("migrate", "--yes", "--no-env", "--dir", str(tmp_path))
     assert result.exit_code == 1
     assert ".env:1:13: error: this is binary data" in result.stdout
+    assert "Nothing was written: fix the errors above" in result.stdout
     assert not (tmp_path / "config.yaml").exists()
 
 

@@ -145,7 +145,7 @@ class _Run:
             raise typer.Exit(exit_codes.OK)
         print_summary(plan, self.info)
         if not plan.valid:
-            self.info.print("The v2 configuration would be invalid: nothing was written.")
+            self.info.print("Nothing was written: fix the errors above and run again.")
             self._write_report("invalid")
             raise typer.Exit(exit_codes.PROBLEMS)
         if self.strict and plan.dimension_assumed:
