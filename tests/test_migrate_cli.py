@@ -107,7 +107,7 @@ def test_invalid_result_writes_nothing_and_exits_1(sekha, tmp_path: Path) -> Non
     result = sekha("migrate", "--yes", "--no-env", cwd=directory)
     assert result.exit_code == 1
     assert ".env:1:1: error: SEKHA__SERVER_PORT: expected a whole number" in result.stdout
-    assert "nothing was written" in result.stdout
+    assert "Nothing was written: fix the errors above" in result.stdout
     assert "Traceback" not in result.stderr
     assert tree_bytes(directory) == before and not backups(directory)
 
