@@ -54,6 +54,7 @@ class FileResult:
     findings: tuple[Finding, ...]
     data: Any = field(default=None, compare=False, repr=False)
     readable: bool = True
+    target: str | None = None  # the dialect it was validated as: docker, bridge or env
 
     @property
     def valid(self) -> bool:

@@ -23,20 +23,15 @@ from dataclasses import dataclass, field, replace
 from enum import Enum
 from typing import Any
 
-from sekha_migrate.model.v2 import CHAT_TASKS, DEFAULT_MODELS, DIALECT_KEYS, MODEL_TASKS
+from sekha_migrate.dialects import detect_dialect
+from sekha_migrate.dialects.base import provider_problem
+from sekha_migrate.model import facts
+from sekha_migrate.model.config import ModelSpec, Provider, SekhaConfig
+from sekha_migrate.model.v2 import DEFAULT_MODELS, DIALECT_KEYS
 from sekha_migrate.resilience import BreakerState, CircuitBreaker
 
-DEFAULT_PROVIDER_TIMEOUT = 120.0
-
-# default_models key -> the model tasks that can serve it, best fit first.
-DEFAULT_MODEL_TASKS: dict[str, tuple[str, ...]] = {
-    "embedding": ("embedding",),
-    "chat_fast": ("chat_small", "chat_smart", "chat_large"),
-    "chat_smart": ("chat_smart", "chat_large", "chat_small"),
-    # Every chat model is considered so that one without vision is named, not ignored.
-    "chat_vision": ("vision", "chat_smart", "chat_large", "chat_small"),
-}
-VISION_DEFAULT_KEYS = frozenset({"chat_vision"})
+# default_models key -> the model tasks that can serve it, best fit first (model.facts).
+DEFAULT_MODEL_TASKS = facts.ROLE_TASKS
 
 
 class RegistryError(ValueError):
@@ -61,7 +56,7 @@ class ModelEntry:
 
     @property
     def can_see(self) -> bool:
-        return self.supports_vision or self.task == "vision"
+        return facts.can_see(self.task, self.supports_vision)
 
 
 @dataclass(frozen=True)
@@ -187,19 +182,38 @@ class ProviderRegistry:
     def from_config(
         cls, config: Mapping[str, Any], *, clock: Callable[[], float] = time.monotonic
     ) -> ProviderRegistry:
+        """The registry of a v2 document in the docker or bridge dialect. A document that
+        was not validated first is refused with the first reason it cannot be read."""
+        from sekha_migrate.convert import read_config
+        from sekha_migrate.dialects import bridge, docker
+
         if not isinstance(config, Mapping):
             raise RegistryError("the configuration must be a mapping of keys")
-        routing = config.get("routing") or {}
-        breaker_settings = routing.get("circuit_breaker") if isinstance(routing, Mapping) else None
-        providers = config.get("llm_providers")
+        dialect = detect_dialect(dict(config)) or "docker"
+        spelling = bridge.SPELLING if dialect == "bridge" else docker.SPELLING
+        providers = config.get(spelling.providers_key)
         if not isinstance(providers, list) or not providers:
-            raise RegistryError("llm_providers must list at least one provider")
-        entries = [
-            _provider_entry(index, raw, breaker_settings, clock)
-            for index, raw in enumerate(providers)
-        ]
-        default_models = config.get("default_models")
-        return cls(entries, default_models if isinstance(default_models, Mapping) else None)
+            raise RegistryError(f"{spelling.providers_key} must list at least one provider")
+        for index, raw in enumerate(providers):
+            problem = provider_problem(raw, (spelling.providers_key, index), spelling)
+            if problem is not None:
+                raise RegistryError(problem)
+        return cls.from_model(read_config(config, dialect), clock=clock)
+
+    @classmethod
+    def from_model(
+        cls, config: SekhaConfig, *, clock: Callable[[], float] = time.monotonic
+    ) -> ProviderRegistry:
+        """The registry of the typed model: one breaker per provider, from its settings."""
+        settings = config.breaker.as_mapping()
+        entries = []
+        for provider in config.providers:
+            try:
+                breaker = CircuitBreaker.from_config(settings, clock=clock, name=provider.id)
+            except ValueError as exc:
+                raise RegistryError(f"routing.circuit_breaker: {exc}") from None
+            entries.append(_provider_entry(provider, breaker))
+        return cls(entries, config.default_models)
 
     # -- providers and what probing learned ----------------------------------------------------
 
@@ -234,8 +248,9 @@ class ProviderRegistry:
         preferred_model: str | None = None,
     ) -> RouteResult:
         """Models that can serve `task` now, best first, and the others with reasons."""
-        if task not in MODEL_TASKS:
-            raise RegistryError(f"{task!r} is not a model task (known: {', '.join(MODEL_TASKS)})")
+        if task not in facts.BRIDGE_TASKS:
+            known = ", ".join(facts.BRIDGE_TASKS)
+            raise RegistryError(f"{task!r} is not a model task (known: {known})")
         return self._route((task,), require_vision, preferred_model)
 
     def route_default(self, key: str, model_id: str | None) -> RoutingDecision:
@@ -248,7 +263,7 @@ class ProviderRegistry:
         preferred = _model_id(model_id)
         if preferred is None:
             return RoutingDecision(key, None, RouteStatus.UNSET, None, "no default model set")
-        result = self._route(tasks, canonical in VISION_DEFAULT_KEYS, preferred)
+        result = self._route(tasks, canonical in facts.VISION_ROLES, preferred)
         if canonical == "embedding":
             result = _same_embedding_model_only(result, preferred)
         return _decide(key, preferred, result)
@@ -395,10 +410,10 @@ def _candidate_reason(
 
 
 def _tiers(model: ModelEntry, tasks: tuple[str, ...]) -> list[int]:
-    """Positions in `tasks` this model fits; a model that can see fits `vision` too."""
+    """Positions in `tasks` this model fits; a chat model that can see fits `vision` too."""
     tiers = []
     for tier, task in enumerate(tasks):
-        seeing = task == "vision" and model.can_see and model.task in CHAT_TASKS
+        seeing = task == "vision" and facts.can_see(model.task, model.supports_vision)
         if model.task == task or seeing:
             tiers.append(tier)
     return tiers
@@ -419,62 +434,23 @@ def _model_id(value: object) -> str | None:
     return value.strip()
 
 
-def _provider_entry(
-    index: int,
-    raw: object,
-    breaker_settings: Mapping[str, Any] | None,
-    clock: Callable[[], float],
-) -> ProviderEntry:
-    where = f"llm_providers[{index}]"
-    if not isinstance(raw, Mapping):
-        raise RegistryError(f"{where} must be a mapping")
-    provider_id = _required_str(raw, "id", where)
-    priority = raw.get("priority")
-    if isinstance(priority, bool) or not isinstance(priority, int):
-        raise RegistryError(f"{where}.priority must be a whole number, got {priority!r}")
-    timeout = raw.get("timeout", DEFAULT_PROVIDER_TIMEOUT)
-    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or timeout <= 0:
-        raise RegistryError(f"{where}.timeout must be a number of seconds, got {timeout!r}")
-    raw_models = raw.get("models") or []
-    if not isinstance(raw_models, list):
-        raise RegistryError(f"{where}.models must be a list")
-    try:
-        breaker = CircuitBreaker.from_config(breaker_settings, clock=clock, name=provider_id)
-    except ValueError as exc:
-        raise RegistryError(f"routing.circuit_breaker: {exc}") from None
+def _provider_entry(provider: Provider, breaker: CircuitBreaker) -> ProviderEntry:
     return ProviderEntry(
-        id=provider_id,
-        type=_required_str(raw, "type", where),
-        base_url=_required_str(raw, "base_url", where),
-        priority=priority,
-        timeout=float(timeout),
-        models=tuple(
-            _model_entry(f"{where}.models[{i}]", model) for i, model in enumerate(raw_models)
-        ),
+        id=provider.id,
+        type=provider.type,
+        base_url=provider.base_url,
+        priority=provider.effective_priority,
+        timeout=provider.effective_timeout,
+        models=tuple(_model_entry(model) for model in provider.models),
         breaker=breaker,
     )
 
 
-def _model_entry(where: str, raw: object) -> ModelEntry:
-    if not isinstance(raw, Mapping):
-        raise RegistryError(f"{where} must be a mapping")
-    dimension = raw.get("dimension")
-    context_window = raw.get("context_window")
+def _model_entry(model: ModelSpec) -> ModelEntry:
     return ModelEntry(
-        model_id=_required_str(raw, "model_id", where),
-        task=_required_str(raw, "task", where),
-        dimension=dimension if _is_int(dimension) else None,
-        supports_vision=raw.get("supports_vision") is True,
-        context_window=context_window if _is_int(context_window) else None,
+        model_id=model.model_id,
+        task=model.task,
+        dimension=model.dimension,
+        supports_vision=model.supports_vision is True,
+        context_window=model.context_window,
     )
-
-
-def _required_str(raw: Mapping[str, Any], key: str, where: str) -> str:
-    value = raw.get(key)
-    if not isinstance(value, str) or not value:
-        raise RegistryError(f"{where}.{key} must be a non-empty string, got {value!r}")
-    return value
-
-
-def _is_int(value: object) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)

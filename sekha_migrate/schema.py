@@ -9,28 +9,32 @@ from pathlib import Path
 from typing import Any
 
 SCHEMA_FILE = "sekha-config-v2.schema.json"
+# One JSON schema per file dialect (see sekha_migrate.dialects).
+SCHEMA_FILES = {"docker": SCHEMA_FILE, "bridge": "sekha-bridge-config.schema.json"}
 
-# A string that holds an unexpanded ${VAR}. The same pattern the schema uses.
-PLACEHOLDER = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
-
-def schema_text() -> str:
-    """The schema as shipped: inside the wheel, or at the top of a source checkout."""
+def schema_path(target: str = "docker") -> Path:
+    """The schema file as shipped: inside the wheel, or at the top of a source checkout."""
+    name = SCHEMA_FILES[target]
     here = Path(__file__).resolve().parent
-    for candidate in (here / "data" / SCHEMA_FILE, here.parent / "schema" / SCHEMA_FILE):
+    for candidate in (here / "data" / name, here.parent / "schema" / name):
         if candidate.is_file():
-            return candidate.read_text(encoding="utf-8")
-    raise FileNotFoundError(f"{SCHEMA_FILE} is missing from the installation")
+            return candidate
+    raise FileNotFoundError(f"{name} is missing from the installation")
+
+
+def schema_text(target: str = "docker") -> str:
+    return schema_path(target).read_text(encoding="utf-8")
 
 
 @cache
-def load_schema() -> dict[str, Any]:
-    return json.loads(schema_text())
+def load_schema(target: str = "docker") -> dict[str, Any]:
+    return json.loads(schema_text(target))  # type: ignore[no-any-return]
 
 
-def definition_properties(name: str | None) -> frozenset[str]:
-    """The keys the schema describes for the root (None) or one of its definitions."""
-    schema = load_schema()
+def definition_properties(name: str | None, target: str = "docker") -> frozenset[str]:
+    """The keys a dialect's schema describes for the root (None) or one of its definitions."""
+    schema = load_schema(target)
     node = schema if name is None else schema["definitions"][name]
     return frozenset(node.get("properties", {}))
 
@@ -59,9 +63,9 @@ FORMATS = {"uri": is_uri}
 
 
 @cache
-def compiled_validator() -> Any:
-    """Built once per process and reused for every file (see validate/compiled.py)."""
-    return validator_for(load_schema())
+def compiled_validator(target: str = "docker") -> Any:
+    """Built once per process and dialect, and reused for every file (validate/compiled.py)."""
+    return validator_for(load_schema(target))
 
 
 def validator_for(schema: dict[str, Any]) -> Any:

@@ -135,6 +135,11 @@ def test_missing_routing_and_timeout_take_the_defaults() -> None:
     assert entry.breaker.success_threshold == 2
 
 
+def test_missing_priority_takes_the_bridges_default_of_one() -> None:
+    config = {"providers": [{"id": "a", "provider_type": "ollama", "base_url": "http://x"}]}
+    assert ProviderRegistry.from_config(config).provider("a").priority == 1
+
+
 @pytest.mark.parametrize(
     ("config", "words"),
     [
@@ -145,8 +150,8 @@ def test_missing_routing_and_timeout_take_the_defaults() -> None:
             "provider id 'a' appears more than once",
         ),
         (
-            {"llm_providers": [{"id": "a", "type": "ollama", "base_url": "http://x"}]},
-            r"llm_providers\[0\]\.priority must be a whole number, got None",
+            {"llm_providers": [{**provider("a", 1), "priority": "high"}]},
+            r"llm_providers\[0\]\.priority must be a whole number, got 'high'",
         ),
         (
             {"llm_providers": [{**provider("a", 1), "models": [{"task": "embedding"}]}]},

@@ -24,7 +24,8 @@ from hypothesis import strategies as st
 from jsonschema import Draft7Validator
 from validate_support import document_paths
 
-from sekha_migrate.schema import PLACEHOLDER, compiled_validator, format_checker
+from sekha_migrate.model.placeholders import PLACEHOLDER
+from sekha_migrate.schema import compiled_validator, format_checker
 from sekha_migrate.sources.text import SourceError, decode_text
 from sekha_migrate.sources.yaml_doc import load_yaml
 

@@ -149,7 +149,7 @@ def test_null_chat_vision_is_allowed() -> None:
 @pytest.mark.parametrize(
     ("fixture", "wrong", "right", "position"),
     [
-        ("dialect-providers.yaml", "providers", "llm_providers", (5, 1)),
+        ("dialect-providers.yaml", "type", "provider_type", (7, 5)),
         ("dialect-provider-type.yaml", "provider_type", "type", (7, 5)),
         ("dialect-timeout-secs-on-provider.yaml", "timeout_secs", "timeout", (9, 5)),
         ("dialect-enable-fallback.yaml", "enable_fallback", "auto_fallback", (17, 3)),
@@ -185,9 +185,9 @@ def test_timeout_seconds_in_the_circuit_breaker_is_timeout_secs() -> None:
 
 def test_missing_required_key_hint_points_at_the_dialect_key_that_stands_for_it() -> None:
     finding = _only(_findings("invalid", "dialect-providers.yaml"), "schema-required")
-    assert finding.path == "$.llm_providers"
+    assert finding.path == "$.providers[0].provider_type"
     assert finding.hint == (
-        "'providers' on line 5 is another dialect's name for it: rename it to 'llm_providers'"
+        "'type' on line 7 is another dialect's name for it: rename it to 'provider_type'"
     )
 
 

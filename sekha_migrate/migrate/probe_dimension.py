@@ -6,8 +6,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from sekha_migrate.migrate.results import MigrationPlan
+from sekha_migrate.model.placeholders import expand_placeholders
 from sekha_migrate.probe import ProbeError, measure_embedding_dimension
-from sekha_migrate.validate.placeholders import expand_placeholders
 
 
 def measure_plan_dimension(

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from yaml.nodes import ScalarNode
 from yaml.resolver import Resolver
 
+from sekha_migrate.findings import DataPath
 from sekha_migrate.migrate.build import CARRIED_SETTINGS
 
 # Top-level keys in the order they are written, and the comment opening each group.
@@ -34,6 +36,7 @@ MODEL_ORDER = (
     "dimension",
     "supports_vision",
     "supports_audio",
+    "supports_function_calling",
     "vision_capabilities",
 )
 _PLAIN = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_./:@+-]*$")
@@ -41,22 +44,71 @@ _STR_TAG = "tag:yaml.org,2002:str"
 _resolver = Resolver()
 
 
-def render_document(document: Mapping[str, Any], *, header: Sequence[str] = ()) -> str:
+@dataclass(frozen=True)
+class Layout:
+    """How one dialect's file is laid out: key order and the comment opening each group."""
+
+    providers_key: str
+    root_order: tuple[str, ...]
+    group_comments: Mapping[str, str]
+    provider_order: tuple[str, ...]
+
+
+DOCKER_LAYOUT = Layout("llm_providers", ROOT_ORDER, GROUP_COMMENTS, PROVIDER_ORDER)
+BRIDGE_LAYOUT = Layout(
+    "providers",
+    ("version", "providers", "default_models", "routing", "server_host", "server_port",
+     "max_connections", "log_level", "celery_broker_url", "celery_result_backend"),
+    {
+        "providers": "LLM providers, tried in order of priority (1 first).",
+        "default_models": "The model each kind of work uses (a model_id offered above).",
+        "routing": "Fallback between providers; the circuit breaker skips one that keeps failing.",
+        "server_host": "The bridge's own server (the controller reaches it on this port).",
+        "celery_broker_url": "Background tasks.",
+    },
+    ("id", "provider_type", "base_url", "api_key", "priority", "timeout_secs", "models"),
+)
+
+
+@dataclass(frozen=True)
+class KeptComments:
+    """A key's comments in the file it came from: the lines above it, and one at its end."""
+
+    above: tuple[str, ...] = ()
+    end: str | None = None
+
+
+CommentLookup = Callable[[DataPath], "KeptComments | None"]
+
+
+def render_document(
+    document: Mapping[str, Any],
+    *,
+    header: Sequence[str] = (),
+    layout: Layout = DOCKER_LAYOUT,
+    comments: CommentLookup | None = None,
+) -> str:
+    """YAML text of `document`. With `comments`, each key keeps the comments it had in the
+    file it came from (in place of the group comment we would write)."""
+    writer = _Writer(comments or (lambda path: None))
     lines = [f"# {line}" if line else "#" for line in header]
-    ordered = [key for key in ROOT_ORDER if key in document]
-    others = [key for key in document if key not in ROOT_ORDER]
+    ordered = [key for key in layout.root_order if key in document]
+    others = [key for key in document if key not in layout.root_order]
     for key in ordered:
-        comment = GROUP_COMMENTS.get(key)
-        if comment:
-            lines += ["", f"# {comment}"]
+        kept = writer.comments((key,))
+        comment = layout.group_comments.get(key)
+        if kept is None or not kept.above:
+            lines += ["", f"# {comment}"] if comment else []
+        elif lines:
+            lines.append("")
         value = document[key]
-        if key == "llm_providers" and isinstance(value, list):
-            value = [_ordered(item, PROVIDER_ORDER) for item in value]
-        lines += _entry(key, value, 0)
+        if key == layout.providers_key and isinstance(value, list):
+            value = [_ordered(item, layout.provider_order) for item in value]
+        lines += writer.entry(key, value, 0, (key,))
     if others:
         lines += ["", f"# {OTHER_COMMENT}"]
         for key in others:
-            lines += _entry(key, document[key], 0)
+            lines += writer.entry(key, document[key], 0, (key,))
     return "\n".join(lines).lstrip("\n") + "\n"
 
 
@@ -70,38 +122,50 @@ def _ordered(item: Any, order: Sequence[str]) -> Any:
     return result
 
 
-def _entry(key: Any, value: Any, indent: int) -> list[str]:
-    pad = " " * indent
-    name = _key(key)
-    if isinstance(value, dict) and value:
-        return [f"{pad}{name}:", *_mapping(value, indent + 2)]
-    if isinstance(value, list) and value:
-        return [f"{pad}{name}:", *_sequence(value, indent + 2)]
-    return [f"{pad}{name}: {_scalar(value)}"]
+class _Writer:
+    def __init__(self, comments: CommentLookup) -> None:
+        self.comments = comments
+
+    def entry(self, key: Any, value: Any, indent: int, path: DataPath) -> list[str]:
+        pad = " " * indent
+        name = _key(key)
+        kept = self.comments(path)
+        above = [f"{pad}{line}" for line in kept.above] if kept else []
+        end = f"  {kept.end}" if kept and kept.end else ""
+        if isinstance(value, dict) and value:
+            return [*above, f"{pad}{name}:{end}", *self.mapping(value, indent + 2, path)]
+        if isinstance(value, list) and value:
+            return [*above, f"{pad}{name}:{end}", *self.sequence(value, indent + 2, path)]
+        return [*above, f"{pad}{name}: {_scalar(value)}{end}"]
+
+    def mapping(self, mapping: Mapping[Any, Any], indent: int, path: DataPath) -> list[str]:
+        lines: list[str] = []
+        for key, value in mapping.items():
+            lines += self.entry(key, value, indent, (*path, key))
+        return lines
+
+    def sequence(self, items: Sequence[Any], indent: int, path: DataPath) -> list[str]:
+        pad = " " * indent
+        lines: list[str] = []
+        for index, item in enumerate(items):
+            if isinstance(item, dict) and item:
+                body = self.mapping(item, indent + 2, (*path, index))
+                lines += _dashed(body, pad, indent)
+            elif isinstance(item, list) and item:
+                body = self.sequence(item, indent + 2, (*path, index))
+                lines += _dashed(body, pad, indent)
+            else:
+                lines.append(f"{pad}- {_scalar(item)}")
+        return lines
 
 
-def _mapping(mapping: Mapping[Any, Any], indent: int) -> list[str]:
-    lines: list[str] = []
-    for key, value in mapping.items():
-        lines += _entry(key, value, indent)
-    return lines
-
-
-def _sequence(items: Sequence[Any], indent: int) -> list[str]:
-    pad = " " * indent
-    lines: list[str] = []
-    for item in items:
-        if isinstance(item, dict) and item:
-            body = _mapping(item, indent + 2)
-            body[0] = f"{pad}- {body[0][indent + 2 :]}"
-            lines += body
-        elif isinstance(item, list) and item:
-            body = _sequence(item, indent + 2)
-            body[0] = f"{pad}- {body[0][indent + 2 :]}"
-            lines += body
-        else:
-            lines.append(f"{pad}- {_scalar(item)}")
-    return lines
+def _dashed(body: list[str], pad: str, indent: int) -> list[str]:
+    """Put the item's dash on its first line that is not a comment (comments stay above)."""
+    for position, line in enumerate(body):
+        if not line.lstrip().startswith("#"):
+            body[position] = f"{pad}- {line[indent + 2 :]}"
+            break
+    return body
 
 
 def _key(key: Any) -> str:

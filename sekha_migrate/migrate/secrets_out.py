@@ -7,7 +7,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from sekha_migrate.validate.placeholders import placeholder_names
+from sekha_migrate.model.placeholders import placeholder_names
 
 # Where secrets sit in a v2 document, and the variable each one moves to.
 _ROOT_SECRETS = (("mcp_api_key", "SEKHA_API_KEY"), ("rest_api_key", "SEKHA_REST_API_KEY"))

@@ -104,10 +104,31 @@ OTHER_COMPONENT_KEYS: Final[frozenset[str]] = frozenset(
     {"celery_broker_url", "celery_result_backend"}
 )
 
-MODEL_TASKS: Final = ("embedding", "chat_small", "chat_large", "chat_smart", "vision", "audio")
-CHAT_TASKS: Final = frozenset({"chat_small", "chat_large", "chat_smart", "vision"})
-PROVIDER_TYPES: Final = ("ollama", "litellm", "openrouter", "openai", "anthropic")
-SECRET_KEYS: Final = frozenset({"api_key", "mcp_api_key", "rest_api_key", "additional_api_keys"})
+
+# The same drifted names as the bridge reads them: in a bridge file, the docker schema's
+# `type`, `timeout` and `llm_providers` are the ones the bridge silently ignores.
+_TO_BRIDGE: Final = {
+    "llm_providers": "providers",
+    "type": "provider_type",
+    "timeout": "timeout_secs",
+}
+BRIDGE_DIALECT_KEYS: Final[dict[str, dict[str, str]]] = {
+    context: {
+        wrong: _TO_BRIDGE.get(right, right)
+        for wrong, right in table.items()
+        if _TO_BRIDGE.get(right, right) != wrong
+    }
+    | ({right: bridge for right, bridge in _TO_BRIDGE.items() if right in table.values()}
+       if context in (ROOT, PROVIDER) else {})
+    for context, table in DIALECT_KEYS.items()
+}
+# What each consumer calls the registry and its other renamed keys, for messages.
+CONSUMER_NAMES: Final = {"docker": "the docker schema", "bridge": "the LLM bridge"}
+
+
+def dialect_keys(dialect: str) -> dict[str, dict[str, str]]:
+    """Misspelt or other-dialect key -> the key this dialect's consumer reads, per context."""
+    return BRIDGE_DIALECT_KEYS if dialect == "bridge" else DIALECT_KEYS
 
 
 def describe_path(path: DataPath, document: Any) -> str:
@@ -122,7 +143,9 @@ def describe_path(path: DataPath, document: Any) -> str:
 
 def _owner(path: DataPath, document: Any) -> tuple[str | None, DataPath]:
     """`provider 'x'` or `model 'm' of provider 'x'` for a path inside one, and the rest."""
-    if len(path) < 2 or path[0] != "llm_providers" or not isinstance(path[1], int):
+    if len(path) < 2 or path[0] not in ("llm_providers", "providers") or not isinstance(
+        path[1], int
+    ):
         return None, path
     provider_id = value_at(document, (*path[:2], "id"))
     if not isinstance(provider_id, str) or not provider_id:

@@ -8,9 +8,9 @@ from typing import Any
 
 from sekha_migrate.findings import Severity, format_path
 from sekha_migrate.migrate.results import KeyRead, KeyStatus, MigrationPlan, origin_at
+from sekha_migrate.model.placeholders import placeholder_names
 from sekha_migrate.report.console import emit, emit_table
 from sekha_migrate.secrets import mask_secret
-from sekha_migrate.validate.placeholders import placeholder_names
 
 SECRET_LEAVES = frozenset({"api_key", "mcp_api_key", "rest_api_key", "additional_api_keys"})
 _STATUS_STYLE = {

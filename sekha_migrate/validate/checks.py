@@ -8,13 +8,13 @@ from typing import Any
 from urllib.parse import SplitResult, urlsplit
 
 from sekha_migrate.findings import DataPath, Finding, Severity, format_path, value_at
+from sekha_migrate.model.facts import BRIDGE_TASKS, ROLE_NEEDS, serves_role
+from sekha_migrate.model.placeholders import placeholder_names
 from sekha_migrate.model.v2 import (
-    CHAT_TASKS,
     CIRCUIT_BREAKER,
+    CONSUMER_NAMES,
     DEFAULT_MODELS,
-    DIALECT_KEYS,
     MODEL,
-    MODEL_TASKS,
     OTHER_COMPONENT_KEYS,
     PROVIDER,
     ROOT,
@@ -23,11 +23,11 @@ from sekha_migrate.model.v2 import (
     SCHEMA_DEFINITION,
     VISION_CAPABILITIES,
     describe_path,
+    dialect_keys,
 )
 from sekha_migrate.schema import definition_properties, is_uri
 from sekha_migrate.secrets import hide_url_credentials, is_local_host
 from sekha_migrate.sources.yaml_doc import LoadedYaml
-from sekha_migrate.validate.placeholders import placeholder_names
 
 
 class _Located:
@@ -76,25 +76,29 @@ def _models(provider_path: DataPath, provider: dict[str, Any]) -> list[tuple[Dat
 # ---- unknown keys and dialects -------------------------------------------------------------
 
 
-def check_keys(data: dict[str, Any], loaded: LoadedYaml) -> Iterator[Finding]:
+def check_keys(
+    data: dict[str, Any], loaded: LoadedYaml, dialect: str = "docker"
+) -> Iterator[Finding]:
+    """Keys the dialect's consumer does not read: another dialect's name, or unknown."""
     at = _Located(loaded)
-    yield from _check_mapping_keys(data, (), ROOT, at)
+    check = _KeyCheck(at, dialect)
+    yield from check.mapping(data, (), ROOT)
     for provider_path, provider in _providers(data):
-        yield from _check_mapping_keys(provider, provider_path, PROVIDER, at)
+        yield from check.mapping(provider, provider_path, PROVIDER)
         for model_path, model in _models(provider_path, provider):
-            yield from _check_mapping_keys(model, model_path, MODEL, at)
+            yield from check.mapping(model, model_path, MODEL)
             vision = model.get("vision_capabilities")
             if isinstance(vision, dict):
-                yield from _check_mapping_keys(
-                    vision, (*model_path, "vision_capabilities"), VISION_CAPABILITIES, at
+                yield from check.mapping(
+                    vision, (*model_path, "vision_capabilities"), VISION_CAPABILITIES
                 )
     for key, context in (("default_models", DEFAULT_MODELS), ("routing", ROUTING)):
         if isinstance(data.get(key), dict):
-            yield from _check_mapping_keys(data[key], (key,), context, at)
+            yield from check.mapping(data[key], (key,), context)
     routing = data.get("routing")
     if isinstance(routing, dict) and isinstance(routing.get("circuit_breaker"), dict):
-        yield from _check_mapping_keys(
-            routing["circuit_breaker"], ("routing", "circuit_breaker"), CIRCUIT_BREAKER, at
+        yield from check.mapping(
+            routing["circuit_breaker"], ("routing", "circuit_breaker"), CIRCUIT_BREAKER
         )
 
 
@@ -102,28 +106,38 @@ def check_keys(data: dict[str, Any], loaded: LoadedYaml) -> Iterator[Finding]:
 EXTENSION_PREFIX = "x-"
 
 
-def _check_mapping_keys(
-    mapping: dict[str, Any], path: DataPath, context: str, at: _Located
-) -> Iterator[Finding]:
-    known = definition_properties(SCHEMA_DEFINITION[context])
-    where = "at the top level" if context == ROOT else f"in {format_path(path)[2:] or context}"
-    for key in mapping:
-        if key in known or (isinstance(key, str) and key.startswith(EXTENSION_PREFIX)):
-            continue
-        key_path = (*path, key)
-        right = DIALECT_KEYS[context].get(key)
+class _KeyCheck:
+    def __init__(self, at: _Located, dialect: str) -> None:
+        self.at = at
+        self.dialect = dialect
+        self.renames = dialect_keys(dialect)
+        self.consumer = CONSUMER_NAMES.get(dialect, dialect)
+
+    def mapping(self, mapping: dict[str, Any], path: DataPath, context: str) -> Iterator[Finding]:
+        known = definition_properties(SCHEMA_DEFINITION[context], self.dialect)
+        where = "at the top level" if context == ROOT else f"in {format_path(path)[2:] or context}"
+        for key in mapping:
+            if key in known or (isinstance(key, str) and key.startswith(EXTENSION_PREFIX)):
+                continue
+            yield self._unread_key(key, (*path, key), context, where, known)
+
+    def _unread_key(
+        self, key: Any, key_path: DataPath, context: str, where: str, known: frozenset[str]
+    ) -> Finding:
+        at = self.at
+        right = self.renames[context].get(key)
         if right is not None:
-            yield at.finding(
+            return at.finding(
                 Severity.WARNING,
                 "dialect-key",
-                f"'{key}' is another Sekha dialect's name; the v2 key {where} is '{right}'",
+                f"{self.consumer} does not read '{key}' {where}; it reads '{right}'",
                 key_path,
                 hint=f"rename '{key}' to '{right}' (sekha migrate does this for you)",
                 at_key=True,
             )
-        elif context == ROOT and key in ROOT_ROUTING_KEYS:
+        if context == ROOT and key in ROOT_ROUTING_KEYS:
             target = ROOT_ROUTING_KEYS[key]
-            yield at.finding(
+            return at.finding(
                 Severity.WARNING,
                 "misplaced-key",
                 f"'{key}' belongs under routing: as '{target.split('.')[1]}'",
@@ -131,24 +145,23 @@ def _check_mapping_keys(
                 hint=f"move it to {target}",
                 at_key=True,
             )
-        elif context == ROOT and key in OTHER_COMPONENT_KEYS:
-            yield at.finding(
+        if context == ROOT and key in OTHER_COMPONENT_KEYS:
+            return at.finding(
                 Severity.INFO,
                 "other-component-key",
-                f"'{key}' is read by the LLM bridge's own config, not by Sekha v2",
+                f"'{key}' is read by the LLM bridge's own config, not by the controller",
                 key_path,
                 at_key=True,
             )
-        else:
-            close = difflib.get_close_matches(key, sorted(known), n=1, cutoff=0.75)
-            yield at.finding(
-                Severity.WARNING,
-                "unknown-key",
-                f"unknown key '{key}' {where}; Sekha ignores it",
-                key_path,
-                hint=f"did you mean '{close[0]}'?" if close else None,
-                at_key=True,
-            )
+        close = difflib.get_close_matches(key, sorted(known), n=1, cutoff=0.75)
+        return at.finding(
+            Severity.WARNING,
+            "unknown-key",
+            f"unknown key '{key}' {where}; {self.consumer} ignores it",
+            key_path,
+            hint=f"did you mean '{close[0]}'?" if close else None,
+            at_key=True,
+        )
 
 
 # ---- the provider registry -----------------------------------------------------------------
@@ -176,21 +189,10 @@ def check_providers(data: dict[str, Any], loaded: LoadedYaml) -> Iterator[Findin
             first_seen[provider_id] = id_path
 
 
-_ROLE_NEEDS = {
-    "embedding": "an embedding model (task: embedding)",
-    "chat_fast": "a chat model (task: chat_small, chat_large, chat_smart or vision)",
-    "chat_smart": "a chat model (task: chat_small, chat_large, chat_smart or vision)",
-    "chat_vision": "a vision model (supports_vision: true or task: vision)",
-}
-
-
 def _fits_role(role: str, model: dict[str, Any]) -> bool:
+    """The registry's rule (model.facts), so that validate and routing cannot disagree."""
     task = model.get("task")
-    if role == "embedding":
-        return task == "embedding"
-    if role == "chat_vision":
-        return model.get("supports_vision") is True or task == "vision"
-    return isinstance(task, str) and task in CHAT_TASKS  # `task: []` is the schema's to report
+    return isinstance(task, str) and serves_role(role, task, model.get("supports_vision"))
 
 
 def check_default_models(data: dict[str, Any], loaded: LoadedYaml) -> Iterator[Finding]:
@@ -206,7 +208,7 @@ def check_default_models(data: dict[str, Any], loaded: LoadedYaml) -> Iterator[F
     # A model_id that is an unset ${VAR} could be any model: then a default we cannot find
     # is only noted, not an error.
     unknowable = any(placeholder_names(model_id) for model_id in offered)
-    for role, needs in _ROLE_NEEDS.items():
+    for role, needs in ROLE_NEEDS.items():
         model_id = defaults.get(role)
         if not isinstance(model_id, str) or placeholder_names(model_id):
             continue
@@ -232,7 +234,7 @@ def check_default_models(data: dict[str, Any], loaded: LoadedYaml) -> Iterator[F
                 else "add it to a provider's models",
             )
         elif not any(_fits_role(role, entry) for entry in entries):
-            tasks = ", ".join(sorted({e["task"] for e in entries if e.get("task") in MODEL_TASKS}))
+            tasks = ", ".join(sorted({e["task"] for e in entries if e.get("task") in BRIDGE_TASKS}))
             if not tasks:
                 continue  # no entry has a valid task; the schema already says which is wrong
             yield at.finding(
@@ -342,3 +344,33 @@ def _split_url(value: str) -> SplitResult | None:
     except ValueError:
         return None
     return parts
+
+
+# ---- what only the bridge does -------------------------------------------------------------
+
+
+def check_bridge_placeholders(data: dict[str, Any], loaded: LoadedYaml) -> Iterator[Finding]:
+    """The bridge expands `${VAR}` only as the whole value of a provider's api_key
+    (config.py `expand_env_vars`); anywhere else it reaches the bridge as written."""
+    at = _Located(loaded)
+
+    def walk(value: Any, path: DataPath) -> Iterator[Finding]:
+        if isinstance(value, dict):
+            for key, item in value.items():
+                yield from walk(item, (*path, key))
+        elif isinstance(value, list):
+            for index, item in enumerate(value):
+                yield from walk(item, (*path, index))
+        elif isinstance(value, str) and placeholder_names(value):
+            whole = value.startswith("${") and value.endswith("}") and value.count("${") == 1
+            if not (whole and len(path) == 3 and path[0] == "providers" and path[2] == "api_key"):
+                yield at.finding(
+                    Severity.WARNING,
+                    "bridge-literal-placeholder",
+                    f"the LLM bridge does not expand {value!r} here: it expands ${{VAR}} only "
+                    "as the whole value of a provider's api_key",
+                    path,
+                    hint="write the value itself, or set it in the bridge's environment",
+                )
+
+    yield from walk(data, ())

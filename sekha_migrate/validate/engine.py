@@ -5,9 +5,11 @@ from __future__ import annotations
 import glob
 import os
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from sekha_migrate.dialects import detect_dialect
 from sekha_migrate.findings import (
     FileResult,
     Finding,
@@ -18,8 +20,10 @@ from sekha_migrate.findings import (
     format_path,
     sort_findings,
 )
+from sekha_migrate.model.placeholders import expand_placeholders, expand_placeholders_at
 from sekha_migrate.model.v1 import looks_like_v1
 from sekha_migrate.schema import compiled_validator
+from sekha_migrate.sources.env_doc import load_env_text
 from sekha_migrate.sources.text import (
     SourceError,
     UnreadablePathError,
@@ -29,7 +33,7 @@ from sekha_migrate.sources.text import (
 )
 from sekha_migrate.sources.yaml_doc import LoadedYaml, load_yaml
 from sekha_migrate.validate import checks
-from sekha_migrate.validate.placeholders import expand_placeholders, expand_placeholders_at
+from sekha_migrate.validate.env_names import env_dialect_document
 from sekha_migrate.validate.schema_errors import describe_schema_errors
 
 CONFIG_SUFFIXES = (".yaml", ".yml", ".json")
@@ -51,43 +55,70 @@ def validate_text(
     path: str = "<string>",
     env: Mapping[str, str] | None = None,
     strict: bool = False,
+    target: str | None = None,
 ) -> FileResult:
-    """Validate one document given as text. Never raises for bad content."""
-    try:
-        loaded = load_yaml(text)
-    except SourceError as exc:
-        return FileResult(path, (_source_finding(exc),))
-    findings = [*loaded.findings, *_check_document(loaded, env if env is not None else {})]
+    """Validate one document given as text, under the rules of its dialect (detected from
+    its registry key, or `target`: docker, bridge or env). Never raises for bad content."""
+    if target == "env":
+        result = _validate_env_text(text, path, env if env is not None else {})
+    else:
+        try:
+            loaded = load_yaml(text)
+        except SourceError as exc:
+            return FileResult(path, (_source_finding(exc),), target=target)
+        dialect = target or detect_dialect(loaded.data) or "docker"
+        findings = [*loaded.findings, *_check_document(loaded, env or {}, dialect, target)]
+        result = FileResult(path, tuple(findings), data=loaded.data, target=dialect)
+    findings = list(result.findings)
     if strict:
         findings = list(escalate_warnings(findings))
-    return FileResult(path, sort_findings(findings), data=loaded.data)
+    return replace(result, findings=sort_findings(findings))
 
 
 def validate_bytes(
-    data: bytes, *, path: str, env: Mapping[str, str] | None = None, strict: bool = False
+    data: bytes,
+    *,
+    path: str,
+    env: Mapping[str, str] | None = None,
+    strict: bool = False,
+    target: str | None = None,
 ) -> FileResult:
     try:
         text = decode_text(data)
     except SourceError as exc:
-        return FileResult(path, (_source_finding(exc),))
-    return validate_text(text, path=path, env=env, strict=strict)
+        return FileResult(path, (_source_finding(exc),), target=target)
+    return validate_text(text, path=path, env=env, strict=strict, target=target)
 
 
 def validate_file(
-    path: Path | str, *, env: Mapping[str, str] | None = None, strict: bool = False
+    path: str | os.PathLike[str],
+    *,
+    env: Mapping[str, str] | None = None,
+    strict: bool = False,
+    target: str | None = None,
 ) -> FileResult:
-    """Validate one file. An unreadable path gives a result with `readable=False`."""
-    shown = str(path)
+    """Validate one file. An unreadable path gives a result with `readable=False`.
+    A `.env` file is read as the compose environment form (the env dialect)."""
+    shown = os.fspath(path)
+    if target is None and is_env_file(shown):
+        target = "env"
     try:
         data = read_bytes(Path(path))
     except UnreadablePathError as exc:
-        return FileResult(shown, (_source_finding(exc),), readable=False)
+        return FileResult(shown, (_source_finding(exc),), readable=False, target=target)
     except SourceError as exc:
-        return FileResult(shown, (_source_finding(exc),))
-    return validate_bytes(data, path=shown, env=env, strict=strict)
+        return FileResult(shown, (_source_finding(exc),), target=target)
+    return validate_bytes(data, path=shown, env=env, strict=strict, target=target)
 
 
-def _check_document(loaded: LoadedYaml, env: Mapping[str, str]) -> list[Finding]:
+def is_env_file(path: str) -> bool:
+    name = os.path.basename(path)
+    return name.startswith(".env") or name.endswith(".env")
+
+
+def _check_document(
+    loaded: LoadedYaml, env: Mapping[str, str], dialect: str, forced: str | None
+) -> list[Finding]:
     data = loaded.data
     root = loaded.mark_for(()) or Mark(1, 1)
     shape_problem = _shape_problem(data, root)
@@ -98,13 +129,17 @@ def _check_document(loaded: LoadedYaml, env: Mapping[str, str]) -> list[Finding]
     else:
         expanded, unresolved = expand_placeholders_at(data, loaded.placeholder_paths, env)
     findings: list[Finding] = [_unresolved_finding(p, name, loaded) for p, name in unresolved]
-    errors = compiled_validator().iter_errors(expanded)
-    findings += describe_schema_errors(errors, loaded, data)
-    findings += checks.check_keys(data, loaded)
+    if forced is None and "providers" in data and "llm_providers" in data:
+        findings.append(_both_registries(loaded))
+    errors = compiled_validator(dialect).iter_errors(expanded)
+    findings += describe_schema_errors(errors, loaded, data, dialect)
+    findings += checks.check_keys(data, loaded, dialect)
     findings += checks.check_providers(data, loaded)
     findings += checks.check_default_models(expanded, loaded)
     findings += checks.check_security(data, expanded, loaded)
     findings += checks.check_urls(expanded, loaded)
+    if dialect == "bridge":
+        findings += checks.check_bridge_placeholders(data, loaded)
     if "version" not in data:
         findings.append(
             Finding(
@@ -117,6 +152,31 @@ def _check_document(loaded: LoadedYaml, env: Mapping[str, str]) -> list[Finding]
             )
         )
     return findings
+
+
+def _both_registries(loaded: LoadedYaml) -> Finding:
+    mark = loaded.mark_for(("providers",), prefer_key=True)
+    return Finding(
+        Severity.ERROR,
+        "both-dialects",
+        "the file has both 'providers' (the LLM bridge's key) and 'llm_providers' (the docker "
+        "schema's); each consumer reads only its own and ignores the other",
+        path="$.providers",
+        line=mark.line if mark else None,
+        column=mark.column if mark else None,
+        hint="keep one registry; convert with: sekha migrate --target docker|bridge "
+        "(validated here as the docker dialect)",
+    )
+
+
+def _validate_env_text(text: str, path: str, env: Mapping[str, str]) -> FileResult:
+    """The compose environment form: its JSON values are validated as the docker document
+    they describe, every finding placed on the line of the name that holds it."""
+    loaded_env = load_env_text(text)
+    document, marks, findings = env_dialect_document(loaded_env)
+    loaded = LoadedYaml(data=document, value_marks=marks, key_marks=dict(marks))
+    findings += _check_document(loaded, env, "docker", "env")
+    return FileResult(path, tuple(findings), data=document, target="env")
 
 
 def _shape_problem(data: Any, root: Mark) -> Finding | None:
@@ -217,13 +277,16 @@ def _config_files_under(directory: Path) -> list[str]:
 
 
 def validate_paths(
-    arguments: Sequence[str],
+    arguments: Sequence[str | os.PathLike[str]],
     *,
     env: Mapping[str, str] | None = None,
     strict: bool = False,
+    target: str | None = None,
 ) -> ValidationRun:
+    """Validate files, directories (their config files) and globs; `-` reads stdin.
+    Raises `UsageError` when an argument names nothing to validate."""
     results: list[FileResult] = []
-    for item in expand_paths(arguments):
+    for item in expand_paths([os.fspath(argument) for argument in arguments]):
         if item == STDIN:
             try:
                 data = read_stdin_bytes()
@@ -233,9 +296,11 @@ def validate_paths(
             except SourceError as exc:  # larger than any configuration
                 results.append(FileResult("<stdin>", (_source_finding(exc),)))
                 continue
-            results.append(validate_bytes(data, path="<stdin>", env=env, strict=strict))
+            results.append(
+                validate_bytes(data, path="<stdin>", env=env, strict=strict, target=target)
+            )
         else:
-            results.append(validate_file(item, env=env, strict=strict))
+            results.append(validate_file(item, env=env, strict=strict, target=target))
     return ValidationRun(tuple(results))
 
 

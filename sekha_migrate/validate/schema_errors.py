@@ -7,10 +7,11 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from sekha_migrate.findings import DataPath, Finding, Severity, format_path, value_at
-from sekha_migrate.model.v2 import DIALECT_KEYS, SECRET_KEYS, describe_path
+from sekha_migrate.model.facts import SECRET_KEYS
+from sekha_migrate.model.placeholders import placeholder_names
+from sekha_migrate.model.v2 import describe_path, dialect_keys
 from sekha_migrate.secrets import hide_url_credentials
 from sekha_migrate.sources.yaml_doc import LoadedYaml
-from sekha_migrate.validate.placeholders import placeholder_names
 
 _TYPE_WORDS = {
     "integer": "a whole number",
@@ -29,12 +30,12 @@ _PATTERN_RULES = {
 
 
 def describe_schema_errors(
-    errors: Iterable[Any], loaded: LoadedYaml, raw: Any
+    errors: Iterable[Any], loaded: LoadedYaml, raw: Any, dialect: str = "docker"
 ) -> Iterator[Finding]:
     """One finding per schema error, located with the YAML marks; duplicates folded."""
     seen: set[tuple[str, str, str]] = set()
     for error in errors:
-        for finding in _describe(_unwrap(error), loaded, raw):
+        for finding in _describe(_unwrap(error), loaded, raw, dialect):
             key = (finding.code, finding.path, finding.message)
             if key not in seen:
                 seen.add(key)
@@ -50,12 +51,12 @@ def _unwrap(error: Any) -> Any:
     return error
 
 
-def _describe(error: Any, loaded: LoadedYaml, raw: Any) -> list[Finding]:
+def _describe(error: Any, loaded: LoadedYaml, raw: Any, dialect: str) -> list[Finding]:
     path: DataPath = tuple(error.absolute_path)
     keyword = error.validator
     if keyword == "required":
         return [
-            _required(name, path, error.instance, loaded)
+            _required(name, path, error.instance, loaded, dialect)
             for name in error.validator_value
             if isinstance(error.instance, dict)
             and name not in error.instance
@@ -76,14 +77,16 @@ def _describe(error: Any, loaded: LoadedYaml, raw: Any) -> list[Finding]:
     ]
 
 
-def _required(name: str, path: DataPath, instance: dict[str, Any], loaded: LoadedYaml) -> Finding:
+def _required(
+    name: str, path: DataPath, instance: dict[str, Any], loaded: LoadedYaml, dialect: str
+) -> Finding:
     mark = loaded.mark_for(path)
     where = describe_path(path, loaded.data) if path else "the file"
     message = f"{where} is missing the required key '{name}'"
     hint = None
     aliases = [
         wrong
-        for context in DIALECT_KEYS.values()
+        for context in dialect_keys(dialect).values()
         for wrong, right in context.items()
         if right == name and wrong in instance
     ]
@@ -94,8 +97,8 @@ def _required(name: str, path: DataPath, instance: dict[str, Any], loaded: Loade
     elif name == "dimension":
         message = f"{where} is an embedding model but has no 'dimension'"
         hint = "add its vector length, e.g. dimension: 768 (sekha probe --embed measures it)"
-    elif name == "llm_providers":
-        hint = "add at least one provider under llm_providers:"
+    elif name in ("llm_providers", "providers"):
+        hint = f"add at least one provider under {name}:"
     else:
         hint = _near_miss_hint(name, path, instance, loaded)
     return Finding(

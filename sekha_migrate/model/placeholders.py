@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
 from sekha_migrate.findings import DataPath
-from sekha_migrate.schema import PLACEHOLDER
+
+# A string that holds an unexpanded ${VAR}. The same pattern the schemas use.
+PLACEHOLDER = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
 
 def expand_placeholders(
