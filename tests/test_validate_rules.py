@@ -149,7 +149,7 @@ def test_null_chat_vision_is_allowed() -> None:
 @pytest.mark.parametrize(
     ("fixture", "wrong", "right", "position"),
     [
-        ("dialect-providers.yaml", "type", "provider_type", (7, 5)),
+        ("dialect-providers.yaml", "type", "provider_type", (8, 5)),
         ("dialect-provider-type.yaml", "provider_type", "type", (7, 5)),
         ("dialect-timeout-secs-on-provider.yaml", "timeout_secs", "timeout", (9, 5)),
         ("dialect-enable-fallback.yaml", "enable_fallback", "auto_fallback", (17, 3)),
@@ -187,7 +187,7 @@ def test_missing_required_key_hint_points_at_the_dialect_key_that_stands_for_it(
     finding = _only(_findings("invalid", "dialect-providers.yaml"), "schema-required")
     assert finding.path == "$.providers[0].provider_type"
     assert finding.hint == (
-        "'type' on line 7 is another dialect's name for it: rename it to 'provider_type'"
+        "'type' on line 8 is another dialect's name for it: rename it to 'provider_type'"
     )
 
 
