@@ -35,8 +35,8 @@ def test_text_format_groups_findings_per_file_with_a_summary(sekha: Sekha, tmp_p
     result = sekha("validate", "good.yaml", "bad.yaml", cwd=tmp_path)
     assert result.exit_code == 1
     assert result.stdout.splitlines() == [
-        "good.yaml: valid",
-        "bad.yaml: invalid",
+        "good.yaml: valid (docker)",
+        "bad.yaml: invalid (docker)",
         "  bad.yaml:9:5: error: duplicate key 'priority' (first defined on line 8); YAML loaders"
         " keep only the last value [duplicate-key] $.llm_providers[0].priority",
         "    hint: remove one of the two entries",
@@ -64,9 +64,10 @@ def test_json_format_has_exactly_the_documented_shape(sekha: Sekha, tmp_path: Pa
     assert result.exit_code == 1
     document = json.loads(result.stdout)
     assert list(document) == ["files", "summary"]
-    assert [list(entry) for entry in document["files"]] == [["path", "valid", "findings"]] * 3
+    shape = ["path", "valid", "target", "findings"]
+    assert [list(entry) for entry in document["files"]] == [shape] * 3
     good, bad, warn = document["files"]
-    assert good == {"path": "good.yaml", "valid": True, "findings": []}
+    assert good == {"path": "good.yaml", "valid": True, "target": "docker", "findings": []}
     assert bad["valid"] is False and warn["valid"] is True
     assert bad["findings"] == [
         {
@@ -193,7 +194,7 @@ def test_without_paths_validates_config_yaml_here(sekha: Sekha, tmp_path: Path) 
     assert sekha("validate", cwd=tmp_path).exit_code == 2  # not there: unreadable
     write(tmp_path / "config.yaml", MINIMAL)
     result = sekha("validate", cwd=tmp_path)
-    assert (result.exit_code, result.stdout.splitlines()[0]) == (0, "config.yaml: valid")
+    assert (result.exit_code, result.stdout.splitlines()[0]) == (0, "config.yaml: valid (docker)")
 
 
 # ---- inputs -------------------------------------------------------------------------------

@@ -8,6 +8,12 @@ import typer
 from sekha_migrate.commands.options import ENV_FILE
 
 
+class Target(str, Enum):
+    docker = "docker"
+    bridge = "bridge"
+    env = "env"
+
+
 class OutputFormat(str, Enum):
     text = "text"
     json = "json"
@@ -27,6 +33,14 @@ def validate_command(
     ),
     strict: bool = typer.Option(False, "--strict", help="Treat warnings as errors."),
     env_file: list[Path] = ENV_FILE,
+    target: Target | None = typer.Option(
+        None,
+        "--target",
+        "-t",
+        help="Validate as this dialect: docker, bridge or env. Default: detected per file "
+        "(providers: bridge, llm_providers: docker, .env files: env).",
+        show_default=False,
+    ),
     quiet: bool = typer.Option(
         False, "--quiet", "-q", help="Text format: only errors and the summary line."
     ),
@@ -38,7 +52,9 @@ def validate_command(
 
     try:
         env = load_env(env_file or [])
-        run = validate_paths(paths or ["config.yaml"], env=env, strict=strict)
+        run = validate_paths(
+            paths or ["config.yaml"], env=env, strict=strict, target=target.value if target else None
+        )
     except UsageError as exc:
         typer.echo(f"sekha validate: {exc}", err=True)
         raise typer.Exit(exit_codes.USAGE) from None

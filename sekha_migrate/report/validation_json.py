@@ -13,6 +13,7 @@ def validation_document(run: ValidationRun) -> dict[str, object]:
             {
                 "path": result.path,
                 "valid": result.valid,
+                "target": result.target,
                 "findings": [finding.to_dict() for finding in result.findings],
             }
             for result in run.files

@@ -34,7 +34,8 @@ def _file_header(result: FileResult) -> Line:
         status = ("valid", "green")
     else:
         status = ("invalid", "bold red")
-    return [(result.path, "bold"), (": ", ""), status]
+    dialect = [(f" ({result.target})", "dim")] if result.target and result.readable else []
+    return [(result.path, "bold"), (": ", ""), status, *dialect]
 
 
 def _finding_line(path: str, finding: Finding) -> Line:
