@@ -126,10 +126,16 @@ def test_cloud_keys_add_providers_without_models_and_without_the_literal_key() -
     assert not plan.holds_literal_secrets
 
 
-def test_bridge_dialect_is_normalised() -> None:
+def test_bridge_dialect_stays_the_bridges_without_a_target() -> None:
     plan = plan_dir(V1 / "dialect-bridge")
+    assert (plan.kind, plan.target, plan.text) == (PlanKind.CANONICAL, "bridge", "")
+
+
+def test_bridge_dialect_converts_to_docker_when_asked() -> None:
+    plan = plan_migration(MigrationRequest(directory=V1 / "dialect-bridge", target="docker"))
     data = output_data(plan)
     assert plan.kind is PlanKind.DIALECT and plan.valid
+    assert plan.output == V1 / "dialect-bridge" / "config.docker.yaml"
     assert "providers" not in data
     provider = data["llm_providers"][0]
     assert provider["type"] == "ollama" and provider["timeout"] == 120
@@ -260,15 +266,11 @@ def test_toml_syntax_error_is_reported_with_its_line(tmp_path: Path) -> None:
     assert (error.code, error.line) == ("syntax", 2)
 
 
-def test_dialect_renames_are_located_in_the_original_file() -> None:
-    plan = plan_dir(V1 / "dialect-bridge")
-    located = {(i.message.split(" ->")[0], i.line) for i in plan.issues if i.code == "dialect-key"}
-    assert located == {
-        ("$.providers", 3),
-        ("$.llm_providers[0].provider_type", 5),
-        ("$.llm_providers[0].timeout_secs", 8),
-    }
+def test_converted_values_are_located_in_the_original_file() -> None:
+    plan = plan_migration(MigrationRequest(directory=V1 / "dialect-bridge", target="docker"))
     assert plan.provenance["$.llm_providers[0].type"].line == 5
+    assert plan.provenance["$.llm_providers[0].timeout"].key == "providers.0.timeout_secs"
+    assert plan.provenance["$.routing.circuit_breaker.timeout_secs"].line == 25
 
 
 def test_existing_v2_output_replaced_by_a_v1_migration_is_warned(tmp_path: Path) -> None:

@@ -60,6 +60,13 @@ def migrate_command(
         help="Measure the embedding dimension by embedding one short string with the "
         "configured provider (instead of the table of known models).",
     ),
+    target: str = typer.Option(
+        None, "--target", "-t",
+        help="The dialect to write: docker (sekha-docker's schema; the default for v1 input), "
+        "bridge (sekha-llm-bridge's config.yaml) or env (the compose environment, sekha.env). "
+        "A v2 file stays in its own dialect unless this names another.",
+        show_default=False,
+    ),
     no_env: bool = typer.Option(
         False, "--no-env",
         help="Ignore SEKHA_* variables of this process (by default they override the files, "
@@ -80,6 +87,8 @@ def migrate_command(
     from sekha_migrate.report.console import make_writer
 
     base = directory if directory is not None else Path(".")
+    if target is not None and target not in ("docker", "bridge", "env"):
+        _fail(f"--target {target!r}: choose docker, bridge or env", exit_codes.USAGE)
     request = MigrationRequest(
         sources=tuple(sources or ()),
         directory=base,
@@ -89,6 +98,7 @@ def migrate_command(
         dimension=dimension,
         externalize_secrets=externalize_secrets,
         secrets_file=secrets_file,
+        target=target,
     )
     if probe and dimension is not None:
         _fail("--probe measures the dimension; --dimension sets it: choose one", exit_codes.USAGE)
@@ -138,7 +148,7 @@ class _Run:
         if plan.kind is PlanKind.CANONICAL:
             print_issues(plan, self.info)
             self.info.print(
-                f"{plan.output} is already canonical v2: nothing to do "
+                f"{plan.output} is already canonical v2 ({plan.target} dialect): nothing to do "
                 "(sekha validate checks its values)."
             )
             self._write_report("already-v2")

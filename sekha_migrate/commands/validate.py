@@ -52,9 +52,8 @@ def validate_command(
 
     try:
         env = load_env(env_file or [])
-        run = validate_paths(
-            paths or ["config.yaml"], env=env, strict=strict, target=target.value if target else None
-        )
+        dialect = target.value if target else None
+        run = validate_paths(paths or ["config.yaml"], env=env, strict=strict, target=dialect)
     except UsageError as exc:
         typer.echo(f"sekha validate: {exc}", err=True)
         raise typer.Exit(exit_codes.USAGE) from None

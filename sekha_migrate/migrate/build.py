@@ -10,9 +10,10 @@ from sekha_migrate.findings import DataPath, Severity, format_path
 from sekha_migrate.migrate.dialect import normalise_default_models, normalise_providers
 from sekha_migrate.migrate.embedding import lookup_embedding_model
 from sekha_migrate.migrate.results import ENVIRONMENT, EmbeddingChoice, Issue, Origin
+from sekha_migrate.model import facts
 
 LOCAL_PROVIDER_ID = "ollama_local"
-DEFAULT_TIMEOUT = 120
+DEFAULT_TIMEOUT = facts.DEFAULT_PROVIDER_TIMEOUT
 CHAT_CONTEXT_WINDOW = 8192  # what the v1 bridge asked Ollama for; v2 examples use the same
 ASSUMED_DIMENSION = 768
 ASSUMED_CONTEXT_WINDOW = 512  # the smallest common embedding context: safe if too small

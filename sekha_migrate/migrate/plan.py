@@ -8,6 +8,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from sekha_migrate.dialects import detect_dialect
 from sekha_migrate.findings import DataPath, FileResult, Mark, Severity, format_path
 from sekha_migrate.migrate.build import Built, build_v2
 from sekha_migrate.migrate.dialect import Rename, looks_like_v2, normalise_document
@@ -54,6 +55,15 @@ class MigrationRequest:
     measured_dimension: int | None = None
     externalize_secrets: bool = False
     secrets_file: Path | None = None
+    # The dialect to write: docker, bridge or env. None: docker for v1 sources, and a v2
+    # file stays in the dialect it is written in.
+    target: str | None = None
+
+
+def default_output(directory: Path, target: str | None) -> Path:
+    """Where a migration writes when --output is not given: config.yaml for the YAML
+    dialects (the bridge reads config.yaml by default too), sekha.env for compose."""
+    return directory / ("sekha.env" if target == "env" else "config.yaml")
 
 
 def plan_migration(request: MigrationRequest) -> MigrationPlan:
@@ -64,7 +74,7 @@ def plan_migration(request: MigrationRequest) -> MigrationPlan:
     for reading in readings:
         is_v2 = reading.source.kind is SourceKind.YAML and looks_like_v2(reading.data)
         (v2_files if is_v2 else v1_readings).append(reading)
-    output = request.output or request.directory / "config.yaml"
+    output = request.output or default_output(request.directory, request.target)
     if not readings:
         raise MigrateUsageError(
             f"no configuration found in {request.directory} (looked for "
@@ -74,7 +84,7 @@ def plan_migration(request: MigrationRequest) -> MigrationPlan:
         if len(v2_files) != 1:
             names = ", ".join(r.source.name for r in v2_files)
             raise MigrateUsageError(f"several v2 files to normalise ({names}); name one")
-        return _plan_dialect(v2_files[0], request.output or v2_files[0].source.path)
+        return _plan_v2(v2_files[0], request)
     if v2_files and request.sources:
         names = ", ".join(r.source.name for r in v2_files)
         raise MigrateUsageError(
@@ -112,6 +122,85 @@ def _load(source: SourceFile) -> SourceReading:
 
 
 # ---- v2 in another dialect -----------------------------------------------------------------
+
+
+def _plan_v2(reading: SourceReading, request: MigrationRequest) -> MigrationPlan:
+    """A v2 file stays in its consumer's dialect unless --target names another; only
+    drifted key names are normalised within the docker dialect."""
+    source_dialect = detect_dialect(reading.data) or "docker"
+    target = request.target or source_dialect
+    if source_dialect == target == "docker":
+        return _plan_dialect(reading, request.output or reading.source.path)
+    return _plan_conversion(reading, source_dialect, target, request)
+
+
+def _conversion_output(reading: SourceReading, target: str, request: MigrationRequest) -> Path:
+    """Never the input itself unless --output names it: config.yaml -> config.docker.yaml."""
+    if request.output is not None:
+        return request.output
+    source = reading.source.path
+    if target == "env":
+        return source.parent / "sekha.env"
+    return source.with_name(f"{source.stem}.{target}{source.suffix or '.yaml'}")
+
+
+def _plan_conversion(
+    reading: SourceReading, source_dialect: str, target: str, request: MigrationRequest
+) -> MigrationPlan:
+    from sekha_migrate.convert import read_config, render_written, write_config
+    from sekha_migrate.sources.yaml_comments import comments_by_key
+    from sekha_migrate.sources.yaml_doc import load_yaml
+
+    file = reading.source.name
+    checked = _validate(reading.text or "", reading.source.path, {}, source_dialect)
+    errors = [
+        Issue(Severity.ERROR, f.code, f"{f.path}: {f.message}", file, f.line, f.column, f.hint)
+        for f in checked.findings
+        if f.severity is Severity.ERROR
+    ]
+    if source_dialect == target or errors:
+        # Already in the target dialect: nothing to write, or nothing safe to convert.
+        return MigrationPlan(PlanKind.CANONICAL if not errors else PlanKind.DIALECT,
+                             (reading.source,), reading.source.path, reading.data, "",
+                             issues=(*reading.issues, *errors), validation=checked,
+                             target=target)
+    output = _conversion_output(reading, target, request)
+    written = write_config(read_config(reading.data, source_dialect), target)
+    kept = comments_by_key(reading.text or "", load_yaml(reading.text or "").key_marks)
+    text = render_written(written, header=_header([reading.source], output, target),
+                          comments=kept.get)
+    validation = _validate(text, output, {}, target)
+    provenance = _conversion_provenance(reading, written.links)
+    issues = list(reading.issues)
+    issues += [Issue(f.severity, f.code, f.message, file) for f in written.findings()]
+    issues += _validation_issues(validation, output, provenance)
+    return MigrationPlan(
+        PlanKind.DIALECT,
+        (reading.source,),
+        output,
+        written.document,
+        text,
+        provenance=provenance,
+        issues=tuple(issues),
+        holds_literal_secrets=holds_literal_secrets(written.document),
+        existing_output=_read_existing(output),
+        validation=validation,
+        target=target,
+    )
+
+
+def _conversion_provenance(
+    reading: SourceReading, links: Mapping[DataPath, DataPath]
+) -> dict[str, Origin]:
+    """Each written key's origin: the line it stood on in the file converted."""
+    provenance: dict[str, Origin] = {}
+    for out, source in links.items():
+        mark = reading.key_mark(source) if reading.key_mark else None
+        provenance[format_path(out)] = Origin(
+            reading.source.name, mark.line if mark else None, mark.column if mark else None,
+            ".".join(str(part) for part in source),
+        )
+    return provenance
 
 
 def _plan_dialect(reading: SourceReading, output: Path) -> MigrationPlan:
@@ -214,9 +303,19 @@ def _plan_v1(
         secrets = tuple(moved)
         secrets_file = request.secrets_file or output.parent / SECRETS_FILE_NAME
     sources = tuple(reading.source for reading in readings)
-    text = render_document(document, header=_header(list(sources), output))
+    target = request.target or "docker"
+    header = _header(list(sources), output, target)
+    if target == "docker":
+        text = render_document(document, header=header)
+    else:
+        from sekha_migrate.convert import render_written, write_config
+        from sekha_migrate.dialects import docker
+
+        written = write_config(docker.read(document), target)
+        text = render_written(written, header=header)
+        issues += [Issue(f.severity, f.code, f.message, None) for f in written.findings()]
     check_env = {**_env_file_values(readings), **_sekha_environ(request), **dict(secrets)}
-    validation = _validate(text, output, check_env)
+    validation = _validate(text, output, check_env, target)
     issues += _validation_issues(validation, output, provenance)
     return MigrationPlan(
         PlanKind.V1,
@@ -234,6 +333,7 @@ def _plan_v1(
         holds_literal_secrets=holds_literal_secrets(document),
         existing_output=_read_existing(output),
         validation=validation,
+        target=target,
     )
 
 
@@ -357,12 +457,21 @@ def _read_issues(reads: list[KeyRead], env_files: set[str]) -> list[Issue]:
 # ---- shared -------------------------------------------------------------------------------
 
 
-def _header(sources: list[SourceFile], output: Path) -> list[str]:
+_READERS = {
+    "docker": 'Sekha configuration, format "2.0" (see: sekha schema).',
+    "bridge": "Sekha LLM bridge configuration (its CONFIG_PATH; see: sekha schema --target "
+    "bridge).",
+    "env": "Sekha settings for docker compose: use it as the compose project's .env or in "
+    "env_file:.",
+}
+
+
+def _header(sources: list[SourceFile], output: Path, target: str = "docker") -> list[str]:
     names = ", ".join(_shown(source.path, output.parent) for source in sources)
     return [
-        'Sekha configuration, format "2.0" (see: sekha schema).',
+        _READERS[target],
         f"Written by sekha migrate from {names}.",
-        "Check it with: sekha validate",
+        "Check it with: sekha validate" + (" --target env" if target == "env" else ""),
     ]
 
 
@@ -397,10 +506,12 @@ def _env_file_values(readings: list[SourceReading]) -> dict[str, str]:
     return values
 
 
-def _validate(text: str, output: Path, env: Mapping[str, str]) -> FileResult:
+def _validate(
+    text: str, output: Path, env: Mapping[str, str], target: str = "docker"
+) -> FileResult:
     from sekha_migrate.validate.engine import validate_text
 
-    return validate_text(text, path=str(output), env=env)
+    return validate_text(text, path=str(output), env=env, target=target)
 
 
 def _validation_issues(

@@ -14,6 +14,7 @@ from yaml.resolver import Resolver
 
 from sekha_migrate.findings import DataPath
 from sekha_migrate.migrate.build import CARRIED_SETTINGS
+from sekha_migrate.sources.yaml_comments import KeyComments
 
 # Top-level keys in the order they are written, and the comment opening each group.
 # The registry first, then the carried settings in the order the build writes them.
@@ -70,15 +71,8 @@ BRIDGE_LAYOUT = Layout(
 )
 
 
-@dataclass(frozen=True)
-class KeptComments:
-    """A key's comments in the file it came from: the lines above it, and one at its end."""
-
-    above: tuple[str, ...] = ()
-    end: str | None = None
-
-
-CommentLookup = Callable[[DataPath], "KeptComments | None"]
+# A key's comments in the file it came from, by its path in the document written.
+CommentLookup = Callable[[DataPath], KeyComments | None]
 
 
 def render_document(
@@ -160,11 +154,13 @@ class _Writer:
 
 
 def _dashed(body: list[str], pad: str, indent: int) -> list[str]:
-    """Put the item's dash on its first line that is not a comment (comments stay above)."""
+    """Put the item's dash on its first line that is not a comment; the comments above it
+    stand at the dash's indent."""
     for position, line in enumerate(body):
         if not line.lstrip().startswith("#"):
             body[position] = f"{pad}- {line[indent + 2 :]}"
             break
+        body[position] = f"{pad}{line.lstrip()}"
     return body
 
 
@@ -205,4 +201,5 @@ def _is_plain(text: str) -> bool:
     """Safe to write unquoted: simple characters, and YAML reads it back as this string."""
     if not _PLAIN.match(text) or text.endswith(":"):
         return False
-    return _resolver.resolve(ScalarNode, text, (True, False)) == _STR_TAG
+    tag = _resolver.resolve(ScalarNode, text, (True, False))  # type: ignore[no-untyped-call]
+    return bool(tag == _STR_TAG)

@@ -130,6 +130,7 @@ class MigrationPlan:
     holds_literal_secrets: bool = False
     existing_output: bytes | None = None
     validation: FileResult | None = None
+    target: str = "docker"  # the dialect written: docker, bridge or env
 
     @property
     def has_errors(self) -> bool:

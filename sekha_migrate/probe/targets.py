@@ -10,11 +10,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from sekha_migrate.model.config import Provider
 from sekha_migrate.model.placeholders import expand_placeholders
 from sekha_migrate.probe.http import display_url
 from sekha_migrate.secrets import mask_secret
-
-DEFAULT_TIMEOUT = 120.0
 
 
 @dataclass(frozen=True)
@@ -40,50 +39,38 @@ class ProviderTarget:
 
 
 
-def _model_specs(models: Any) -> tuple[ModelSpec, ...]:
-    specs = []
-    for model in models if isinstance(models, list) else []:
-        if not isinstance(model, dict):
-            continue
-        dimension = model.get("dimension")
-        specs.append(
-            ModelSpec(
-                model_id=str(model.get("model_id", "")),
-                task=str(model.get("task", "")),
-                dimension=dimension if isinstance(dimension, int) else None,
-            )
-        )
-    return tuple(specs)
-
-
 def build_targets(
     data: Mapping[str, Any], env: Mapping[str, str], timeout_override: float | None = None
 ) -> tuple[ProviderTarget, ...]:
-    """One target per entry of `llm_providers`, with `${VAR}`s expanded from `env`."""
-    providers = data.get("llm_providers")
-    targets = []
-    for provider in providers if isinstance(providers, list) else []:
-        if not isinstance(provider, dict):
-            continue
-        expanded, unresolved = expand_placeholders(provider, env)
-        api_key = expanded.get("api_key")
-        if any(path[:1] == ("api_key",) for path, _name in unresolved):
-            api_key = None  # still the ${VAR} text, not a key
-        timeout = expanded.get("timeout", DEFAULT_TIMEOUT)
-        if timeout_override is not None:
-            timeout = timeout_override
-        targets.append(
-            ProviderTarget(
-                id=str(expanded.get("id", "")),
-                type=str(expanded.get("type", "")),
-                base_url=str(expanded.get("base_url", "")),
-                api_key=api_key if isinstance(api_key, str) and api_key else None,
-                timeout=float(timeout) if isinstance(timeout, (int, float)) else DEFAULT_TIMEOUT,
-                models=_model_specs(expanded.get("models")),
-                missing_variables=tuple(dict.fromkeys(name for _path, name in unresolved)),
-            )
-        )
-    return tuple(targets)
+    """One target per well-formed provider of a document in any dialect, with `${VAR}`s
+    expanded from `env` (a malformed entry is validate's to report, not probe's to guess)."""
+    from sekha_migrate.convert import read_config
+    from sekha_migrate.dialects import detect_dialect
+
+    config = read_config(data, detect_dialect(dict(data)) or "docker")
+    return tuple(_target(provider, env, timeout_override) for provider in config.providers)
+
+
+def _target(provider: Provider, env: Mapping[str, str], timeout: float | None) -> ProviderTarget:
+    written = {"id": provider.id, "base_url": provider.base_url, "api_key": provider.api_key,
+               "models": [m.model_id for m in provider.models]}
+    expanded, unresolved = expand_placeholders(written, env)
+    api_key = expanded["api_key"]
+    if any(path[:1] == ("api_key",) for path, _name in unresolved):
+        api_key = None  # still the ${VAR} text, not a key
+    models = tuple(
+        ModelSpec(model_id=model_id, task=model.task, dimension=model.dimension)
+        for model_id, model in zip(expanded["models"], provider.models, strict=True)
+    )
+    return ProviderTarget(
+        id=expanded["id"],
+        type=provider.type,
+        base_url=expanded["base_url"],
+        api_key=api_key if isinstance(api_key, str) and api_key else None,
+        timeout=timeout if timeout is not None else provider.effective_timeout,
+        models=models,
+        missing_variables=tuple(dict.fromkeys(name for _path, name in unresolved)),
+    )
 
 
 def secrets_of(targets: tuple[ProviderTarget, ...]) -> dict[str, str]:

@@ -310,7 +310,7 @@ def _scalar_tag(event: Any) -> str:
     value = event.value
     resolved = _plain_tags.get(value)
     if resolved is None:
-        resolved = str(_resolver.resolve(ScalarNode, value, (True, False)))
+        resolved = str(_resolver.resolve(ScalarNode, value, (True, False)))  # type: ignore[no-untyped-call]
         if len(_plain_tags) < 4096:
             _plain_tags[value] = resolved
     return resolved

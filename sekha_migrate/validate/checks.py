@@ -66,7 +66,9 @@ def _providers(data: Mapping[str, Any]) -> list[tuple[DataPath, dict[str, Any]]]
     return [((key, i), p) for i, p in enumerate(items) if isinstance(p, dict)]
 
 
-def _models(provider_path: DataPath, provider: dict[str, Any]) -> list[tuple[DataPath, dict]]:
+def _models(
+    provider_path: DataPath, provider: dict[str, Any]
+) -> list[tuple[DataPath, dict[str, Any]]]:
     models = provider.get("models")
     if not isinstance(models, list):
         return []
