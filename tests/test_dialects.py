@@ -265,3 +265,17 @@ def test_docker_to_bridge_to_docker_is_the_identity(
         errors = [f for f in validate_text(text, target=target).findings
                   if f.severity.value == "error" and not f.path.startswith("$.default_models")]
         assert errors == [], (target, errors)
+
+
+def test_probe_reads_a_bridge_dialect_file(servers: Any, tmp_path: Path,
+                                           sekha_inprocess: Any) -> None:
+    from provider_servers import OLLAMA
+
+    ollama = servers.start(OLLAMA, ["nomic-embed-text:latest", "llama3.1:8b",
+                                    "llama3.2-vision:11b"], dimensions={"nomic-embed-text": 768})
+    text = BRIDGE_EXAMPLES[0].read_text().replace("http://ollama:11434", ollama.url)
+    write(tmp_path / "config.yaml", text)
+    result = sekha_inprocess("probe", "config.yaml", "--format", "json", cwd=tmp_path)
+    document = json.loads(result.stdout)
+    assert result.exit_code == 0, result.stdout
+    assert [p["id"] for p in document["providers"]] == ["ollama"]
