@@ -17,6 +17,9 @@ _LAZY = {
     "FileResult": "sekha_migrate.findings",
     "Severity": "sekha_migrate.findings",
     "ValidationRun": "sekha_migrate.findings",
+    "load_config": "sekha_migrate.convert",
+    "dump_config": "sekha_migrate.convert",
+    "SekhaConfig": "sekha_migrate.model.config",
 }
 
 __all__ = ["__version__", *_LAZY]

@@ -23,7 +23,6 @@ from sekha_migrate.findings import (
 from sekha_migrate.model.placeholders import expand_placeholders, expand_placeholders_at
 from sekha_migrate.model.v1 import looks_like_v1
 from sekha_migrate.schema import compiled_validator
-from sekha_migrate.sources.env_doc import load_env_text
 from sekha_migrate.sources.text import (
     SourceError,
     UnreadablePathError,
@@ -33,7 +32,6 @@ from sekha_migrate.sources.text import (
 )
 from sekha_migrate.sources.yaml_doc import LoadedYaml, load_yaml
 from sekha_migrate.validate import checks
-from sekha_migrate.validate.env_names import env_dialect_document
 from sekha_migrate.validate.schema_errors import describe_schema_errors
 
 CONFIG_SUFFIXES = (".yaml", ".yml", ".json")
@@ -172,6 +170,10 @@ def _both_registries(loaded: LoadedYaml) -> Finding:
 def _validate_env_text(text: str, path: str, env: Mapping[str, str]) -> FileResult:
     """The compose environment form: its JSON values are validated as the docker document
     they describe, every finding placed on the line of the name that holds it."""
+    # Imported here: python-dotenv's parser costs start-up that YAML files never need.
+    from sekha_migrate.sources.env_doc import load_env_text
+    from sekha_migrate.validate.env_names import env_dialect_document
+
     loaded_env = load_env_text(text)
     document, marks, findings = env_dialect_document(loaded_env)
     loaded = LoadedYaml(data=document, value_marks=marks, key_marks=dict(marks))
