@@ -147,7 +147,7 @@ def _skipped(target: ProviderTarget, breaker: CircuitBreaker, reason: str) -> Pr
         status=ProbeStatus.SKIPPED,
         latency_ms=None,
         error=reason,
-        breaker=breaker.get_stats().to_dict(),
+        breaker=breaker.get_stats(),
         models=tuple(ModelCheck(m.model_id, m.task, None, m.dimension) for m in target.models),
     )
 
@@ -262,7 +262,7 @@ async def probe_provider(
         status=status,
         latency_ms=listing.latency_ms if listing is not None else None,
         error=error,
-        breaker=breaker.get_stats().to_dict(),
+        breaker=breaker.get_stats(),
         models=_model_checks(target, listing, lengths, embed_errors),
         warnings=tuple(warnings),
         version=version,
