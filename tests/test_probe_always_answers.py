@@ -110,8 +110,8 @@ def test_semantic_error_with_reachable_providers_probes_them_all_and_exits_1(
     assert [(p["id"], p["status"]) for p in answer["providers"]] == [("local", "ok")]
     rows = {row["key"]: row for row in answer["routing"]}
     assert rows["embedding"]["status"] == "preferred"
-    assert rows["chat_smart"]["preferred_model"] == "no-such-model"
-    assert "no-such-model is not configured on any provider" in rows["chat_smart"]["reason"]
+    assert rows["chat_smart"]["status"] == "unavailable"
+    assert rows["chat_smart"]["reason"] == "no provider configures a model for chat_smart"
 
 
 def test_yaml_that_does_not_parse_exits_1_with_its_finding(sekha_inprocess, tmp_path):
