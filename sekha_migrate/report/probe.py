@@ -43,15 +43,18 @@ def render_probe(result: ProbeResult, output_format: str) -> None:
         return
     if not result.readable:
         for finding in result.config_findings:
-            sys.stderr.write(f"sekha probe: {result.source}: {finding.message}\n")
+            sys.stderr.write(f"sekha probe: {finding.message}\n")  # it names the path
         return
     from sekha_migrate.report.console import make_console
 
     console = make_console()
     if not console.is_terminal and "COLUMNS" not in os.environ:
         console.width = 140  # a log or a pipe: room for the tables rather than 80 columns
-    for line in _config_finding_lines(result):
+    finding_lines = _config_finding_lines(result)
+    for line in finding_lines:
         console.print(line)
+    if finding_lines:
+        console.print()
     if result.providers:
         console.print(provider_table(result, result.source))
     for line in _warnings(result):
