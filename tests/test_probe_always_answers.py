@@ -222,3 +222,33 @@ def test_text_for_an_unreadable_path_goes_to_stderr_and_exits_2(sekha_inprocess,
     assert result.exit_code == 2
     assert result.stdout == ""
     assert "missing.yaml does not exist" in result.stderr
+
+
+def test_unusable_breaker_settings_still_probe_with_the_defaults(
+    sekha_inprocess, ollama, tmp_path
+):
+    document = config(
+        good_provider(ollama.url),
+        default_models={"embedding": "embedder", "chat_fast": "chatter", "chat_smart": "chatter"},
+        breaker={"failure_threshold": 0},
+    )
+    write_config(tmp_path / "config.yaml", document)
+    code, answer = probe_json(sekha_inprocess, "config.yaml", cwd=tmp_path)
+    assert code == 1  # the schema error in routing.circuit_breaker
+    assert any(f["path"].startswith("$.routing.circuit_breaker") for f in answer["findings"])
+    note = finding(answer, "default-breaker-used")
+    assert "failure_threshold must be a whole number of at least 1" in note["message"]
+    (probed,) = answer["providers"]
+    assert (probed["status"], probed["breaker"]["failure_threshold"]) == ("ok", 3)
+    assert [row["status"] for row in answer["routing"]] == ["preferred"] * 3
+
+
+@pytest.mark.parametrize(
+    ("seconds", "shown"),
+    [(0.4, "0 s ago"), (12.4, "12 s ago"), (119, "119 s ago"), (300, "5 min ago"),
+     (3 * 3600, "3 h ago")],
+)
+def test_durations_read_as_how_long_ago(seconds: float, shown: str) -> None:
+    from sekha_migrate.report.probe import seconds_ago
+
+    assert seconds_ago(seconds) == shown

@@ -164,9 +164,12 @@ class ProbeResult:
     duration_secs: float | None = None
 
     @property
+    def probe_findings(self) -> tuple[Finding, ...]:
+        return tuple(f for provider in self.providers for f in provider_findings(provider))
+
+    @property
     def findings(self) -> tuple[Finding, ...]:
-        probed = [f for provider in self.providers for f in provider_findings(provider)]
-        return (*self.config_findings, *probed)
+        return (*self.config_findings, *self.probe_findings)
 
     @property
     def ok(self) -> bool:

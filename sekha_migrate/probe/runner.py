@@ -346,11 +346,7 @@ async def probe_config_async(
         notes += registry_notes
         probes = await _probe_entries(entries, registry, env, embed, timeout, max_bytes)
         if registry is not None:
-            for probe in probes:
-                for model in probe.models:
-                    if model.present is False:
-                        registry.mark_model_missing(probe.id, model.model_id)
-            routing = _routing(registry, data, {probe.id: probe.status for probe in probes})
+            routing = _routing(registry, data, probes)
     return ProbeResult(
         providers=tuple(probes),
         routing=routing,
@@ -446,13 +442,19 @@ def _breaker_for(registry: ProviderRegistry | None, provider_id: str) -> Circuit
 
 
 def _routing(
-    registry: ProviderRegistry, data: Mapping[str, Any], statuses: Mapping[str, ProbeStatus]
+    registry: ProviderRegistry, data: Mapping[str, Any], probes: Sequence[ProviderProbe]
 ) -> tuple[dict[str, Any], ...]:
-    """The registry's choice for each default model, with how its provider answered the probe.
+    """The registry's choice for each default model, knowing what the probe found.
 
-    A provider that failed once is still chosen while its breaker is closed (the bridge
-    would try it too), so the probe status travels with the choice.
+    Models found missing are passed over. A provider that failed once is still chosen while
+    its breaker is closed (the bridge would try it too), so the probe status travels with
+    the choice.
     """
+    for probe in probes:
+        for model in probe.models:
+            if model.present is False:
+                registry.mark_model_missing(probe.id, model.model_id)
+    statuses = {probe.id: probe.status for probe in probes}
     default_models = data.get("default_models")
     decisions = registry.route_defaults(default_models if isinstance(default_models, dict) else {})
     rows = []

@@ -25,8 +25,13 @@ def probe_json(result: ProbeResult) -> str:
 def usage_error_document(message: str) -> dict[str, Any]:
     """What --format json prints when the command line itself is wrong: still one document."""
     finding = Finding(Severity.ERROR, "usage-error", message)
-    return {"ok": False, "error": message, "findings": [finding.to_dict()], "providers": [],
-            "routing": []}
+    return {
+        "ok": False,
+        "error": message,
+        "findings": [finding.to_dict()],
+        "providers": [],
+        "routing": [],
+    }
 
 
 def render_usage_error(message: str, output_format: str) -> None:
@@ -89,10 +94,7 @@ def _config_finding_lines(result: ProbeResult) -> list[str]:
 
 
 def _probe_problems(result: ProbeResult) -> list[str]:
-    own = set(result.config_findings)
-    return [
-        f.message for f in result.findings if f.severity is Severity.ERROR and f not in own
-    ]
+    return [f.message for f in result.probe_findings if f.severity is Severity.ERROR]
 
 
 # -- the provider table ------------------------------------------------------------------------
@@ -163,15 +165,13 @@ def _dimensions_cell(models: tuple[ModelCheck, ...]) -> str:
 
 
 def _breaker_cell(breaker: dict[str, Any]) -> str:
-    """`open, opened 12 s ago`; a closed breaker only says how many checks failed."""
+    """`open, opened 12 s ago, 3 failed`; otherwise the state and how many checks failed."""
     state = str(breaker.get("state", "?"))
     style = {"closed": "green", "open": "bold red"}.get(state, "yellow")
     cell = f"[{style}]{state}[/]"
     since = breaker.get("time_since_state_change")
     if state == "open" and isinstance(since, (int, float)):
         cell += f", opened {seconds_ago(since)}"
-    elif state == "half_open" and isinstance(since, (int, float)):
-        cell += f", trial calls for {seconds_ago(since).removesuffix(' ago')}"
     failures = breaker.get("total_failures") or 0
     return cell + (f", {failures} failed" if failures else "")
 
