@@ -1,18 +1,23 @@
 """Which provider would serve a task right now.
 
 Built from a validated v2 configuration: one entry per provider, each with its own circuit
-breaker configured from `routing.circuit_breaker`. `route` orders the models that can serve a
-task by provider priority (1 first, config order breaking ties) and says why every other
-model was passed over. `route_defaults` does this for each `default_models` entry.
+breaker configured from `routing.circuit_breaker`. `route` orders the candidates as
+sekha-llm-bridge's `ModelRegistry.route_with_fallback` does, and says why every other model
+was passed over:
 
-How a `default_models` key maps to model tasks (the first task that has a model wins; the
-default model itself goes first wherever it fits):
+1. the preferred model, on every provider that lists it, in config order, whatever its task;
+2. then every model of exactly the task asked for (with `supports_vision: true` when images
+   are required), by provider priority (1 first), config order breaking ties;
+3. a provider whose breaker is open is skipped; a half-open one gets the trial call.
 
-- embedding   -> embedding
-- chat_fast   -> chat_small, then chat_smart, then chat_large
-- chat_smart  -> chat_smart, then chat_large, then chat_small
-- chat_vision -> a model that can see: task `vision`, or a chat model with
-                 `supports_vision: true`
+There is no fallback to another task. Like the bridge, one provider keeps one entry per
+model id: the last one listed. `route_defaults` routes each `default_models` entry with its
+model as the preferred one:
+
+- embedding   -> task embedding
+- chat_fast   -> task chat_small
+- chat_smart  -> task chat_smart
+- chat_vision -> task vision, images required
 """
 
 from __future__ import annotations
@@ -30,8 +35,12 @@ from sekha_migrate.model.config import ModelSpec, Provider, SekhaConfig
 from sekha_migrate.model.v2 import DEFAULT_MODELS, DIALECT_KEYS
 from sekha_migrate.resilience import BreakerState, CircuitBreaker
 
-# default_models key -> the model tasks that can serve it, best fit first (model.facts).
-DEFAULT_MODEL_TASKS = facts.ROLE_TASKS
+# default_models key -> the model task its requests are routed as (one: the bridge has no
+# fallback to another task).
+DEFAULT_MODEL_TASKS: dict[str, tuple[str, ...]] = {
+    role: (task,) for role, task in facts.ROLE_ROUTED_TASK.items()
+}
+VISION_DEFAULT_KEYS = facts.VISION_ROLES
 
 
 class RegistryError(ValueError):
@@ -43,6 +52,8 @@ class SkipReason(str, Enum):
     NO_VISION = "no_vision"
     MODEL_MISSING = "model_missing"
     BREAKER_OPEN = "breaker_open"
+    # No longer given: the bridge does fall back to another embedding model, so routing
+    # now shows that fallback, with the warning in its reason.
     OTHER_EMBEDDING_MODEL = "other_embedding_model"
 
 
@@ -131,6 +142,9 @@ class RouteStatus(str, Enum):
     FALLBACK = "fallback"  # another model serves it
     UNAVAILABLE = "unavailable"  # nothing can serve it right now
     UNSET = "unset"  # the default_models entry is null or empty
+    # The default model is routed (the bridge takes it whatever its task) but cannot do the
+    # role's work: an embedding model as chat_fast. validate reports it as default-model-task.
+    MISFIT = "misfit"
     UNKNOWN_KEY = "unknown_key"  # not a default_models key this tool knows
 
 
@@ -265,8 +279,23 @@ class ProviderRegistry:
             return RoutingDecision(key, None, RouteStatus.UNSET, None, "no default model set")
         result = self._route(tasks, canonical in facts.VISION_ROLES, preferred)
         if canonical == "embedding":
-            result = _same_embedding_model_only(result, preferred)
-        return _decide(key, preferred, result)
+            result = _warn_other_embedding_models(result, preferred)
+        return self._misfit(canonical, _decide(key, preferred, result))
+
+    def _misfit(self, role: str, decision: RoutingDecision) -> RoutingDecision:
+        """A chosen default model that cannot do the role's work (model.facts.serves_role)."""
+        chosen = decision.chosen
+        if decision.status is not RouteStatus.PREFERRED or chosen is None:
+            return decision
+        provider = self.provider(chosen.provider_id)
+        entry = [m for m in provider.models if m.model_id == chosen.model_id][-1]
+        if facts.serves_role(role, entry.task, entry.supports_vision):
+            return decision
+        reason = (
+            f"the bridge sends {role} requests to {chosen.model_id} on {chosen.provider_id} "
+            f"(task {entry.task}), which is not {facts.ROLE_NEEDS[role]}"
+        )
+        return replace(decision, status=RouteStatus.MISFIT, reason=reason)
 
     def route_defaults(
         self, default_models: Mapping[str, Any] | None = None
@@ -278,24 +307,26 @@ class ProviderRegistry:
     def _route(
         self, tasks: tuple[str, ...], require_vision: bool, preferred_model: str | None
     ) -> RouteResult:
-        ranked: list[tuple[tuple[int, int, int, int], Candidate]] = []
+        ranked: list[tuple[tuple[int, int, int], Candidate]] = []
         skipped: list[Skipped] = []
         for position, provider in enumerate(self.providers):
             breaker_state = provider.breaker.get_state()
             for model_id, entries in _models_by_id(provider.models).items():
+                preferred = model_id == preferred_model
                 verdict = self._judge(
-                    provider, breaker_state, model_id, entries, tasks, require_vision
+                    provider, breaker_state, entries, tasks[0], require_vision, preferred
                 )
                 if isinstance(verdict, Skipped):
                     skipped.append(verdict)
                     continue
-                tier, model = verdict
-                preferred = model_id == preferred_model
-                reason = _candidate_reason(model, tier, preferred, breaker_state, provider)
-                rank = (0 if preferred else 1, tier, provider.priority, position)
-                ranked.append(
-                    (rank, Candidate(provider.id, model_id, provider.priority, reason, model.task))
+                priority = provider.priority
+                reason = _candidate_reason(
+                    verdict, priority, preferred, require_vision, breaker_state
                 )
+                # The bridge gives preferred candidates priority 0 and sorts stably.
+                rank = (0, 0, position) if preferred else (1, priority, position)
+                candidate = Candidate(provider.id, model_id, priority, reason, verdict.task)
+                ranked.append((rank, candidate))
         ranked.sort(key=lambda item: item[0])
         return RouteResult(
             tasks=tasks,
@@ -309,48 +340,51 @@ class ProviderRegistry:
         self,
         provider: ProviderEntry,
         breaker_state: BreakerState,
-        model_id: str,
         entries: list[ModelEntry],
-        tasks: tuple[str, ...],
+        task: str,
         require_vision: bool,
-    ) -> Skipped | tuple[int, ModelEntry]:
-        """The best fitting entry of one model on one provider, or why it cannot serve."""
+        preferred: bool,
+    ) -> Skipped | ModelEntry:
+        """The entry the bridge would use for one model on one provider, or why it would not."""
+        model = entries[-1]  # the bridge caches one entry per provider and model id: the last
 
         def skip(code: SkipReason, reason: str) -> Skipped:
-            return Skipped(provider.id, model_id, code, reason)
+            return Skipped(provider.id, model.model_id, code, reason)
 
-        fits = [(tier, m) for m in entries for tier in _tiers(m, tasks)]
-        if not fits:
-            served = "/".join(sorted({m.task for m in entries}))
-            return skip(SkipReason.WRONG_TASK, f"serves {served}, not {'/'.join(tasks)}")
-        if require_vision:
-            fits = [(tier, m) for tier, m in fits if m.can_see]
-            if not fits:
+        if not preferred:  # the preferred model is taken whatever its task, as in the bridge
+            if model.task != task:
+                return skip(SkipReason.WRONG_TASK, _wrong_task_reason(entries, task))
+            if require_vision and not model.supports_vision:
                 return skip(SkipReason.NO_VISION, "does not accept images")
-        if (provider.id, model_id) in self._missing:
+        if (provider.id, model.model_id) in self._missing:
             return skip(SkipReason.MODEL_MISSING, f"not listed by {provider.id}")
         if breaker_state is BreakerState.OPEN:
             wait = provider.breaker.retry_after_secs()
             return skip(SkipReason.BREAKER_OPEN, f"breaker open, next trial in {wait:.0f}s")
-        # gpt-4o listed as chat_smart (with vision) and as vision serves `vision` as itself.
-        return min(fits, key=lambda fit: (fit[0], fit[1].task != tasks[fit[0]]))
+        return model
 
 
-def _same_embedding_model_only(result: RouteResult, preferred: str) -> RouteResult:
-    """Stored vectors come from one embedding model: another model's vectors cannot be
-    compared with them, whatever their length, so embedding never falls back to one."""
-    keep = tuple(c for c in result.candidates if c.model_id == preferred)
-    passed_over = tuple(
-        Skipped(
-            c.provider_id,
-            c.model_id,
-            SkipReason.OTHER_EMBEDDING_MODEL,
-            f"a different embedding model; its vectors do not match {preferred}'s",
+def _wrong_task_reason(entries: list[ModelEntry], task: str) -> str:
+    if any(entry.task == task for entry in entries):
+        return (
+            f"listed again as {entries[-1].task}: the bridge keeps only the last entry "
+            "of a model on a provider"
         )
-        for c in result.candidates
-        if c.model_id != preferred
+    served = "/".join(sorted({entry.task for entry in entries}))
+    return f"serves {served}, not {task}"
+
+
+def _warn_other_embedding_models(result: RouteResult, preferred: str) -> RouteResult:
+    """The bridge falls back to another embedding model; its vectors cannot be compared with
+    the stored ones, whatever their length, so the reason says so."""
+    warning = f"a different embedding model: its vectors do not match {preferred}'s"
+    return replace(
+        result,
+        candidates=tuple(
+            c if c.model_id == preferred else replace(c, reason=f"{c.reason}; {warning}")
+            for c in result.candidates
+        ),
     )
-    return replace(result, candidates=keep, skipped=result.skipped + passed_over)
 
 
 def _decide(key: str, preferred: str, result: RouteResult) -> RoutingDecision:
@@ -393,30 +427,18 @@ def _why_nothing(result: RouteResult) -> str:
 
 def _candidate_reason(
     model: ModelEntry,
-    tier: int,
+    priority: int,
     preferred: bool,
+    require_vision: bool,
     breaker_state: BreakerState,
-    provider: ProviderEntry,
 ) -> str:
-    parts = ["preferred model" if preferred else f"task {model.task}"]
-    if preferred:
-        parts.append(f"task {model.task}")
-    if tier > 0 and not preferred:
-        parts.append("fallback task")
-    parts.append(f"priority {provider.priority}")
+    parts = ["preferred model"] if preferred else []
+    parts += [f"task {model.task}", f"priority {priority}"]
+    if require_vision and not model.supports_vision:
+        parts.append("does not accept images")
     if breaker_state is BreakerState.HALF_OPEN:
         parts.append("breaker half-open: trial call")
     return ", ".join(parts)
-
-
-def _tiers(model: ModelEntry, tasks: tuple[str, ...]) -> list[int]:
-    """Positions in `tasks` this model fits; a chat model that can see fits `vision` too."""
-    tiers = []
-    for tier, task in enumerate(tasks):
-        seeing = task == "vision" and facts.can_see(model.task, model.supports_vision)
-        if model.task == task or seeing:
-            tiers.append(tier)
-    return tiers
 
 
 def _models_by_id(models: tuple[ModelEntry, ...]) -> dict[str, list[ModelEntry]]:

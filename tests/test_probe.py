@@ -70,7 +70,7 @@ def test_ollama_latest_tag_matches_a_bare_name_but_other_tags_do_not(servers):
     assert found["qwen2:7b"].present is False
 
 
-def test_missing_model_fails_the_probe_and_routing_falls_back(servers):
+def test_missing_model_fails_the_probe_and_its_route(servers):
     server = servers.start(OLLAMA, ["llama3.1:8b"])
     doc = config(
         provider(
@@ -87,9 +87,9 @@ def test_missing_model_fails_the_probe_and_routing_falls_back(servers):
     assert any("llama3.1:70b" in p and "ollama pull" in p for p in result.problems())
     routes = {row["key"]: row for row in result.routing}
     assert routes["chat_fast"]["status"] == "preferred"
-    assert routes["chat_smart"]["status"] == "fallback"
-    assert routes["chat_smart"]["model_id"] == "llama3.1:8b"
-    assert routes["chat_smart"]["provider_status"] == "ok"
+    # No other chat_smart model, and the bridge does not fall back to chat_small.
+    assert routes["chat_smart"]["status"] == "unavailable"
+    assert routes["chat_smart"]["reason"] == "local/llama3.1:70b: not listed by local"
 
 
 # -- OpenAI-compatible and Anthropic ---------------------------------------------------------
@@ -377,7 +377,7 @@ def test_routing_skips_a_provider_whose_breaker_opened(servers):
     ]
 
 
-def test_embedding_never_falls_back_to_a_different_embedding_model(servers):
+def test_embedding_falls_back_as_the_bridge_does_and_warns_about_the_vectors(servers):
     broken = servers.start(OLLAMA, ["embed-a"], failing_paths={"/api/embed": 500})
     spare = servers.start(OLLAMA, ["embed-c:latest"], dimensions={"embed-c": 768})
     doc = config(
@@ -388,10 +388,10 @@ def test_embedding_never_falls_back_to_a_different_embedding_model(servers):
     )
     result = probe_config(doc, env={}, embed=True)
     (route,) = result.routing
-    assert route["status"] == "unavailable"
-    assert route["provider_id"] is None
-    codes = {(s["model_id"], s["code"]) for s in route["skipped"]}
-    assert ("embed-c", "other_embedding_model") in codes
+    assert route["status"] == "fallback"
+    assert (route["provider_id"], route["model_id"]) == ("spare", "embed-c")
+    assert route["reason"].startswith("embed-a: breaker open, next trial in 60s; using embed-c")
+    assert "its vectors do not match embed-a's" in route["reason"]
 
 
 # -- secrets ---------------------------------------------------------------------------------

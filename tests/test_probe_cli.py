@@ -140,17 +140,17 @@ def test_a_key_echoed_by_a_failing_provider_is_masked_in_text_and_json(sekha, se
         assert KEY not in result.stdout + result.stderr
 
 
-def test_an_invalid_config_exits_2_with_the_validate_findings(sekha, tmp_path):
+def test_an_invalid_config_exits_1_with_the_validate_findings(sekha, tmp_path):
     write(
         tmp_path / "config.yaml",
         "llm_providers:\n  - id: Bad Id\n    type: ollama\n    base_url: http://localhost:11434\n",
     )
     result = sekha("probe", "config.yaml", cwd=tmp_path)
-    assert result.exit_code == 2
-    assert "config.yaml" in result.stderr
-    assert "error" in result.stderr
-    assert "nothing probed" in result.stderr
-    assert result.stdout == ""
+    assert result.exit_code == 1
+    assert "config.yaml:" in result.stdout
+    assert "error" in result.stdout
+    assert "not probed, because this provider entry has errors" in result.stdout
+    assert "nothing probed" in result.stdout
 
 
 def test_usage_errors_exit_2(sekha, healthy, tmp_path):

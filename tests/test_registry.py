@@ -266,7 +266,7 @@ def test_vision_requirement_skips_models_that_do_not_accept_images() -> None:
     )
 
 
-def test_vision_task_is_served_by_vision_models_and_seeing_chat_models() -> None:
+def test_vision_task_is_served_by_models_whose_kept_entry_is_vision() -> None:
     config = {
         "llm_providers": [
             provider(
@@ -382,13 +382,23 @@ def test_default_falls_back_when_its_provider_breaker_is_open(clock: FakeClock) 
     decision = next(d for d in registry.route_defaults() if d.key == "chat_smart")
     assert decision.status is RouteStatus.FALLBACK
     assert decision.chosen is not None
-    assert (decision.chosen.provider_id, decision.chosen.model_id) == ("openai_cloud", "gpt-4o")
+    # gpt-4o (priority 2) is listed as chat_smart and then as vision; the bridge keeps the
+    # last entry, so the fallback is OpenRouter's chat_smart model at priority 4.
+    assert (decision.chosen.provider_id, decision.chosen.model_id) == (
+        "openrouter",
+        "anthropic/claude-3.5-sonnet",
+    )
     assert decision.reason.startswith(
-        "claude-3-sonnet-20240229: breaker open, next trial in 60s; using gpt-4o"
+        "claude-3-sonnet-20240229: breaker open, next trial in 60s; "
+        "using anthropic/claude-3.5-sonnet"
+    )
+    gpt4o = next(s for s in decision.skipped if s.model_id == "gpt-4o")
+    assert gpt4o.reason == (
+        "listed again as vision: the bridge keeps only the last entry of a model on a provider"
     )
 
 
-def test_chat_fast_falls_back_to_other_chat_tasks() -> None:
+def test_a_default_never_falls_back_to_another_task() -> None:
     config = {
         "llm_providers": [
             provider("local", 1, model("big", "chat_large")),
@@ -396,16 +406,52 @@ def test_chat_fast_falls_back_to_other_chat_tasks() -> None:
         ],
         "default_models": {"chat_fast": "tiny", "chat_smart": "big"},
     }
-    decisions = ProviderRegistry.from_config(config).route_defaults()
-    fast, smart = decisions
-    assert fast.status is RouteStatus.FALLBACK
-    assert fast.chosen is not None and fast.chosen.model_id == "smart"
-    assert fast.reason == (
-        "tiny is not configured on any provider; "
-        "using smart (task chat_smart, fallback task, priority 2)"
-    )
-    assert [c.model_id for c in fast.fallbacks] == ["big"]
+    fast, smart = ProviderRegistry.from_config(config).route_defaults()
+    assert fast.status is RouteStatus.UNAVAILABLE
+    assert fast.reason == "no provider configures a model for chat_small"
+    # The preferred model is taken whatever its task, as the bridge takes it.
     assert smart.status is RouteStatus.PREFERRED
+    assert smart.chosen is not None
+    assert smart.chosen.reason == "preferred model, task chat_large, priority 1"
+    assert [c.model_id for c in smart.fallbacks] == ["smart"]
+
+
+def test_preferred_model_on_several_providers_goes_in_config_order_not_priority() -> None:
+    config = {
+        "llm_providers": [
+            provider("second", 2, model("m", "chat_small")),
+            provider("first", 1, model("m", "chat_small"), model("other", "chat_small")),
+        ]
+    }
+    result = ProviderRegistry.from_config(config).route("chat_small", preferred_model="m")
+    assert ids(result.candidates) == [("second", "m"), ("first", "m"), ("first", "other")]
+
+
+def test_vision_needs_supports_vision_even_for_a_vision_task_model() -> None:
+    config = {
+        "llm_providers": [
+            provider("local", 1, model("llava", "vision")),
+            provider("cloud", 2, model("gpt-4o", "vision", supports_vision=True)),
+        ]
+    }
+    result = ProviderRegistry.from_config(config).route("vision", require_vision=True)
+    assert ids(result.candidates) == [("cloud", "gpt-4o")]
+    (skip,) = result.skipped
+    assert (skip.model_id, skip.code) == ("llava", SkipReason.NO_VISION)
+
+
+def test_embedding_falls_back_to_another_model_with_a_warning_as_the_bridge_does(
+    clock: FakeClock,
+) -> None:
+    registry = ProviderRegistry.from_config(hybrid_config(), clock=clock)
+    open_breaker(registry, "ollama_local")
+    decision = registry.route_default("embedding", "nomic-embed-text")
+    assert decision.status is RouteStatus.FALLBACK
+    assert decision.chosen is not None
+    assert decision.chosen.model_id == "text-embedding-3-large"
+    assert decision.reason.endswith(
+        "a different embedding model: its vectors do not match nomic-embed-text's)"
+    )
 
 
 def test_nothing_can_serve_says_what_stopped_each_candidate(clock: FakeClock) -> None:
@@ -432,11 +478,24 @@ def test_vision_default_blocked_by_a_breaker_names_the_breaker_not_blind_models(
     assert decision.reason == "openai_cloud/gpt-4o: breaker open, next trial in 60s"
 
 
-def test_vision_default_with_no_seeing_model_says_so() -> None:
+def test_vision_default_naming_a_blind_model_is_used_and_says_so() -> None:
     config = {"llm_providers": [provider("local", 1, model("llama", "chat_smart"))]}
     decision = ProviderRegistry.from_config(config).route_default("chat_vision", "llama")
+    # The bridge takes the preferred model without asking whether it can see: it is chosen,
+    # and the decision says it cannot do the work (validate's default-model-task).
+    assert decision.status is RouteStatus.MISFIT and not decision.ok
+    assert decision.chosen is not None and decision.chosen.model_id == "llama"
+    assert decision.reason == (
+        "the bridge sends chat_vision requests to llama on local (task chat_smart), which is "
+        "not a vision model (task: vision, or a chat model with supports_vision: true)"
+    )
+
+
+def test_vision_default_with_no_seeing_model_says_so() -> None:
+    config = {"llm_providers": [provider("local", 1, model("llava", "vision"))]}
+    decision = ProviderRegistry.from_config(config).route_default("chat_vision", "gone")
     assert decision.status is RouteStatus.UNAVAILABLE
-    assert decision.reason == "local/llama: does not accept images"
+    assert decision.reason == "local/llava: does not accept images"
 
 
 def test_vision_default_with_no_chat_model_at_all_says_so() -> None:
@@ -467,8 +526,9 @@ def test_routing_decision_to_dict_is_plain_json(clock: FakeClock) -> None:
     assert json.loads(json.dumps(rows)) == rows
     smart = rows[2]
     assert smart["key"] == "chat_smart"
-    assert smart["status"] == "fallback"
-    assert (smart["provider_id"], smart["model_id"]) == ("ollama_local", "llama3.1:70b")
+    # No other chat_smart model: the bridge has nowhere to send it (no fallback to chat_large).
+    assert smart["status"] == "unavailable"
+    assert (smart["provider_id"], smart["model_id"]) == (None, None)
     assert smart["preferred_model"] == "gpt-4o"
     assert set(smart) == {
         "key",

@@ -4,24 +4,32 @@ from __future__ import annotations
 
 import asyncio
 import json
+from datetime import datetime, timedelta, timezone
 
 import pytest
 import yaml
 
 from sekha_migrate.resilience import (
-    BreakerState,
     CircuitBreaker,
     CircuitOpenError,
+    CircuitState,
     describe_error,
 )
 
+EPOCH = datetime(2026, 11, 30, tzinfo=timezone.utc)
+
 
 class FakeClock:
+    """A monotonic clock and a wall clock that move together: wall = EPOCH + now seconds."""
+
     def __init__(self, start: float = 1000.0) -> None:
         self.now = start
 
     def __call__(self) -> float:
         return self.now
+
+    def wall(self) -> datetime:
+        return EPOCH + timedelta(seconds=self.now)
 
     def advance(self, seconds: float) -> None:
         self.now += seconds
@@ -33,13 +41,20 @@ def clock() -> FakeClock:
 
 
 def make_breaker(clock: FakeClock, **settings: float) -> CircuitBreaker:
-    return CircuitBreaker(**settings, clock=clock, name="ollama_local")  # type: ignore[arg-type]
+    return CircuitBreaker(  # type: ignore[arg-type]
+        **settings, clock=clock, wall_clock=clock.wall, name="ollama_local"
+    )
+
+
+def at(seconds: float) -> str:
+    """The ISO form the stats give for the fake clock's `seconds`."""
+    return (EPOCH + timedelta(seconds=seconds)).isoformat(timespec="milliseconds")
 
 
 def open_breaker(breaker: CircuitBreaker) -> None:
     for _ in range(breaker.failure_threshold):
         breaker.record_failure(ConnectionError("connection refused"))
-    assert breaker.get_state() is BreakerState.OPEN
+    assert breaker.get_state() is CircuitState.OPEN
 
 
 # -- CLOSED ------------------------------------------------------------------------------------
@@ -47,17 +62,17 @@ def open_breaker(breaker: CircuitBreaker) -> None:
 
 def test_new_breaker_is_closed_and_lets_calls_through(clock: FakeClock) -> None:
     breaker = make_breaker(clock)
-    assert breaker.get_state() is BreakerState.CLOSED
+    assert breaker.get_state() is CircuitState.CLOSED
     assert not breaker.is_open()
 
 
-def test_opens_after_failure_threshold_consecutive_failures(clock: FakeClock) -> None:
+def test_opens_after_failure_threshold_failure_count(clock: FakeClock) -> None:
     breaker = make_breaker(clock, failure_threshold=3)
     breaker.record_failure()
     breaker.record_failure()
-    assert breaker.get_state() is BreakerState.CLOSED
+    assert breaker.get_state() is CircuitState.CLOSED
     breaker.record_failure()
-    assert breaker.get_state() is BreakerState.OPEN
+    assert breaker.get_state() is CircuitState.OPEN
     assert breaker.is_open()
 
 
@@ -66,12 +81,12 @@ def test_success_while_closed_resets_the_failure_count(clock: FakeClock) -> None
     breaker.record_failure()
     breaker.record_failure()
     breaker.record_success()
-    assert breaker.get_stats().consecutive_failures == 0
+    assert breaker.snapshot().failure_count == 0
     breaker.record_failure()
     breaker.record_failure()
-    assert breaker.get_state() is BreakerState.CLOSED
+    assert breaker.get_state() is CircuitState.CLOSED
     breaker.record_failure()
-    assert breaker.get_state() is BreakerState.OPEN
+    assert breaker.get_state() is CircuitState.OPEN
 
 
 def test_failure_threshold_of_one_opens_on_the_first_failure(clock: FakeClock) -> None:
@@ -96,7 +111,7 @@ def test_open_breaker_lets_trial_calls_through_after_the_timeout(clock: FakeCloc
     open_breaker(breaker)
     clock.advance(60)
     assert not breaker.is_open()
-    assert breaker.get_state() is BreakerState.HALF_OPEN
+    assert breaker.get_state() is CircuitState.HALF_OPEN
     assert breaker.retry_after_secs() == 0
     # Trial calls are not rationed: asking again still lets them through.
     assert not breaker.is_open()
@@ -106,10 +121,11 @@ def test_get_state_reports_half_open_once_the_wait_is_over(clock: FakeClock) -> 
     breaker = make_breaker(clock, timeout_secs=10)
     open_breaker(breaker)
     clock.advance(11)
-    assert breaker.get_state() is BreakerState.HALF_OPEN
-    stats = breaker.get_stats()
-    assert stats.state is BreakerState.HALF_OPEN
-    assert stats.last_state_change_at == pytest.approx(1010.0)
+    assert breaker.get_state() is CircuitState.HALF_OPEN
+    stats = breaker.snapshot()
+    assert stats.state is CircuitState.HALF_OPEN
+    # Half-open from when the wait ran out (last failure + timeout), not from when asked.
+    assert stats.last_state_change == at(1010)
 
 
 def test_clock_going_backwards_does_not_close_anything(clock: FakeClock) -> None:
@@ -128,12 +144,12 @@ def test_success_threshold_successes_close_a_half_open_breaker(clock: FakeClock)
     clock.advance(60)
     assert not breaker.is_open()
     breaker.record_success()
-    assert breaker.get_state() is BreakerState.HALF_OPEN
-    assert breaker.get_stats().half_open_successes == 1
+    assert breaker.get_state() is CircuitState.HALF_OPEN
+    assert breaker.snapshot().success_count == 1
     breaker.record_success()
-    assert breaker.get_state() is BreakerState.CLOSED
-    stats = breaker.get_stats()
-    assert (stats.consecutive_failures, stats.half_open_successes, stats.opened_at) == (0, 0, None)
+    assert breaker.get_state() is CircuitState.CLOSED
+    stats = breaker.snapshot()
+    assert (stats.failure_count, stats.success_count) == (0, 0)
 
 
 def test_any_failure_in_half_open_reopens_and_restarts_the_timeout(clock: FakeClock) -> None:
@@ -144,15 +160,17 @@ def test_any_failure_in_half_open_reopens_and_restarts_the_timeout(clock: FakeCl
     breaker.record_success()
     clock.advance(5)
     breaker.record_failure(TimeoutError("read timed out"))
-    assert breaker.get_state() is BreakerState.OPEN
-    stats = breaker.get_stats()
-    assert stats.opened_at == pytest.approx(1065.0)
+    assert breaker.get_state() is CircuitState.OPEN
+    stats = breaker.snapshot()
+    assert stats.last_failure == stats.last_state_change == at(1065)
     assert stats.times_opened == 2
-    assert stats.half_open_successes == 0
+    # As in the bridge, trial successes are forgotten when the next half-open spell starts.
+    assert stats.success_count == 2
     clock.advance(59)
     assert breaker.is_open()
     clock.advance(1)
     assert not breaker.is_open()
+    assert breaker.success_count == 0
 
 
 def test_closed_again_needs_the_full_failure_threshold_to_reopen(clock: FakeClock) -> None:
@@ -161,19 +179,22 @@ def test_closed_again_needs_the_full_failure_threshold_to_reopen(clock: FakeCloc
     clock.advance(1)
     breaker.is_open()
     breaker.record_success()
-    assert breaker.get_state() is BreakerState.CLOSED
+    assert breaker.get_state() is CircuitState.CLOSED
     breaker.record_failure()
-    assert breaker.get_state() is BreakerState.CLOSED
+    assert breaker.get_state() is CircuitState.CLOSED
     breaker.record_failure()
-    assert breaker.get_state() is BreakerState.OPEN
+    assert breaker.get_state() is CircuitState.OPEN
 
 
-def test_late_failure_while_open_does_not_extend_the_wait(clock: FakeClock) -> None:
+def test_late_failure_while_open_extends_the_wait_as_the_bridge_does(clock: FakeClock) -> None:
+    # The bridge times recovery from the last failure, whatever the state.
     breaker = make_breaker(clock, timeout_secs=60)
     open_breaker(breaker)
     clock.advance(30)
     breaker.record_failure()
-    assert breaker.get_stats().opened_at == pytest.approx(1000.0)
+    clock.advance(30)
+    assert breaker.is_open()
+    assert breaker.retry_after_secs() == pytest.approx(30.0)
     clock.advance(30)
     assert not breaker.is_open()
 
@@ -183,7 +204,7 @@ def test_late_success_while_open_does_not_close_it(clock: FakeClock) -> None:
     open_breaker(breaker)
     breaker.record_success()
     assert breaker.is_open()
-    assert breaker.get_stats().total_successes == 1
+    assert breaker.snapshot().total_successes == 1
 
 
 # -- reset, stats, configuration ---------------------------------------------------------------
@@ -194,12 +215,12 @@ def test_manual_reset_closes_an_open_breaker(clock: FakeClock) -> None:
     open_breaker(breaker)
     clock.advance(1)
     breaker.reset()
-    assert breaker.get_state() is BreakerState.CLOSED
+    assert breaker.get_state() is CircuitState.CLOSED
     assert not breaker.is_open()
-    stats = breaker.get_stats()
-    assert stats.consecutive_failures == 0
-    assert stats.opened_at is None
-    assert stats.last_state_change_at == pytest.approx(1001.0)
+    stats = breaker.snapshot()
+    assert stats.failure_count == 0
+    assert stats.success_count == 0
+    assert stats.last_state_change == at(1001)
     # History survives the reset.
     assert (stats.total_failures, stats.times_opened) == (3, 1)
 
@@ -210,8 +231,8 @@ def test_reset_of_a_half_open_breaker_forgets_trial_successes(clock: FakeClock) 
     clock.advance(1)
     breaker.record_success()
     breaker.reset()
-    stats = breaker.get_stats()
-    assert (stats.state, stats.half_open_successes) == (BreakerState.CLOSED, 0)
+    stats = breaker.snapshot()
+    assert (stats.state, stats.success_count) == (CircuitState.CLOSED, 0)
 
 
 def test_stats_count_everything_and_stamp_times(clock: FakeClock) -> None:
@@ -221,34 +242,33 @@ def test_stats_count_everything_and_stamp_times(clock: FakeClock) -> None:
     breaker.record_failure(ValueError("bad JSON from provider"))
     clock.advance(1)
     breaker.record_failure(ConnectionRefusedError(111, "Connection refused"))
-    stats = breaker.get_stats()
+    stats = breaker.snapshot()
     assert stats.name == "ollama_local"
-    assert stats.state is BreakerState.OPEN
+    assert stats.state is CircuitState.OPEN
     assert (stats.total_successes, stats.total_failures) == (1, 2)
-    assert stats.consecutive_failures == 2
+    assert stats.failure_count == 2
     assert stats.times_opened == 1
-    assert stats.last_failure_at == pytest.approx(1002.0)
-    assert stats.opened_at == pytest.approx(1002.0)
-    assert stats.last_state_change_at == pytest.approx(1002.0)
+    assert stats.last_failure == stats.last_state_change == at(1002)
+    assert stats.time_since_failure == 0
     assert stats.retry_after_secs == pytest.approx(30.0)
     assert stats.last_error == "ConnectionRefusedError: [Errno 111] Connection refused"
     assert (stats.failure_threshold, stats.timeout_secs, stats.success_threshold) == (2, 30, 2)
 
 
-def test_stats_to_dict_is_plain_json(clock: FakeClock) -> None:
+def test_get_stats_is_a_plain_json_mapping(clock: FakeClock) -> None:
     breaker = make_breaker(clock)
     open_breaker(breaker)
-    data = breaker.get_stats().to_dict()
+    data = breaker.get_stats()
     assert data["state"] == "open"
     assert data["times_opened"] == 1
     assert json.loads(json.dumps(data)) == data
 
 
 def test_stats_before_anything_happened(clock: FakeClock) -> None:
-    stats = make_breaker(clock).get_stats()
-    assert stats.last_failure_at is None
-    assert stats.opened_at is None
-    assert stats.last_state_change_at is None
+    stats = make_breaker(clock).snapshot()
+    assert stats.last_failure is None
+    assert stats.time_since_failure is None
+    assert stats.last_state_change == at(1000)  # made closed at creation, as the bridge's
     assert stats.last_error is None
     assert stats.retry_after_secs == 0
 
@@ -270,9 +290,9 @@ def test_error_attributes_other_than_the_message_are_not_kept(clock: FakeClock) 
 
     breaker = make_breaker(clock)
     breaker.record_failure(ProviderError())
-    stats_text = json.dumps(breaker.get_stats().to_dict())
+    stats_text = json.dumps(breaker.get_stats())
     assert "sk-live" not in stats_text
-    assert breaker.get_stats().last_error == "ProviderError: 401 Unauthorized"
+    assert breaker.snapshot().last_error == "ProviderError: 401 Unauthorized"
 
 
 def test_thresholds_come_from_the_routing_circuit_breaker_mapping(clock: FakeClock) -> None:
@@ -301,7 +321,7 @@ def test_thresholds_come_from_the_routing_circuit_breaker_mapping(clock: FakeClo
     clock.advance(15)
     assert not breaker.is_open()
     breaker.record_success()
-    assert breaker.get_state() is BreakerState.CLOSED
+    assert breaker.get_state() is CircuitState.CLOSED
 
 
 @pytest.mark.parametrize("settings", [None, {}, {"failure_threshold": 4}])
@@ -357,10 +377,10 @@ def test_concurrent_failures_from_many_tasks_give_consistent_counts(clock: FakeC
         await asyncio.gather(*(fail_after_a_yield(i) for i in range(200)))
 
     asyncio.run(main())
-    stats = breaker.get_stats()
+    stats = breaker.snapshot()
     assert stats.total_failures == 200
-    assert stats.consecutive_failures == 200
-    assert stats.state is BreakerState.OPEN
+    assert stats.failure_count == 200
+    assert stats.state is CircuitState.OPEN
     assert stats.times_opened == 1
 
 
@@ -390,7 +410,7 @@ def test_concurrent_calls_stop_reaching_the_provider_once_open(clock: FakeClock)
     assert outcomes.count("failed") == 3
     assert outcomes.count("skipped") == 47
     assert reached == 3
-    assert breaker.get_stats().total_failures == 3
+    assert breaker.snapshot().total_failures == 3
 
 
 # -- the `call` convenience --------------------------------------------------------------------
@@ -404,8 +424,8 @@ def test_call_returns_the_result_and_records_success(clock: FakeClock) -> None:
         return {"models": []}
 
     assert asyncio.run(breaker.call(answer)) == {"models": []}
-    stats = breaker.get_stats()
-    assert (stats.total_successes, stats.consecutive_failures) == (1, 0)
+    stats = breaker.snapshot()
+    assert (stats.total_successes, stats.failure_count) == (1, 0)
 
 
 def test_call_records_the_failure_and_re_raises_the_original(clock: FakeClock) -> None:
@@ -418,7 +438,7 @@ def test_call_records_the_failure_and_re_raises_the_original(clock: FakeClock) -
     with pytest.raises(TimeoutError) as caught:
         asyncio.run(breaker.call(times_out))
     assert caught.value is original
-    stats = breaker.get_stats()
+    stats = breaker.snapshot()
     assert stats.total_failures == 1
     assert stats.last_error == "TimeoutError: read timed out after 5s"
 
@@ -440,7 +460,7 @@ def test_call_skips_the_function_while_open(clock: FakeClock) -> None:
     assert caught.value.retry_after_secs == pytest.approx(40.0)
     assert "'ollama_local' is open" in str(caught.value)
     assert "40.0s" in str(caught.value)
-    assert breaker.get_stats().total_failures == 3
+    assert breaker.snapshot().total_failures == 3
 
 
 def test_call_lets_a_trial_through_after_the_timeout_and_closes(clock: FakeClock) -> None:
@@ -452,9 +472,9 @@ def test_call_lets_a_trial_through_after_the_timeout_and_closes(clock: FakeClock
         return "pong"
 
     assert asyncio.run(breaker.call(healthy)) == "pong"
-    assert breaker.get_state() is BreakerState.HALF_OPEN
+    assert breaker.get_state() is CircuitState.HALF_OPEN
     assert asyncio.run(breaker.call(healthy)) == "pong"
-    assert breaker.get_state() is BreakerState.CLOSED
+    assert breaker.get_state() is CircuitState.CLOSED
 
 
 def test_call_with_is_failure_false_counts_the_answer_as_success(clock: FakeClock) -> None:
@@ -470,9 +490,9 @@ def test_call_with_is_failure_false_counts_the_answer_as_success(clock: FakeCloc
         asyncio.run(
             breaker.call(answers_404, is_failure=lambda exc: not isinstance(exc, ModelNotFound))
         )
-    stats = breaker.get_stats()
+    stats = breaker.snapshot()
     assert (stats.state, stats.total_failures, stats.total_successes) == (
-        BreakerState.CLOSED,
+        CircuitState.CLOSED,
         0,
         1,
     )
@@ -492,9 +512,9 @@ def test_cancelled_call_records_nothing(clock: FakeClock) -> None:
             await task
 
     asyncio.run(main())
-    stats = breaker.get_stats()
+    stats = breaker.snapshot()
     assert (stats.state, stats.total_failures, stats.total_successes) == (
-        BreakerState.CLOSED,
+        CircuitState.CLOSED,
         0,
         0,
     )

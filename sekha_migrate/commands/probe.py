@@ -36,34 +36,28 @@ def probe_command(
     """Check that every configured provider answers and offers the configured models.
 
     Exit 0 when every provider answered and every model is there (with the configured
-    dimension, under --embed); 1 when anything is missing, mismatched or failing; 2 for
-    usage errors and a config that does not validate.
+    dimension, under --embed); 1 when the config has errors or anything is missing,
+    mismatched or failing; 2 for usage errors and an unreadable CONFIG. With --format json,
+    stdout is always exactly one JSON document.
     """
     from sekha_migrate import exit_codes
-    from sekha_migrate.report.probe import render_invalid_config
-    from sekha_migrate.validate.engine import UsageError, load_env, validate_file
+    from sekha_migrate.report.probe import render_probe, render_usage_error
+    from sekha_migrate.validate.engine import UsageError, load_env
 
+    fmt = output_format.value
     if timeout is not None and not timeout > 0:
-        typer.echo("sekha probe: --timeout must be a number of seconds above 0", err=True)
+        render_usage_error("--timeout must be a number of seconds above 0", fmt)
         raise typer.Exit(exit_codes.USAGE)
     try:
         env = load_env(env_file or [])
     except UsageError as exc:
-        typer.echo(f"sekha probe: {exc}", err=True)
+        render_usage_error(str(exc), fmt)
         raise typer.Exit(exit_codes.USAGE) from None
-    checked = validate_file(config, env=env)
-    if not checked.readable or not checked.valid:
-        render_invalid_config(checked)
-        typer.echo(f"sekha probe: {config} is not a valid v2 config; nothing probed", err=True)
+
+    from sekha_migrate.probe import probe_file
+
+    result = probe_file(config, env=env, embed=embed, timeout=timeout)
+    render_probe(result, fmt)
+    if not result.readable:
         raise typer.Exit(exit_codes.USAGE)
-
-    from sekha_migrate.probe import ProbeError, probe_config
-    from sekha_migrate.report.probe import render_probe
-
-    try:
-        result = probe_config(checked.data, env=env, embed=embed, timeout=timeout)
-    except ProbeError as exc:
-        typer.echo(f"sekha probe: {exc}", err=True)
-        raise typer.Exit(exit_codes.USAGE) from None
-    render_probe(result, output_format.value, source=str(config))
     raise typer.Exit(exit_codes.OK if result.ok else exit_codes.PROBLEMS)

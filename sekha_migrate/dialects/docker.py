@@ -70,7 +70,7 @@ def write(config: SekhaConfig, source: Spelling | None = None) -> Written:
 
 def _default_models(config: SekhaConfig, writer: DocumentWriter) -> dict[str, Any]:
     """The defaults as written, plus the roles the schema requires, chosen as the bridge
-    would route them when no default is set: the first fitting model by priority."""
+    would route them when no default is set."""
     defaults = dict(config.default_models)
     for role in defaults:
         writer.link(("default_models", role), ("default_models", role))
@@ -89,12 +89,13 @@ def _default_models(config: SekhaConfig, writer: DocumentWriter) -> dict[str, An
 
 
 def first_model_for(config: SekhaConfig, role: str) -> str | None:
+    """The model the bridge would route a role's requests to with no default set: the
+    first of the role's task by priority; failing that, the first that can do the work."""
+    routed = facts.ROLE_ROUTED_TASK[role]
     ranked = sorted(
-        (
-            (tier, provider.effective_priority, index, model.model_id)
-            for index, provider in enumerate(config.providers)
-            for model in provider.models
-            for tier in facts.role_tiers(role, model.task, model.supports_vision)[:1]
-        ),
+        (0 if model.task == routed else 1, provider.effective_priority, index, model.model_id)
+        for index, provider in enumerate(config.providers)
+        for model in provider.models
+        if model.serves(role)
     )
     return ranked[0][3] if ranked else None

@@ -19,23 +19,21 @@ CHAT_TASKS: Final = frozenset({"chat_small", "chat_large", "chat_smart", "vision
 
 DEFAULT_ROLES: Final = ("embedding", "chat_fast", "chat_smart", "chat_vision")
 
-# default_models role -> the model tasks that serve it, best fit first. The registry routes
-# by this order and validate accepts exactly these tasks, so the two cannot disagree.
-# chat_vision lists every chat task so that a chat model without vision is named, not
-# ignored; it is served only by a model that can see (see `serves_role`).
-ROLE_TASKS: Final[dict[str, tuple[str, ...]]] = {
-    "embedding": ("embedding",),
-    "chat_fast": ("chat_small", "chat_smart", "chat_large"),
-    "chat_smart": ("chat_smart", "chat_large", "chat_small"),
-    "chat_vision": ("vision", "chat_smart", "chat_large", "chat_small"),
+# default_models role -> the task its requests are routed as (sekha-llm-bridge: the default
+# model goes first whatever its task; after it only models of exactly this task are tried).
+ROLE_ROUTED_TASK: Final[dict[str, str]] = {
+    "embedding": "embedding",
+    "chat_fast": "chat_small",
+    "chat_smart": "chat_smart",
+    "chat_vision": "vision",
 }
 VISION_ROLES: Final = frozenset({"chat_vision"})
 
-# What a role needs, in words, for messages.
+# What a role needs of its default model, in words, for messages.
 ROLE_NEEDS: Final[dict[str, str]] = {
     "embedding": "an embedding model (task: embedding)",
-    "chat_fast": "a chat model (task: chat_small, chat_smart or chat_large)",
-    "chat_smart": "a chat model (task: chat_smart, chat_large or chat_small)",
+    "chat_fast": "a chat model (task: chat_small, chat_large, chat_smart or vision)",
+    "chat_smart": "a chat model (task: chat_small, chat_large, chat_smart or vision)",
     "chat_vision": "a vision model (task: vision, or a chat model with supports_vision: true)",
 }
 
@@ -45,22 +43,15 @@ def can_see(task: object, supports_vision: object) -> bool:
     return task == "vision" or (supports_vision is True and task in CHAT_TASKS)
 
 
-def role_tiers(role: str, task: object, supports_vision: object) -> list[int]:
-    """Positions in ROLE_TASKS[role] that a model with this task fits (empty: none)."""
-    tasks = ROLE_TASKS.get(role, ())
-    if role in VISION_ROLES and not can_see(task, supports_vision):
-        return []
-    tiers = []
-    for tier, wanted in enumerate(tasks):
-        seeing = wanted == "vision" and can_see(task, supports_vision)
-        if task == wanted or seeing:
-            tiers.append(tier)
-    return tiers
-
-
 def serves_role(role: str, task: object, supports_vision: object) -> bool:
-    """Whether a model with this task can be the default model for `role`."""
-    return bool(role_tiers(role, task, supports_vision))
+    """Whether a model with this task can do a role's work as its default model. The bridge
+    sends the role's requests to its default model whatever the task, so this is what keeps
+    an embedding model from being asked to chat. Validate and the registry both ask here."""
+    if role == "embedding":
+        return task == "embedding"
+    if role in VISION_ROLES:
+        return can_see(task, supports_vision)
+    return task in CHAT_TASKS
 
 
 # Where secrets live: a provider's api_key, and the controller's access keys.

@@ -1,6 +1,7 @@
 """`sekha probe`: ask every configured provider whether it would work, right now.
 
-Layer: decide. Takes a validated v2 document, returns a ProbeResult; never prints.
+Layer: decide. Takes a v2 document (or file) and validate's findings, returns a ProbeResult
+that carries both; never prints.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from sekha_migrate.probe.runner import (
     measure_embedding_dimension_async,
     probe_config,
     probe_config_async,
+    probe_file,
     probe_provider,
 )
 
@@ -30,5 +32,6 @@ __all__ = [
     "measure_embedding_dimension_async",
     "probe_config",
     "probe_config_async",
+    "probe_file",
     "probe_provider",
 ]

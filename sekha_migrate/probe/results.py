@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Any
 
+from sekha_migrate.findings import Finding, Severity
+
 
 class ProbeStatus(str, Enum):
     """How a provider (or one check against it) answered."""
@@ -75,6 +77,7 @@ class ProviderProbe:
     warnings: tuple[str, ...] = ()
     version: str | None = None
     skipped_checks: tuple[str, ...] = ()
+    path: str = ""  # where the entry is in the config: $.llm_providers[1]
 
     @property
     def ok(self) -> bool:
@@ -93,47 +96,96 @@ class ProviderProbe:
             "warnings": list(self.warnings),
             "version": self.version,
             "skipped_checks": list(self.skipped_checks),
+            "path": self.path,
         }
+
+
+# How a provider that did not answer `ok` is reported, as a finding code.
+_STATUS_CODES = {
+    ProbeStatus.AUTH_FAILED: "provider-auth-failed",
+    ProbeStatus.UNREACHABLE: "provider-unreachable",
+    ProbeStatus.TIMEOUT: "provider-timeout",
+    ProbeStatus.ERROR: "provider-error",
+    ProbeStatus.SKIPPED: "provider-skipped",
+}
+
+
+def provider_findings(provider: ProviderProbe) -> list[Finding]:
+    """What one provider's probe found wrong (errors) or worth knowing (warnings)."""
+    where = provider.path or "$"
+    found: list[Finding] = []
+    if provider.status is not ProbeStatus.OK:
+        message = f"{provider.id}: {provider.status.value}: {provider.error}"
+        found.append(Finding(Severity.ERROR, _STATUS_CODES[provider.status], message, where))
+    for index, model in enumerate(provider.models):
+        found.extend(_model_findings(provider, f"{where}.models[{index}]", model))
+    found.extend(
+        Finding(Severity.WARNING, "probe-warning", f"{provider.id}: {warning}", where)
+        for warning in provider.warnings
+    )
+    return found
+
+
+def _model_findings(provider: ProviderProbe, where: str, model: ModelCheck) -> list[Finding]:
+    if model.present is False:
+        hint = f"ollama pull {model.model_id}" if provider.type == "ollama" else None
+        message = (
+            f"{provider.id}: model {model.model_id!r} ({model.task}) is not offered by the "
+            f"provider" + (f" ({hint})" if hint else "")
+        )
+        return [Finding(Severity.ERROR, "model-not-offered", message, where, hint=hint)]
+    if model.dimension_mismatch:
+        message = (
+            f"{provider.id}: {model.model_id!r} returns {model.dimension_measured}-dimension "
+            f"vectors but the config says dimension: {model.dimension_expected}"
+        )
+        return [Finding(Severity.ERROR, "dimension-mismatch", message, f"{where}.dimension")]
+    if model.error is not None and provider.status is ProbeStatus.OK:
+        message = f"{provider.id}: {model.model_id!r}: {model.error}"
+        return [Finding(Severity.ERROR, "model-check-failed", message, where)]
+    return []
 
 
 @dataclass(frozen=True)
 class ProbeResult:
-    """The whole probe: every provider, and where each default model would be routed now."""
+    """The whole probe: the config's findings, every provider, and where each default model
+    would be routed now.
+
+    `config_findings` are validate's findings for the file (and notes on entries not probed);
+    `findings` adds what the probe itself found, in one list of one shape.
+    """
 
     providers: tuple[ProviderProbe, ...]
     routing: tuple[dict[str, Any], ...] = ()
+    config_findings: tuple[Finding, ...] = ()
+    source: str = ""
+    readable: bool = True
+    probed_at: str | None = None  # ISO 8601 UTC
+    duration_secs: float | None = None
+
+    @property
+    def probe_findings(self) -> tuple[Finding, ...]:
+        return tuple(f for provider in self.providers for f in provider_findings(provider))
+
+    @property
+    def findings(self) -> tuple[Finding, ...]:
+        return (*self.config_findings, *self.probe_findings)
 
     @property
     def ok(self) -> bool:
-        return all(provider.ok for provider in self.providers)
+        return self.readable and not any(f.severity is Severity.ERROR for f in self.findings)
 
     def problems(self) -> list[str]:
         """Every reason `ok` is False, one sentence each, in the user's words."""
-        found: list[str] = []
-        for provider in self.providers:
-            if provider.status is not ProbeStatus.OK:
-                found.append(f"{provider.id}: {provider.status.value}: {provider.error}")
-            for model in provider.models:
-                if model.present is False:
-                    hint = f" (ollama pull {model.model_id})" if provider.type == "ollama" else ""
-                    found.append(
-                        f"{provider.id}: model {model.model_id!r} ({model.task}) is not "
-                        f"offered by the provider{hint}"
-                    )
-                elif model.dimension_mismatch:
-                    found.append(
-                        f"{provider.id}: {model.model_id!r} returns "
-                        f"{model.dimension_measured}-dimension vectors but the config says "
-                        f"dimension: {model.dimension_expected}"
-                    )
-                elif model.error is not None and provider.status is ProbeStatus.OK:
-                    found.append(f"{provider.id}: {model.model_id!r}: {model.error}")
-        return found
+        return [f.message for f in self.findings if f.severity is Severity.ERROR]
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "ok": self.ok,
+            "source": self.source,
+            "probed_at": self.probed_at,
+            "duration_secs": self.duration_secs,
+            "findings": [finding.to_dict() for finding in self.findings],
             "providers": [provider.to_dict() for provider in self.providers],
             "routing": list(self.routing),
-            "problems": self.problems(),
         }

@@ -8,13 +8,16 @@ long as the slowest provider, not the sum of them.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Mapping
+import time
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import partial
+from pathlib import Path
 from typing import Any, TypeVar
 
 import httpx
 
+from sekha_migrate.findings import Finding, Severity
 from sekha_migrate.probe import wire
 from sekha_migrate.probe.http import (
     MAX_BODY_BYTES,
@@ -39,7 +42,7 @@ from sekha_migrate.probe.targets import (
     secrets_of,
 )
 from sekha_migrate.registry import ProviderRegistry, RegistryError
-from sekha_migrate.resilience import CircuitBreaker, CircuitOpenError
+from sekha_migrate.resilience import CircuitBreaker, CircuitOpenError, iso_utc, utc_now
 from sekha_migrate.secrets import is_local_url, mask_secret
 
 T = TypeVar("T")
@@ -147,7 +150,7 @@ def _skipped(target: ProviderTarget, breaker: CircuitBreaker, reason: str) -> Pr
         status=ProbeStatus.SKIPPED,
         latency_ms=None,
         error=reason,
-        breaker=breaker.get_stats().to_dict(),
+        breaker=breaker.get_stats(),
         models=tuple(ModelCheck(m.model_id, m.task, None, m.dimension) for m in target.models),
     )
 
@@ -262,7 +265,7 @@ async def probe_provider(
         status=status,
         latency_ms=listing.latency_ms if listing is not None else None,
         error=error,
-        breaker=breaker.get_stats().to_dict(),
+        breaker=breaker.get_stats(),
         models=_model_checks(target, listing, lengths, embed_errors),
         warnings=tuple(warnings),
         version=version,
@@ -324,41 +327,143 @@ async def probe_config_async(
     embed: bool = False,
     timeout: float | None = None,
     max_bytes: int = MAX_BODY_BYTES,
+    findings: Sequence[Finding] = (),
+    source: str = "",
 ) -> ProbeResult:
-    """Probe every provider of a validated v2 document concurrently."""
-    targets = build_targets(data, env, timeout_override=timeout)
-    try:
-        registry = ProviderRegistry.from_config(data)
-    except RegistryError as exc:
-        raise ProbeError(f"the configuration cannot be probed: {exc}") from None
+    """Probe every well-formed provider entry of a v2 document concurrently.
+
+    `findings` are validate's findings for the document: they travel with the result, and a
+    provider entry they report an error in is not probed (a semantic error elsewhere does not
+    stop the others). Never raises for anything in the document or any provider's answer.
+    """
+    started_at, started = iso_utc(utc_now()), time.monotonic()
+    notes: list[Finding] = []
+    probes: list[ProviderProbe] = []
+    routing: tuple[dict[str, Any], ...] = ()
+    if isinstance(data, Mapping):
+        key = registry_key(data)
+        entries, notes = _well_formed_entries(data, findings, key)
+        registry, registry_notes = _registry_for(data, [entry for _, entry in entries], key)
+        notes += registry_notes
+        probes = await _probe_entries(entries, registry, env, embed, timeout, max_bytes, key)
+        if registry is not None:
+            routing = _routing(registry, data, probes)
+    return ProbeResult(
+        providers=tuple(probes),
+        routing=routing,
+        config_findings=(*findings, *notes),
+        source=source,
+        probed_at=started_at,
+        duration_secs=round(time.monotonic() - started, 3),
+    )
+
+
+async def _probe_entries(
+    entries: Sequence[tuple[int, Mapping[str, Any]]],
+    registry: ProviderRegistry | None,
+    env: Mapping[str, str],
+    embed: bool,
+    timeout: float | None,
+    max_bytes: int,
+    key: str,
+) -> list[ProviderProbe]:
+    targets = build_targets({key: [entry for _, entry in entries]}, env, timeout)
     async with httpx.AsyncClient(follow_redirects=False) as client:
         probes = await asyncio.gather(
             *(
                 probe_provider(
-                    client, target, registry.breaker(target.id), embed=embed, max_bytes=max_bytes
+                    client,
+                    target,
+                    _breaker_for(registry, target.id),
+                    embed=embed,
+                    max_bytes=max_bytes,
                 )
                 for target in targets
             )
         )
+    secrets = secrets_of(targets)
+    return [
+        replace(_scrubbed(probe, secrets), path=f"$.{key}[{index}]")
+        for (index, _entry), probe in zip(entries, probes, strict=True)
+    ]
+
+
+def registry_key(data: Mapping[str, Any]) -> str:
+    """Where the document keeps its providers: `providers` in the bridge's dialect."""
+    from sekha_migrate.dialects import detect_dialect
+
+    return "providers" if detect_dialect(dict(data)) == "bridge" else "llm_providers"
+
+
+def _well_formed_entries(
+    data: Mapping[str, Any], findings: Sequence[Finding], key: str
+) -> tuple[list[tuple[int, Mapping[str, Any]]], list[Finding]]:
+    """Provider entries (with their index) that have no error of their own, and a note for
+    each entry left out because it has one."""
+    providers = data.get(key)
+    if not isinstance(providers, list):
+        return [], []
+    broken = [f.path for f in findings if f.severity is Severity.ERROR]
+    kept: list[tuple[int, Mapping[str, Any]]] = []
+    notes: list[Finding] = []
+    for index, entry in enumerate(providers):
+        where = f"$.{key}[{index}]"
+        if not isinstance(entry, dict):
+            continue  # validate has said what is wrong with it
+        if any(path == where or path.startswith((f"{where}.", f"{where}[")) for path in broken):
+            name = entry.get("id") if isinstance(entry.get("id"), str) else where
+            message = f"{name}: not probed, because this provider entry has errors"
+            hint = "fix the errors reported for this entry, then probe again"
+            notes.append(Finding(Severity.INFO, "provider-not-probed", message, where, hint=hint))
+            continue
+        kept.append((index, entry))
+    return kept, notes
+
+
+def _registry_for(
+    data: Mapping[str, Any], entries: list[Mapping[str, Any]], key: str
+) -> tuple[ProviderRegistry | None, list[Finding]]:
+    """The registry of the entries to probe; with default breakers if the configured
+    settings are unusable (validate reports them), None when there is nothing to route."""
+    if not entries:
+        return None, []
+    kept = {**data, key: entries}
+    try:
+        return ProviderRegistry.from_config(kept), []
+    except RegistryError as exc:
+        reason = str(exc)
+    try:
+        registry = ProviderRegistry.from_config({**kept, "routing": {}})
+        message = f"probed with the default circuit breaker settings: {reason}"
+        return registry, [Finding(Severity.INFO, "default-breaker-used", message, "$.routing")]
+    except RegistryError:
+        message = f"default_models routing was not worked out: {reason}"
+        return None, [Finding(Severity.INFO, "routing-not-computed", message)]
+
+
+def _breaker_for(registry: ProviderRegistry | None, provider_id: str) -> CircuitBreaker:
+    if registry is not None:
+        try:
+            return registry.breaker(provider_id)
+        except RegistryError:
+            pass
+    return CircuitBreaker(name=provider_id)
+
+
+def _routing(
+    registry: ProviderRegistry, data: Mapping[str, Any], probes: Sequence[ProviderProbe]
+) -> tuple[dict[str, Any], ...]:
+    """The registry's choice for each default model, knowing what the probe found.
+
+    Models found missing are passed over. A provider that failed once is still chosen while
+    its breaker is closed (the bridge would try it too), so the probe status travels with
+    the choice.
+    """
     for probe in probes:
         for model in probe.models:
             if model.present is False:
                 registry.mark_model_missing(probe.id, model.model_id)
-    secrets = secrets_of(targets)
-    return ProbeResult(
-        providers=tuple(_scrubbed(probe, secrets) for probe in probes),
-        routing=_routing(registry, data, {probe.id: probe.status for probe in probes}),
-    )
-
-
-def _routing(
-    registry: ProviderRegistry, data: Mapping[str, Any], statuses: Mapping[str, ProbeStatus]
-) -> tuple[dict[str, Any], ...]:
-    """The registry's choice for each default model, with how its provider answered the probe.
-
-    A provider that failed once is still chosen while its breaker is closed (the bridge
-    would try it too), so the probe status travels with the choice.
-    """
+    statuses = {probe.id: probe.status for probe in probes}
     default_models = data.get("default_models")
     decisions = registry.route_defaults(default_models if isinstance(default_models, dict) else {})
     rows = []
@@ -377,10 +482,49 @@ def probe_config(
     embed: bool = False,
     timeout: float | None = None,
     max_bytes: int = MAX_BODY_BYTES,
+    findings: Sequence[Finding] = (),
+    source: str = "",
 ) -> ProbeResult:
-    """Blocking form of `probe_config_async`, for the command line."""
+    """Blocking form of `probe_config_async`."""
     return asyncio.run(
-        probe_config_async(data, env=env, embed=embed, timeout=timeout, max_bytes=max_bytes)
+        probe_config_async(
+            data,
+            env=env,
+            embed=embed,
+            timeout=timeout,
+            max_bytes=max_bytes,
+            findings=findings,
+            source=source,
+        )
+    )
+
+
+def probe_file(
+    path: Path | str,
+    *,
+    env: Mapping[str, str],
+    embed: bool = False,
+    timeout: float | None = None,
+) -> ProbeResult:
+    """Validate one config file and probe what can be probed: `sekha probe` as a function.
+
+    Always returns a result: an unreadable file gives `readable=False` and its finding; a file
+    with findings is still probed for each provider entry that is itself well-formed.
+    """
+    from sekha_migrate.validate.engine import validate_file
+
+    checked = validate_file(path, env=env)
+    if not checked.readable:
+        return ProbeResult(
+            providers=(), config_findings=checked.findings, source=checked.path, readable=False
+        )
+    return probe_config(
+        checked.data,
+        env=env,
+        embed=embed,
+        timeout=timeout,
+        findings=checked.findings,
+        source=checked.path,
     )
 
 

@@ -7,7 +7,7 @@ import os
 import sys
 from typing import Any
 
-from sekha_migrate.findings import FileResult, ValidationRun
+from sekha_migrate.findings import Finding, Severity
 from sekha_migrate.probe.results import ModelCheck, ProbeResult, ProbeStatus, ProviderProbe
 
 _STATUS_STYLE = {
@@ -15,40 +15,86 @@ _STATUS_STYLE = {
     ProbeStatus.SKIPPED: "yellow",
 }
 _ROUTE_STYLE = {"preferred": "green", "fallback": "yellow", "unset": "dim"}
+_SEVERITY_STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
 
 
 def probe_json(result: ProbeResult) -> str:
     return json.dumps(result.to_dict(), indent=2, ensure_ascii=False)
 
 
-def render_probe(result: ProbeResult, output_format: str, *, source: str = "") -> None:
+def usage_error_document(message: str) -> dict[str, Any]:
+    """What --format json prints when the command line itself is wrong: still one document."""
+    finding = Finding(Severity.ERROR, "usage-error", message)
+    return {
+        "ok": False,
+        "error": message,
+        "findings": [finding.to_dict()],
+        "providers": [],
+        "routing": [],
+    }
+
+
+def render_usage_error(message: str, output_format: str) -> None:
+    """A usage error: a line on stderr, and with --format json the error document on stdout."""
+    sys.stderr.write(f"sekha probe: {message}\n")
+    if output_format == "json":
+        print(json.dumps(usage_error_document(message), indent=2, ensure_ascii=False))
+
+
+def render_probe(result: ProbeResult, output_format: str) -> None:
     """Print a probe result to stdout in the chosen format."""
     if output_format == "json":
         print(probe_json(result))
+        return
+    if not result.readable:
+        for finding in result.config_findings:
+            sys.stderr.write(f"sekha probe: {finding.message}\n")  # it names the path
         return
     from sekha_migrate.report.console import make_console
 
     console = make_console()
     if not console.is_terminal and "COLUMNS" not in os.environ:
         console.width = 140  # a log or a pipe: room for the tables rather than 80 columns
-    console.print(provider_table(result, source))
+    finding_lines = _config_finding_lines(result)
+    for line in finding_lines:
+        console.print(line)
+    if finding_lines:
+        console.print()
+    if result.providers:
+        console.print(provider_table(result, result.source))
     for line in _warnings(result):
         console.print(line)
     if result.routing:
         console.print()
         console.print(routing_table(result))
     console.print()
-    for problem in result.problems():
+    for problem in _probe_problems(result):
         console.print(f"[bold red]✗[/] {_escape(problem)}")
     console.print(_summary(result))
 
 
-def render_invalid_config(file_result: FileResult) -> None:
-    """The validate findings that stop a probe, on stderr, as `sekha validate` shows them."""
-    from sekha_migrate.report.validation_text import validation_lines
+def _config_finding_lines(result: ProbeResult) -> list[str]:
+    """validate's errors and warnings, and why an entry was not probed; other notes stay in
+    the JSON (`sekha validate` shows them all)."""
+    lines = []
+    for finding in result.config_findings:
+        if finding.severity is Severity.INFO and finding.code != "provider-not-probed":
+            continue
+        where = result.source
+        if finding.line is not None:
+            where += f":{finding.line}:{finding.column or 1}"
+        style = _SEVERITY_STYLE[finding.severity]
+        lines.append(
+            f"{_escape(where)}: [{style}]{finding.severity.value}[/]: "
+            f"{_escape(finding.message)} [dim]\\[{finding.code}] {_escape(finding.path)}[/]"
+        )
+        if finding.hint:
+            lines.append(f"    [dim]hint:[/] {_escape(finding.hint)}")
+    return lines
 
-    lines = validation_lines(ValidationRun((file_result,)))
-    sys.stderr.write("".join("".join(text for text, _ in line) + "\n" for line in lines))
+
+def _probe_problems(result: ProbeResult) -> list[str]:
+    return [f.message for f in result.probe_findings if f.severity is Severity.ERROR]
 
 
 # -- the provider table ------------------------------------------------------------------------
@@ -119,11 +165,24 @@ def _dimensions_cell(models: tuple[ModelCheck, ...]) -> str:
 
 
 def _breaker_cell(breaker: dict[str, Any]) -> str:
+    """`open, opened 12 s ago, 3 failed`; otherwise the state and how many checks failed."""
     state = str(breaker.get("state", "?"))
-    failures = breaker.get("total_failures") or 0
     style = {"closed": "green", "open": "bold red"}.get(state, "yellow")
-    suffix = f", {failures} failed" if failures else ""
-    return f"[{style}]{state}[/]{suffix}"
+    cell = f"[{style}]{state}[/]"
+    since = breaker.get("time_since_state_change")
+    if state == "open" and isinstance(since, (int, float)):
+        cell += f", opened {seconds_ago(since)}"
+    failures = breaker.get("total_failures") or 0
+    return cell + (f", {failures} failed" if failures else "")
+
+
+def seconds_ago(seconds: float) -> str:
+    """`12 s ago`, `5 min ago`, `3 h ago`: how long ago, to a reader."""
+    if seconds < 120:
+        return f"{round(seconds)} s ago"
+    if seconds < 2 * 3600:
+        return f"{round(seconds / 60)} min ago"
+    return f"{round(seconds / 3600)} h ago"
 
 
 def _warnings(result: ProbeResult) -> list[str]:
@@ -170,7 +229,10 @@ def _summary(result: ProbeResult) -> str:
             f"all {models} configured model{'s' if models != 1 else ''} present"
         )
     count = len(result.problems())
-    return f"[bold red]probe failed[/]: {count} problem{'s' if count != 1 else ''}"
+    problems = f"{count} problem{'s' if count != 1 else ''}"
+    if not result.providers:
+        return f"[bold red]nothing probed[/]: {problems}"
+    return f"[bold red]probe failed[/]: {problems}"
 
 
 def _escape(text: str) -> str:
