@@ -22,9 +22,13 @@ import hashlib
 import json
 import os
 import re
+import secrets
 import shutil
+import signal
 import stat
-from collections.abc import Mapping, Sequence
+import threading
+import time
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -46,6 +50,11 @@ KIND_PRE_ROLLBACK = "pre-rollback"  # what a rollback replaced, saved just befor
 _KINDS = (KIND_MIGRATION, KIND_PRE_ROLLBACK)
 # Far above any real manifest; a bigger one is tampering or damage, not worth reading.
 _MAX_MANIFEST_BYTES = 4 * 1024 * 1024
+
+# How long a second writer waits for the first before it gives up (tests set 0).
+LOCK_WAIT_SECONDS = 5.0
+# Temporary files io.write_atomically makes beside a target: `.NAME.<8 hex>.tmp`.
+_TEMP_FILE = re.compile(r"\..+\.[0-9a-f]{8}\.tmp")
 
 # Fixed width, so sorting IDs as text sorts them in time; microseconds keep two runs in one
 # second apart, and an exclusive mkdir settles the rare exact tie.
@@ -763,7 +772,7 @@ def _restore_entry(entry: BackupEntry, data: bytes, root: Path) -> None:
 def _restore_link(path: Path, target: str) -> None:
     if path.is_symlink() and os.readlink(path) == target:
         return
-    temp = _free_path(path.parent, f".{path.name}.link.tmp")
+    temp = path.parent / f".{path.name}.{secrets.token_hex(4)}.tmp"  # as leftovers are named
     os.symlink(target, temp)
     try:
         os.replace(temp, path)
@@ -803,3 +812,130 @@ def _record_rollback(
         write_atomically(
             backup.directory / ROLLBACK_LOG_NAME, json.dumps(document, indent=2) + "\n", mode=0o600
         )
+
+
+# --- one writer at a time -------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def exclusive_writer(root: Path) -> Iterator[None]:
+    """Hold the lock of `root/.sekha-backups/` while migrating or rolling back there.
+
+    Another holder is waited for up to LOCK_WAIT_SECONDS, then BackupLockedError. The lock is
+    an flock on `.sekha-backups/lock`: the kernel drops it when its holder dies, so a killed
+    run never leaves a stale lock. Inside the lock, leftovers of a killed run are removed,
+    and SIGTERM stops the run the way Ctrl-C does, so the same clean-up runs.
+    """
+    container = _ensure_container(_absolute(Path(root)))
+    fd = _acquire(container / LOCK_NAME)
+    try:
+        _clean_leftovers(_absolute(Path(root)))
+        with _sigterm_as_interrupt():
+            yield
+    finally:
+        os.close(fd)  # releases the lock; the file stays, so no race over who created it
+
+
+def _acquire(lock: Path) -> int:
+    try:
+        fd = os.open(lock, os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0), 0o600)
+    except OSError as exc:
+        raise BackupError(f"cannot open the lock {lock}: {describe_os_error(exc, lock)}") from exc
+    deadline = time.monotonic() + LOCK_WAIT_SECONDS
+    while not _try_lock(fd, lock):
+        if time.monotonic() >= deadline:
+            holder = _lock_holder(fd)
+            os.close(fd)
+            raise BackupLockedError(
+                f"another sekha migrate or rollback{holder} is writing in {lock.parent.parent}; "
+                "nothing was changed: run again when it has finished"
+            )
+        time.sleep(0.1)
+    os.ftruncate(fd, 0)
+    os.write(fd, f"{os.getpid()}\n".encode())
+    return fd
+
+
+def _try_lock(fd: int, lock: Path) -> bool:
+    try:
+        import fcntl
+    except ImportError:  # Windows: no flock; an O_EXCL marker whose holder must be alive
+        return _try_exclusive_marker(lock)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return False
+    return True
+
+
+def _try_exclusive_marker(lock: Path) -> bool:
+    marker = lock.with_name(LOCK_NAME + ".pid")
+    try:
+        os.close(os.open(marker, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+        return True
+    except FileExistsError:
+        with contextlib.suppress(OSError, ValueError):
+            pid = int(marker.read_text().strip() or "0")
+            if pid and not _alive(pid):
+                marker.unlink()  # stale: its holder is gone
+        return False
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True
+    return True
+
+
+def _lock_holder(fd: int) -> str:
+    with contextlib.suppress(OSError, ValueError):
+        os.lseek(fd, 0, os.SEEK_SET)
+        pid = int(os.read(fd, 32).decode().strip())
+        return f" (process {pid})"
+    return ""
+
+
+def _clean_leftovers(root: Path) -> None:
+    """Remove what a killed run left: temporary files beside the outputs and in the sets,
+    and sets without a manifest (their creation never finished). Only under the lock."""
+    container = backups_directory(root)
+    for directory in (root, container):
+        _remove_temp_files(directory)
+    with contextlib.suppress(OSError):
+        for child in os.scandir(container):
+            if not child.is_dir(follow_symlinks=False) or child.name.startswith("."):
+                continue
+            directory = Path(child.path)
+            if not (directory / MANIFEST_NAME).exists():
+                shutil.rmtree(directory, ignore_errors=True)
+                continue
+            for inner in (directory, directory / FILES_DIRNAME, directory / ROLLED_BACK_DIRNAME):
+                _remove_temp_files(inner)
+
+
+def _remove_temp_files(directory: Path) -> None:
+    with contextlib.suppress(OSError):
+        for child in os.scandir(directory):
+            if _TEMP_FILE.fullmatch(child.name) and child.is_file(follow_symlinks=False):
+                with contextlib.suppress(OSError):
+                    os.unlink(child.path)
+
+
+@contextlib.contextmanager
+def _sigterm_as_interrupt() -> Iterator[None]:
+    if threading.current_thread() is not threading.main_thread():
+        yield  # signal handlers can only be set from the main thread
+        return
+
+    def interrupt(signum: int, frame: Any) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
