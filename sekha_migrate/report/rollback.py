@@ -125,7 +125,7 @@ def _sets_table(container: Path, sets: Sequence[BackupSet]) -> Table:
         # "latest" is the set a plain `sekha rollback` takes.
         latest = "\n(latest)" if candidates and backup.id == candidates[-1] else ""
         if backup.kind == KIND_PRE_ROLLBACK:
-            latest += f"\n(saved before rolling back {escape(backup.undoes or '?')})"
+            latest += "\n(pre-rollback)"  # --list ID names the set it precedes
         names = [entry.original.name for entry in backup.entries]
         names += [f"+{path.name}" for path in backup.generated if path.name not in names]
         table.add_row(
@@ -143,6 +143,8 @@ def _files_table(backup: BackupSet) -> Table:
         title_justify="left",
         box=box.SIMPLE_HEAD,
     )
+    if backup.kind == KIND_PRE_ROLLBACK:
+        table.title = f"{table.title}: saved before rolling back {backup.undoes}"
     for column in ("File", "Size", "Mode", "sha256"):
         table.add_column(column, justify="right" if column == "Size" else "left")
     for entry in backup.entries:
