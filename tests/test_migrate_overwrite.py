@@ -159,6 +159,19 @@ def test_rerun_without_externalize_secrets_keeps_the_externalised_config(
     assert same.exit_code == 0, same.stderr
 
 
+def test_output_that_links_out_of_its_directory_is_not_written_through(
+    sekha_inprocess: Run, tmp_path: Path
+) -> None:
+    shared = write(tmp_path / "shared" / "config.yaml", "server_port: 8085\n")
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "config.yaml").symlink_to(shared)
+    for force in ((), ("--force",)):
+        result = sekha_inprocess("migrate", "--yes", "--no-env", *force, cwd=project)
+        _refused(result, "which the backup there cannot restore")
+    assert shared.read_text() == "server_port: 8085\n"
+
+
 # --- a key is never left only in the backup -------------------------------------------------
 
 

@@ -68,9 +68,11 @@ def _owned_by_user(plan: MigrationPlan, targets: Targets) -> Iterator[Refusal]:
     sources = {_key(source.path) for source in plan.sources}
     root = plan.output.parent
     for path in (targets.output, targets.secrets_file):
-        if path is None or _key(path) in sources:
+        if path is None:
             continue
         yield from _leading_out(path, root)
+        if _key(path) in sources:
+            continue  # a v1 YAML migrated in place: it is backed up first
         if not (os.path.isfile(path) or os.path.islink(path)):
             continue  # nothing there, or a directory the write reports on
         if not written_by_toolkit(root, path):
