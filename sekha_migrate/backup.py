@@ -6,6 +6,12 @@ Layout of one set, `<root>/.sekha-backups/<id>/` (mode 0700):
     manifest.json      written last: a set without it is incomplete and never offered for rollback
     rolled-back/       what a rollback moved out of the way (the generated v2 files)
     rollback.json      when the set was rolled back and what moved where
+
+A set is untrusted input when it is read back: anyone who can write to .sekha-backups/ can
+edit a manifest, so every path in it must lie inside the project directory, every stored copy
+must be a regular file inside the set, and modes are cut down to permission bits.
+A rollback first saves what it is about to replace as a new set (kind "pre-rollback"), so it
+loses nothing, and a set that was rolled back is never applied again.
 """
 
 from __future__ import annotations
@@ -16,9 +22,13 @@ import hashlib
 import json
 import os
 import re
+import secrets
 import shutil
+import signal
 import stat
-from collections.abc import Mapping, Sequence
+import threading
+import time
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -32,8 +42,19 @@ REPORT_NAME = "report.json"
 ROLLBACK_LOG_NAME = "rollback.json"
 FILES_DIRNAME = "files"
 ROLLED_BACK_DIRNAME = "rolled-back"
+LOCK_NAME = "lock"
 MANIFEST_FORMAT = "sekha-backup"
 MANIFEST_VERSION = 1
+KIND_MIGRATION = "migration"
+KIND_PRE_ROLLBACK = "pre-rollback"  # what a rollback replaced, saved just before it
+_KINDS = (KIND_MIGRATION, KIND_PRE_ROLLBACK)
+# Far above any real manifest; a bigger one is tampering or damage, not worth reading.
+_MAX_MANIFEST_BYTES = 4 * 1024 * 1024
+
+# How long a second writer waits for the first before it gives up (tests set 0).
+LOCK_WAIT_SECONDS = 5.0
+# Temporary files io.write_atomically makes beside a target: `.NAME.<8 hex>.tmp`.
+_TEMP_FILE = re.compile(r"\..+\.[0-9a-f]{8}\.tmp")
 
 # Fixed width, so sorting IDs as text sorts them in time; microseconds keep two runs in one
 # second apart, and an exclusive mkdir settles the rare exact tie.
@@ -49,6 +70,10 @@ class BackupLookupError(BackupError):
     """No backup set to use: none exist, the ID is unknown, or the directory is unreadable."""
 
 
+class BackupLockedError(BackupError):
+    """Another sekha process is writing in the same directory."""
+
+
 @dataclass(frozen=True)
 class BackupEntry:
     original: Path  # absolute path of the file that was backed up
@@ -56,16 +81,20 @@ class BackupEntry:
     size: int
     mode: int  # permission bits, e.g. 0o600
     sha256: str
+    link: str | None = None  # the original was this symbolic link (the copy holds its target)
 
     def to_dict(self) -> dict[str, Any]:
         """As the manifest and `rollback --format json` write it."""
-        return {
+        document: dict[str, Any] = {
             "original": str(self.original),
             "stored": self.stored,
             "size": self.size,
             "mode": f"{self.mode:04o}",
             "sha256": self.sha256,
         }
+        if self.link is not None:
+            document["link"] = self.link
+        return document
 
 
 @dataclass(frozen=True)
@@ -76,6 +105,10 @@ class BackupSet:
     entries: tuple[BackupEntry, ...]
     generated: tuple[Path, ...]  # files the migration writes; a rollback moves them aside
     rollbacks: tuple[str, ...] = ()  # when this set was rolled back (ISO 8601, UTC)
+    kind: str = KIND_MIGRATION
+    undoes: str | None = None  # for a pre-rollback set: the set whose rollback it precedes
+    # What the migration wrote, by sha256: tells a file this toolkit wrote from a hand-edited one.
+    written: tuple[tuple[Path, str], ...] = ()
 
     @property
     def rolled_back(self) -> bool:
@@ -94,6 +127,7 @@ class RestoreResult:
     restored: tuple[Path, ...]
     moved_aside: tuple[Path, ...]  # generated files that were in the way ...
     moved_to: tuple[Path, ...]  # ... and where each one went, in the same order
+    saved_as: str | None = None  # the pre-rollback set holding what this rollback replaced
 
 
 def backups_directory(root: Path) -> Path:
@@ -109,22 +143,39 @@ def create_backup(
     root: Path,
     report: Mapping[str, Any] | None = None,
     generated: Sequence[Path] = (),
+    written: Mapping[Path, str | bytes] | None = None,
+    kind: str = KIND_MIGRATION,
+    undoes: str | None = None,
 ) -> BackupSet:
     """Copy every existing file of `files` into a new set under `root`, verified before return.
 
-    Missing files are skipped (there is nothing to lose). On any failure the half-made set is
-    removed and BackupError says why; nothing outside `root/.sekha-backups` is touched.
+    Missing files are skipped (there is nothing to lose). A symbolic link is recorded as a
+    link (and its target's bytes as the copy). `written` is what the migration is about to
+    write to each generated path, recorded by sha256. Every path must lie inside `root`,
+    since a rollback refuses any other. On any failure the half-made set is removed and
+    BackupError says why; nothing outside `root/.sekha-backups` is touched.
     """
+    root = _absolute(Path(root))
     originals = _existing_files(files)
     generated_paths = tuple(dict.fromkeys(_absolute(path) for path in generated))
+    digests = tuple(
+        (_absolute(path), hashlib.sha256(_as_bytes(data)).hexdigest())
+        for path, data in (written or {}).items()
+    )
+    for path in (*(path for path, _ in originals), *generated_paths, *(p for p, _ in digests)):
+        if not inside_project(path, root):
+            raise BackupError(f"cannot back up {path}: it is outside {root}, where the backup is")
     now = datetime.now(timezone.utc)
-    backup_id, directory, moment = _reserve_set_directory(_ensure_container(Path(root)), now)
+    backup_id, directory, moment = _reserve_set_directory(_ensure_container(root), now)
     try:
         entries = _store_copies(originals, directory)
         _verify_copies(directory, entries)
         if report is not None:
             _write_in_set(directory / REPORT_NAME, _report_json(report))
-        backup = BackupSet(backup_id, directory, _iso(moment), entries, generated_paths)
+        backup = BackupSet(
+            backup_id, directory, _iso(moment), entries, generated_paths,
+            kind=kind, undoes=undoes, written=digests,
+        )
         _write_in_set(directory / MANIFEST_NAME, _manifest_json(backup))
     except BaseException:
         shutil.rmtree(directory, ignore_errors=True)
@@ -132,25 +183,47 @@ def create_backup(
     return backup
 
 
-def _existing_files(files: Sequence[Path]) -> tuple[Path, ...]:
-    seen: dict[str, Path] = {}
+def _existing_files(files: Sequence[Path]) -> tuple[tuple[Path, str | None], ...]:
+    """(path, link text or None) for each file there is; a file reached twice is kept once."""
+    seen: dict[str, tuple[Path, str | None]] = {}
     for path in files:
         absolute = _absolute(path)
         try:
+            link = os.readlink(absolute) if absolute.is_symlink() else None
             found = absolute.stat()
         except (FileNotFoundError, NotADirectoryError):
-            continue  # nothing there, so nothing to lose
+            continue  # nothing there (or a dangling link), so nothing to lose
         except OSError as exc:
             reason = describe_os_error(exc, absolute)
             raise BackupError(f"cannot back up {absolute}: {reason}") from exc
         if not stat.S_ISREG(found.st_mode):
             raise BackupError(f"cannot back up {absolute}: it is not a regular file")
-        seen.setdefault(os.path.realpath(absolute), absolute)
+        # A link is its own entry (rollback puts the link back); plain files dedupe by identity.
+        key = str(absolute) if link is not None else os.path.realpath(absolute)
+        seen.setdefault(key, (absolute, link))
     return tuple(seen.values())
 
 
 def _absolute(path: Path) -> Path:
     return Path(os.path.abspath(path))
+
+
+def _as_bytes(data: str | bytes) -> bytes:
+    return data.encode("utf-8") if isinstance(data, str) else data
+
+
+def inside_project(path: Path, root: Path) -> bool:
+    """Whether `path` lies inside `root` and outside its backups, by name and once every
+    directory on the way is resolved (a linked directory cannot lead out)."""
+    text = str(path)
+    if "\x00" in text or not os.path.isabs(text) or ".." in Path(text).parts:
+        return False
+    real_root = os.path.realpath(root)
+    real_parent = os.path.realpath(os.path.dirname(text))
+    backups = os.path.join(real_root, BACKUPS_DIRNAME)
+    in_root = os.path.commonpath([real_root, real_parent]) == real_root
+    in_backups = os.path.commonpath([backups, real_parent]) == backups
+    return in_root and not in_backups and os.path.basename(text) not in ("", BACKUPS_DIRNAME)
 
 
 def _ensure_container(root: Path) -> Path:
@@ -189,10 +262,12 @@ def _reserve_set_directory(container: Path, now: datetime) -> tuple[str, Path, d
         return backup_id, directory, moment
 
 
-def _store_copies(originals: Sequence[Path], directory: Path) -> tuple[BackupEntry, ...]:
+def _store_copies(
+    originals: Sequence[tuple[Path, str | None]], directory: Path
+) -> tuple[BackupEntry, ...]:
     files_dir = directory / FILES_DIRNAME
     entries = []
-    for original in originals:
+    for original, link in originals:
         data, mode = _read_original(original)
         copy = _free_path(files_dir, original.name)
         _write_in_set(copy, data, mode=mode)
@@ -203,6 +278,7 @@ def _store_copies(originals: Sequence[Path], directory: Path) -> tuple[BackupEnt
                 size=len(data),
                 mode=mode,
                 sha256=hashlib.sha256(data).hexdigest(),
+                link=link,
             )
         )
     return tuple(entries)
@@ -211,7 +287,7 @@ def _store_copies(originals: Sequence[Path], directory: Path) -> tuple[BackupEnt
 def _read_original(path: Path) -> tuple[bytes, int]:
     try:
         with open(path, "rb") as handle:
-            mode = stat.S_IMODE(os.fstat(handle.fileno()).st_mode)
+            mode = stat.S_IMODE(os.fstat(handle.fileno()).st_mode) & 0o777
             return handle.read(), mode
     except OSError as exc:
         reason = describe_os_error(exc, path)
@@ -232,15 +308,35 @@ def _read_copies(
     problems = []
     for entry in entries:
         try:
-            data = (directory / entry.stored).read_bytes()
+            data = _read_stored_copy(directory, entry.stored)
         except OSError as exc:
             problems.append(f"the copy of {entry.original} cannot be read ({exc.strerror})")
+            continue
+        except ValueError as exc:
+            problems.append(f"the copy of {entry.original} {exc}")
             continue
         if hashlib.sha256(data).hexdigest() != entry.sha256:
             problems.append(f"the copy of {entry.original} does not match its recorded sha256")
             continue
         contents[entry.stored] = data
     return contents, problems
+
+
+def _read_stored_copy(directory: Path, stored: str) -> bytes:
+    """The bytes of a copy that is a regular file inside the set; ValueError for anything else
+    (a link or device planted in the set could otherwise feed a rollback any file)."""
+    path = directory / stored
+    real_set = os.path.realpath(directory)
+    if os.path.commonpath([real_set, os.path.realpath(path.parent)]) != real_set:
+        raise ValueError("is not inside the backup set")
+    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+    if path.is_symlink():
+        raise ValueError("is a link, not a regular file")
+    fd = os.open(path, flags)
+    with os.fdopen(fd, "rb") as handle:
+        if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+            raise ValueError("is not a regular file")
+        return handle.read()
 
 
 def _write_in_set(path: Path, data: str | bytes, *, mode: int = 0o600) -> None:
@@ -277,9 +373,12 @@ def _manifest_json(backup: BackupSet) -> str:
         "format": MANIFEST_FORMAT,
         "version": MANIFEST_VERSION,
         "id": backup.id,
+        "kind": backup.kind,
+        "undoes": backup.undoes,
         "created": backup.created,
         "files": [entry.to_dict() for entry in backup.entries],
         "generated": [str(path) for path in backup.generated],
+        "written": {str(path): digest for path, digest in backup.written},
     }
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
 
@@ -306,16 +405,11 @@ def find_damaged_backups(root: Path) -> list[DamagedBackup]:
 
 
 def load_backup(root: Path, backup_id: str | None = None) -> BackupSet:
-    """The set called `backup_id`, or the newest one; BackupLookupError when there is none."""
+    """The set called `backup_id`, or the newest migration set not rolled back yet;
+    BackupLookupError when there is none."""
     container = backups_directory(Path(root))
     if backup_id is None:
-        found = _scan(Path(root))
-        if not found:
-            raise BackupLookupError(f"no backups found in {container}")
-        latest = found[-1][1]
-        if isinstance(latest, BackupError):
-            raise latest
-        return latest
+        return _latest_to_roll_back(Path(root))
     if not backup_id or "/" in backup_id or os.sep in backup_id or backup_id.startswith("."):
         raise BackupLookupError(f"{backup_id!r} is not a backup ID")
     directory = container / backup_id
@@ -327,6 +421,37 @@ def load_backup(root: Path, backup_id: str | None = None) -> BackupSet:
             "and cannot be restored"
         )
     return _load_set(directory)
+
+
+def _latest_to_roll_back(root: Path) -> BackupSet:
+    found = _scan(root)
+    if not found:
+        raise BackupLookupError(f"no backups found in {backups_directory(root)}")
+    for _, candidate in reversed(found):
+        if isinstance(candidate, BackupError):
+            raise candidate  # it may be the one to roll back: never guess around it
+        if candidate.kind == KIND_MIGRATION and not candidate.rolled_back:
+            return candidate
+    raise BackupLookupError(
+        f"every migration backed up in {backups_directory(root)} was rolled back already; "
+        "nothing left to roll back (sekha rollback --list shows the sets)"
+    )
+
+
+def written_by_toolkit(root: Path, path: Path) -> bool:
+    """Whether `path` holds exactly what a migration recorded writing there (by sha256)."""
+    target = _absolute(path)
+    try:
+        with open(target, "rb") as handle:
+            digest = hashlib.sha256(handle.read()).hexdigest()
+        sets = list_backups(root)
+    except (OSError, BackupError):
+        return False
+    return any(
+        recorded == target and known == digest
+        for backup in sets
+        for recorded, known in backup.written
+    )
 
 
 def _scan(root: Path) -> list[tuple[str, BackupSet | BackupError]]:
@@ -352,13 +477,16 @@ def _scan(root: Path) -> list[tuple[str, BackupSet | BackupError]]:
     return found
 
 
-# What a damaged manifest or log can raise while being read and checked.
-_DAMAGE = (OSError, UnicodeDecodeError, ValueError, TypeError, KeyError, AttributeError)
+# What a damaged or hostile manifest or log can raise while being read and checked
+# (RecursionError: JSON nested thousands deep).
+_DAMAGE = (
+    OSError, UnicodeDecodeError, ValueError, TypeError, KeyError, AttributeError, RecursionError,
+)
 
 
 def _load_set(directory: Path) -> BackupSet:
     try:
-        document = json.loads((directory / MANIFEST_NAME).read_text(encoding="utf-8"))
+        document = _read_json(directory / MANIFEST_NAME)
         backup = _parse_manifest(document, directory)
     except _DAMAGE as exc:
         raise _damaged(directory, MANIFEST_NAME, exc) from exc
@@ -370,11 +498,21 @@ def _load_set(directory: Path) -> BackupSet:
     return dataclasses.replace(backup, rollbacks=completed)
 
 
+def _read_json(path: Path) -> Any:
+    with open(path, "rb") as handle:
+        data = handle.read(_MAX_MANIFEST_BYTES + 1)
+    if len(data) > _MAX_MANIFEST_BYTES:
+        raise ValueError(f"it is larger than {_MAX_MANIFEST_BYTES} bytes")
+    return json.loads(data.decode("utf-8"))
+
+
 def _damaged(directory: Path, name: str, exc: Exception) -> BackupError:
     if isinstance(exc, KeyError):
         reason = f"the key {exc} is missing"
     elif isinstance(exc, OSError):
         reason = exc.strerror or str(exc)
+    elif isinstance(exc, RecursionError):
+        reason = "it is nested too deeply"
     else:
         reason = str(exc)
     return BackupError(
@@ -387,35 +525,72 @@ def _parse_manifest(document: Any, directory: Path) -> BackupSet:
         raise ValueError("not a Sekha backup manifest")
     if document.get("version") != MANIFEST_VERSION:
         raise ValueError(f"unsupported manifest version {document.get('version')!r}")
-    entries = tuple(_parse_entry(item) for item in document["files"])
-    generated = tuple(Path(_text(item)) for item in document["generated"])
+    root = directory.parent.parent
+    entries = tuple(_parse_entry(item, root) for item in _list(document["files"]))
+    generated = tuple(_project_path(item, root) for item in _list(document["generated"]))
+    kind = document.get("kind", KIND_MIGRATION)
+    if kind not in _KINDS:
+        raise ValueError(f"unknown kind of set {kind!r}")
+    undoes = document.get("undoes")
+    written = document.get("written") or {}
+    if not isinstance(written, dict):
+        raise TypeError("'written' is not a table of paths")
     return BackupSet(
         id=directory.name,
         directory=directory,
         created=_text(document["created"]),
         entries=entries,
         generated=generated,
+        kind=kind,
+        undoes=None if undoes is None else _text(undoes),
+        written=tuple(
+            (_project_path(path, root), _digest(digest)) for path, digest in written.items()
+        ),
     )
 
 
-def _parse_entry(item: Any) -> BackupEntry:
-    original = Path(_text(item["original"]))
+def _parse_entry(item: Any, root: Path) -> BackupEntry:
+    original = _project_path(item["original"], root)
     stored = _text(item["stored"])
-    sha256 = _text(item["sha256"])
     size, mode = item["size"], int(_text(item["mode"]), 8)
-    if not original.is_absolute():
-        raise ValueError(f"original path {original} is not absolute")
-    # A stored name must stay inside the set, whatever the manifest says.
-    if Path(stored).is_absolute() or ".." in Path(stored).parts:
+    link = item.get("link")
+    # A stored name must stay inside the set's files/, whatever the manifest says.
+    parts = Path(stored).parts
+    if Path(stored).is_absolute() or ".." in parts or parts[:1] != (FILES_DIRNAME,):
         raise ValueError(f"stored name {stored!r} points outside the backup set")
-    if not isinstance(size, int) or size < 0 or not _SHA256.fullmatch(sha256):
-        raise ValueError(f"the entry for {original} has a bad size or sha256")
-    return BackupEntry(original, stored, size, mode & 0o7777, sha256)
+    if not isinstance(size, int) or isinstance(size, bool) or size < 0:
+        raise ValueError(f"the entry for {original} has a bad size")
+    # Permission bits only: a manifest must not be able to make a setuid file.
+    return BackupEntry(
+        original, stored, size, mode & 0o777, _digest(item["sha256"]),
+        link=None if link is None else _text(link),
+    )
+
+
+def _project_path(value: Any, root: Path) -> Path:
+    path = Path(_text(value))
+    if not inside_project(path, root):
+        raise ValueError(f"the path {path} is outside the project directory {root}")
+    return path
+
+
+def _digest(value: Any) -> str:
+    if not _SHA256.fullmatch(_text(value)):
+        raise ValueError(f"{value!r} is not a sha256")
+    return str(value)
+
+
+def _list(value: Any) -> list[Any]:
+    if not isinstance(value, list):
+        raise TypeError(f"expected a list, found {type(value).__name__}")
+    return value
 
 
 def _text(value: Any) -> str:
     if not isinstance(value, str):
-        raise TypeError(f"expected text, found {value!r}")
+        raise TypeError(f"expected text, found {type(value).__name__}")
+    if "\x00" in value:
+        raise ValueError("a text holds a NUL character")
     return value
 
 
@@ -423,7 +598,7 @@ def _read_rollback_log(directory: Path) -> list[dict[str, Any]]:
     path = directory / ROLLBACK_LOG_NAME
     if not path.exists():
         return []
-    events = json.loads(path.read_text(encoding="utf-8"))["rollbacks"]
+    events = _read_json(path)["rollbacks"]
     if not isinstance(events, list) or not all(isinstance(event, dict) for event in events):
         raise ValueError("the list of rollbacks is malformed")
     for event in events:
@@ -437,35 +612,98 @@ def _read_rollback_log(directory: Path) -> list[dict[str, Any]]:
 def restore_backup(backup: BackupSet) -> RestoreResult:
     """Put every original back byte for byte, with its mode; move generated files aside.
 
-    Every copy is checked against its sha256 first; if any fails, nothing is touched.
-    Running it again after a failure is safe: it carries on where it stopped.
+    Every copy is checked against its sha256 first, and what is about to be replaced is saved
+    as a new "pre-rollback" set; if either fails, nothing is touched. A set that was rolled
+    back already is refused. Running it again after a failure is safe: it carries on where it
+    stopped.
     """
+    _refuse_if_rolled_back(backup)
     contents = _read_verified_copies(backup)
+    root = backup.directory.parent.parent
+    _refuse_links_leading_out(backup, contents, root)
+    saved = _save_current_state(backup, root)
     moves: list[tuple[Path, Path]] = []
     restored: list[Path] = []
     try:
         for path in backup.generated:
-            destination = _move_aside(path, backup, contents)
+            destination = _move_aside(path, backup, contents, root)
             if destination is not None:
                 moves.append((path, destination))
         for entry in backup.entries:
-            _restore_entry(entry, contents[entry.stored])
+            _restore_entry(entry, contents[entry.stored], root)
             restored.append(entry.original)
     except BackupError as exc:
-        _record_rollback(backup, restored, moves, complete=False)
+        _record_rollback(backup, restored, moves, complete=False, saved_as=saved.id)
         done = ", ".join(str(path) for path in restored) or "nothing"
         kept = "".join(f"; moved {source} to {destination}" for source, destination in moves)
         raise BackupError(
-            f"{exc}. Restored so far: {done}{kept}. The backed-up copies are intact; "
-            "fix the cause and roll back again."
+            f"{exc}. Restored so far: {done}{kept}. The backed-up copies are intact, and what "
+            f"was there before is in set {saved.id}; fix the cause and roll back again."
         ) from exc
-    _record_rollback(backup, restored, moves, complete=True)
+    _record_rollback(backup, restored, moves, complete=True, saved_as=saved.id)
     return RestoreResult(
         backup.id,
         tuple(restored),
         tuple(source for source, _ in moves),
         tuple(destination for _, destination in moves),
+        saved_as=saved.id,
     )
+
+
+def _refuse_if_rolled_back(backup: BackupSet) -> None:
+    """Read the log again: `backup` may have been loaded before another rollback."""
+    try:
+        events = _read_rollback_log(backup.directory)
+    except _DAMAGE as exc:
+        raise _damaged(backup.directory, ROLLBACK_LOG_NAME, exc) from exc
+    done = [event for event in events if event.get("complete", True)]
+    if done:
+        saved = done[-1].get("saved_as")
+        undo = f"; what it replaced is in set {saved} (sekha rollback {saved})" if saved else ""
+        raise BackupError(
+            f"the backup set {backup.id} was rolled back already at {done[-1]['at']}, "
+            f"so it is not applied again{undo}"
+        )
+
+
+def _save_current_state(backup: BackupSet, root: Path) -> BackupSet:
+    """A set holding every file the rollback is about to replace or move, as it is now."""
+    touched = [entry.original for entry in backup.entries] + list(backup.generated)
+    # Files the rollback creates are the generated files of this set: undoing it moves them.
+    absent = [path for path in touched if not os.path.lexists(path)]
+    try:
+        return create_backup(
+            touched, root=root, generated=absent, kind=KIND_PRE_ROLLBACK, undoes=backup.id
+        )
+    except BackupError as exc:
+        raise BackupError(
+            f"refusing to restore backup {backup.id}, nothing was changed: what it would "
+            f"replace cannot be saved first ({exc})"
+        ) from exc
+
+
+def _refuse_links_leading_out(
+    backup: BackupSet, contents: Mapping[str, bytes], root: Path
+) -> None:
+    """A rollback never writes outside the project: stop before anything changes when an
+    original is now a link to a file outside it whose bytes differ from the copy."""
+    for entry in backup.entries:
+        path = entry.original
+        if not path.is_symlink() or _leads_inside(path, root):
+            continue
+        with contextlib.suppress(OSError):
+            if Path(os.path.realpath(path)).read_bytes() == contents[entry.stored]:
+                continue
+        raise BackupError(
+            f"refusing to restore backup {backup.id}, nothing was changed: {path} is a link to "
+            f"{os.path.realpath(path)}, outside {root}, and rollback writes nothing outside it; "
+            f"the copy is {backup.directory / entry.stored}"
+        )
+
+
+def _leads_inside(path: Path, root: Path) -> bool:
+    real_root = os.path.realpath(root)
+    return os.path.commonpath([real_root, os.path.realpath(path)]) == real_root
 
 
 def _read_verified_copies(backup: BackupSet) -> dict[str, bytes]:
@@ -477,19 +715,27 @@ def _read_verified_copies(backup: BackupSet) -> dict[str, bytes]:
     return contents
 
 
-def _move_aside(path: Path, backup: BackupSet, contents: Mapping[str, bytes]) -> Path | None:
-    """Move the generated file at `path` into the set; None when there is nothing to move."""
-    # Through a symlink the generated content sits in its target; moving the target keeps the
-    # link, so the restore below writes the original back where the link points.
-    current = Path(os.path.realpath(path))
-    if not current.is_file():
-        return None
-    if _already_original(current, backup, contents):
-        return None  # an earlier rollback restored it already; nothing of v2 to keep
+def _move_aside(
+    path: Path, backup: BackupSet, contents: Mapping[str, bytes], root: Path
+) -> Path | None:
+    """Move the generated file at `path` into the set; None when there is nothing to move.
+
+    A link to a file inside the project keeps its place: its target moves, and the restore
+    below writes the original back where the link points. A link leading out of the project
+    is moved itself; its target is never touched.
+    """
+    if path.is_symlink() and not _leads_inside(path, root):
+        current = path
+    else:
+        current = Path(os.path.realpath(path))
+        if not current.is_file():
+            return None
+        if _already_original(current, backup, contents):
+            return None  # an earlier rollback restored it already; nothing of v2 to keep
     destination = _free_path(backup.directory / ROLLED_BACK_DIRNAME, path.name)
     try:
         destination.parent.mkdir(mode=0o700, exist_ok=True)
-        shutil.move(str(current), str(destination))
+        os.rename(current, destination)  # one file system: the set lies inside the project
     except OSError as exc:
         reason = describe_os_error(exc, current)
         raise BackupError(f"cannot move {path} into the backup set: {reason}") from exc
@@ -504,16 +750,36 @@ def _already_original(current: Path, backup: BackupSet, contents: Mapping[str, b
     return False
 
 
-def _restore_entry(entry: BackupEntry, data: bytes) -> None:
-    target = Path(os.path.realpath(entry.original))
+def _restore_entry(entry: BackupEntry, data: bytes, root: Path) -> None:
+    path = entry.original
     try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        write_atomically(entry.original, data, mode=entry.mode)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if entry.link is not None:
+            _restore_link(path, entry.link)
+            if not _leads_inside(path, root):
+                return  # the target is outside the project: checked unchanged before
+            write_atomically(path, data, mode=entry.mode)
+        else:
+            # It was a plain file: put a plain file back, even where a link has appeared.
+            write_atomically(path, data, mode=entry.mode, follow_symlinks=False)
     except WriteError as exc:
         raise BackupError(str(exc)) from exc
     except OSError as exc:
-        reason = describe_os_error(exc, target)
-        raise BackupError(f"cannot restore {entry.original}: {reason}") from exc
+        reason = describe_os_error(exc, path)
+        raise BackupError(f"cannot restore {path}: {reason}") from exc
+
+
+def _restore_link(path: Path, target: str) -> None:
+    if path.is_symlink() and os.readlink(path) == target:
+        return
+    temp = path.parent / f".{path.name}.{secrets.token_hex(4)}.tmp"  # as leftovers are named
+    os.symlink(target, temp)
+    try:
+        os.replace(temp, path)
+    except OSError:
+        with contextlib.suppress(OSError):
+            os.unlink(temp)
+        raise
 
 
 def _record_rollback(
@@ -522,6 +788,7 @@ def _record_rollback(
     moves: Sequence[tuple[Path, Path]],
     *,
     complete: bool,
+    saved_as: str,
 ) -> None:
     """Append this rollback to the set's log; the log is a record, so failing to write it is
     not worth failing a restore that has already happened."""
@@ -533,6 +800,7 @@ def _record_rollback(
         {
             "at": _iso(datetime.now(timezone.utc)),
             "complete": complete,
+            "saved_as": saved_as,
             "restored": [str(item) for item in restored],
             "moved_aside": [
                 {"from": str(source), "to": str(destination)} for source, destination in moves
@@ -544,3 +812,130 @@ def _record_rollback(
         write_atomically(
             backup.directory / ROLLBACK_LOG_NAME, json.dumps(document, indent=2) + "\n", mode=0o600
         )
+
+
+# --- one writer at a time -------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def exclusive_writer(root: Path) -> Iterator[None]:
+    """Hold the lock of `root/.sekha-backups/` while migrating or rolling back there.
+
+    Another holder is waited for up to LOCK_WAIT_SECONDS, then BackupLockedError. The lock is
+    an flock on `.sekha-backups/lock`: the kernel drops it when its holder dies, so a killed
+    run never leaves a stale lock. Inside the lock, leftovers of a killed run are removed,
+    and SIGTERM stops the run the way Ctrl-C does, so the same clean-up runs.
+    """
+    container = _ensure_container(_absolute(Path(root)))
+    fd = _acquire(container / LOCK_NAME)
+    try:
+        _clean_leftovers(_absolute(Path(root)))
+        with _sigterm_as_interrupt():
+            yield
+    finally:
+        os.close(fd)  # releases the lock; the file stays, so no race over who created it
+
+
+def _acquire(lock: Path) -> int:
+    try:
+        fd = os.open(lock, os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0), 0o600)
+    except OSError as exc:
+        raise BackupError(f"cannot open the lock {lock}: {describe_os_error(exc, lock)}") from exc
+    deadline = time.monotonic() + LOCK_WAIT_SECONDS
+    while not _try_lock(fd, lock):
+        if time.monotonic() >= deadline:
+            holder = _lock_holder(fd)
+            os.close(fd)
+            raise BackupLockedError(
+                f"another sekha migrate or rollback{holder} is writing in {lock.parent.parent}; "
+                "nothing was changed: run again when it has finished"
+            )
+        time.sleep(0.1)
+    os.ftruncate(fd, 0)
+    os.write(fd, f"{os.getpid()}\n".encode())
+    return fd
+
+
+def _try_lock(fd: int, lock: Path) -> bool:
+    try:
+        import fcntl
+    except ImportError:  # Windows: no flock; an O_EXCL marker whose holder must be alive
+        return _try_exclusive_marker(lock)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return False
+    return True
+
+
+def _try_exclusive_marker(lock: Path) -> bool:
+    marker = lock.with_name(LOCK_NAME + ".pid")
+    try:
+        os.close(os.open(marker, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+        return True
+    except FileExistsError:
+        with contextlib.suppress(OSError, ValueError):
+            pid = int(marker.read_text().strip() or "0")
+            if pid and not _alive(pid):
+                marker.unlink()  # stale: its holder is gone
+        return False
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True
+    return True
+
+
+def _lock_holder(fd: int) -> str:
+    with contextlib.suppress(OSError, ValueError):
+        os.lseek(fd, 0, os.SEEK_SET)
+        pid = int(os.read(fd, 32).decode().strip())
+        return f" (process {pid})"
+    return ""
+
+
+def _clean_leftovers(root: Path) -> None:
+    """Remove what a killed run left: temporary files beside the outputs and in the sets,
+    and sets without a manifest (their creation never finished). Only under the lock."""
+    container = backups_directory(root)
+    for directory in (root, container):
+        _remove_temp_files(directory)
+    with contextlib.suppress(OSError):
+        for child in os.scandir(container):
+            if not child.is_dir(follow_symlinks=False) or child.name.startswith("."):
+                continue
+            directory = Path(child.path)
+            if not (directory / MANIFEST_NAME).exists():
+                shutil.rmtree(directory, ignore_errors=True)
+                continue
+            for inner in (directory, directory / FILES_DIRNAME, directory / ROLLED_BACK_DIRNAME):
+                _remove_temp_files(inner)
+
+
+def _remove_temp_files(directory: Path) -> None:
+    with contextlib.suppress(OSError):
+        for child in os.scandir(directory):
+            if _TEMP_FILE.fullmatch(child.name) and child.is_file(follow_symlinks=False):
+                with contextlib.suppress(OSError):
+                    os.unlink(child.path)
+
+
+@contextlib.contextmanager
+def _sigterm_as_interrupt() -> Iterator[None]:
+    if threading.current_thread() is not threading.main_thread():
+        yield  # signal handlers can only be set from the main thread
+        return
+
+    def interrupt(signum: int, frame: Any) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)

@@ -25,14 +25,17 @@ class WriteError(Exception):
         self.reason = reason
 
 
-def write_atomically(path: Path, data: str | bytes, *, mode: int | None = None) -> None:
+def write_atomically(
+    path: Path, data: str | bytes, *, mode: int | None = None, follow_symlinks: bool = True
+) -> None:
     """Replace `path` with `data` (str is written as UTF-8) so that no reader sees a partial file.
 
     `mode` sets the permission bits (0o600 for files holding secrets); without it an existing
     file keeps its mode and a new one gets 0o666 minus the umask, as any new file would.
-    A symlink is written through: its target is replaced, the link stays.
+    A symlink is written through: its target is replaced, the link stays; with
+    `follow_symlinks=False` the link itself is replaced by the file.
     """
-    target = Path(os.path.realpath(path))
+    target = Path(os.path.realpath(path) if follow_symlinks else os.path.abspath(path))
     payload = data.encode("utf-8") if isinstance(data, str) else data
     final_mode = mode if mode is not None else _mode_for(target)
     temp = None
@@ -41,7 +44,7 @@ def write_atomically(path: Path, data: str | bytes, *, mode: int | None = None) 
         try:
             _write_all(fd, payload)
             os.fsync(fd)
-            os.fchmod(fd, final_mode)
+            _set_mode(fd, final_mode)
         finally:
             os.close(fd)
         os.replace(temp, target)
@@ -78,6 +81,13 @@ def describe_os_error(exc: OSError, target: Path) -> str:
     if code == errno.ENAMETOOLONG:
         return "the file name is too long"
     return exc.strerror or str(exc)
+
+
+def _set_mode(fd: int, mode: int) -> None:
+    # Windows has no os.fchmod (nor Unix permission bits to set): skip it there; the file
+    # keeps the access rules of its directory.
+    if hasattr(os, "fchmod"):
+        os.fchmod(fd, mode)
 
 
 def _mode_for(target: Path) -> int:

@@ -254,9 +254,6 @@ def test_generated_file_that_was_also_an_original_is_moved_aside_first(tmp_path:
 
     assert config.read_text() == "providers: []  # bridge dialect\n"
     assert result.moved_to[0].read_text() == 'version: "2.0"\n'
-    # Once the original is back, a second rollback has no v2 content to keep.
-    assert restore_backup(made).moved_aside == ()
-    assert config.read_text() == "providers: []  # bridge dialect\n"
 
 
 def test_rollback_is_recorded_and_listed(v1_dir: Path) -> None:
@@ -272,15 +269,56 @@ def test_rollback_is_recorded_and_listed(v1_dir: Path) -> None:
     ]
 
 
-def test_rolling_back_twice_keeps_both_generated_versions(v1_dir: Path) -> None:
+def test_a_set_rolled_back_once_is_never_applied_again(v1_dir: Path) -> None:
     made = create_backup([v1_dir / ".env"], root=v1_dir, generated=[v1_dir / "config.yaml"])
     _migrate_like(v1_dir)
     first = restore_backup(made)
-    write_atomically(v1_dir / "config.yaml", "second run\n")
-    second = restore_backup(made)
-    assert first.moved_to[0].read_text() == 'version: "2.0"\n'
-    assert second.moved_to[0].name == "config-2.yaml"
-    assert second.moved_to[0].read_text() == "second run\n"
+    write_atomically(v1_dir / ".env", "ROTATED=after-the-rollback\n")
+    after = _snapshot(v1_dir)
+
+    with pytest.raises(BackupError, match=f"{made.id} was rolled back already") as caught:
+        restore_backup(made)  # the object loaded before the first rollback: still refused
+
+    assert f"sekha rollback {first.saved_as}" in str(caught.value)
+    assert _snapshot(v1_dir) == after
+
+
+def test_rollback_first_saves_what_it_replaces_so_an_edit_survives(v1_dir: Path) -> None:
+    made = create_backup([v1_dir / ".env"], root=v1_dir, generated=[v1_dir / "config.yaml"])
+    _migrate_like(v1_dir)
+    write_atomically(v1_dir / ".env", "MCP_API_KEY=rotated-after-migration\n")
+
+    result = restore_backup(made)
+
+    saved = load_backup(v1_dir, result.saved_as)
+    assert (saved.kind, saved.undoes) == ("pre-rollback", made.id)
+    copies = {e.original.name: (saved.directory / e.stored).read_bytes() for e in saved.entries}
+    assert copies == {".env": b"MCP_API_KEY=rotated-after-migration\n",
+                      "config.yaml": b'version: "2.0"\n'}
+
+
+def test_second_rollback_takes_the_set_before_or_says_there_is_none(v1_dir: Path) -> None:
+    older = create_backup([v1_dir / ".env"], root=v1_dir)
+    newer = create_backup([v1_dir / ".env"], root=v1_dir)
+    assert load_backup(v1_dir).id == newer.id
+    restore_backup(newer)
+    assert load_backup(v1_dir).id == older.id  # not newer again, nor its pre-rollback set
+    restore_backup(older)
+    with pytest.raises(BackupLookupError, match="nothing left to roll back"):
+        load_backup(v1_dir)
+
+
+def test_undoing_a_rollback_brings_back_the_migrated_state(v1_dir: Path) -> None:
+    made = create_backup([v1_dir / "config.toml", v1_dir / ".env"], root=v1_dir,
+                         generated=[v1_dir / "config.yaml"])
+    _migrate_like(v1_dir)
+    migrated = _snapshot(v1_dir)
+    result = restore_backup(made)
+    assert result.saved_as is not None
+
+    restore_backup(load_backup(v1_dir, result.saved_as))
+
+    assert _snapshot(v1_dir) == migrated
 
 
 def test_corrupted_copy_is_refused_and_nothing_is_touched(v1_dir: Path) -> None:

@@ -120,3 +120,23 @@ def test_missing_directory_is_named(tmp_path: Path) -> None:
     target = tmp_path / "nowhere" / "config.yaml"
     with pytest.raises(WriteError, match=r"the directory .*nowhere does not exist"):
         write_atomically(target, "x\n")
+
+
+def test_without_fchmod_the_write_still_happens(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delattr(os, "fchmod")  # as on Windows
+    target = tmp_path / "config.yaml"
+    write_atomically(target, "version: '2.0'\n", mode=0o600)
+    assert target.read_text() == "version: '2.0'\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["config.yaml"]
+
+
+def test_not_following_a_link_replaces_the_link_and_spares_its_target(tmp_path: Path) -> None:
+    target = tmp_path / "elsewhere.yaml"
+    target.write_text("theirs\n")
+    link = tmp_path / "config.yaml"
+    link.symlink_to(target)
+    write_atomically(link, "mine\n", follow_symlinks=False)
+    assert not link.is_symlink() and link.read_text() == "mine\n"
+    assert target.read_text() == "theirs\n"

@@ -8,11 +8,12 @@ import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from conftest import CliResult, write
 
-from sekha_migrate.backup import BackupSet, create_backup, load_backup
+from sekha_migrate.backup import BackupSet, create_backup, list_backups, load_backup
 from sekha_migrate.io import write_atomically
 
 V1_TOML = b"\xef\xbb\xbfollama_url = \"http://localhost:11434\"\r\nserver_port = 8080\r\n"
@@ -208,7 +209,12 @@ def test_restore_failure_exits_1_with_a_clear_message(
 
     _migrated(tmp_path)
 
-    def full_disk(path: Path, data: str | bytes, *, mode: int | None = None) -> None:
+    real_write = backup_module.write_atomically
+
+    def full_disk(path: Path, data: str | bytes, **options: Any) -> None:
+        if ".sekha-backups" in Path(path).parts:  # the pre-rollback set still fits
+            real_write(path, data, **options)
+            return
         raise WriteError(Path(path), "no space left on device; free some space and run again")
 
     monkeypatch.setattr(backup_module, "write_atomically", full_disk)
@@ -307,5 +313,6 @@ def test_migrate_then_rollback_gives_back_every_byte(sekha: Run, tmp_path: Path)
 
     assert rolled.exit_code == 0, rolled.stderr
     assert _files(tmp_path) == before
-    (backup_dir,) = (tmp_path / ".sekha-backups").glob("2*")
-    assert (backup_dir / "rolled-back" / "config.yaml").read_bytes() == generated
+    migration, saved = list_backups(tmp_path)
+    assert (migration.directory / "rolled-back" / "config.yaml").read_bytes() == generated
+    assert saved.kind == "pre-rollback" and saved.undoes == migration.id

@@ -309,10 +309,15 @@ def test_unreadable_file_as_another_user_is_exit_2(world_readable_dir: Path) -> 
     if os.geteuid() != 0 or setpriv is None:
         pytest.skip("needs root and setpriv to run the CLI as an unprivileged user")
     as_nobody = [setpriv, "--reuid=65534", "--regid=65534", "--clear-groups"]
-    probe = subprocess.run([*as_nobody, sys.executable, "-c", "pass"], capture_output=True)
-    if probe.returncode != 0:  # e.g. an interpreter under /root whose libpython nobody may read
-        pytest.skip("this Python cannot run as an unprivileged user; the in-process test covers it")
     sekha_exe = Path(sys.executable).parent / "sekha"
+    # Probe with what the test really runs: the entry point importing the package from this
+    # checkout, run from the same directory (a checkout under /root fails here, not below).
+    probe = subprocess.run(
+        [*as_nobody, str(sekha_exe), "--version"], cwd=world_readable_dir, capture_output=True
+    )
+    if probe.returncode != 0:
+        pytest.skip("`sekha` cannot run as an unprivileged user here (its checkout or interpreter "
+                    "is not readable by others); the in-process test covers it")
     write(world_readable_dir / "config.yaml", MINIMAL).chmod(0o644)
     write(world_readable_dir / "secret.yaml", MINIMAL).chmod(0o000)
     before = _listing(world_readable_dir)

@@ -72,6 +72,11 @@ def migrate_command(
         help="Ignore SEKHA_* variables of this process (by default they override the files, "
         "as they do for the controller).",
     ),
+    force: bool = typer.Option(
+        False, "--force",
+        help="Replace an existing --output, --secrets-file or --report that sekha did not "
+        "write (or that was edited since). Sources are never replaced by another flag.",
+    ),
 ) -> None:
     """Migrate a v1 configuration (TOML, YAML, .env) to one valid v2 config.yaml.
 
@@ -109,7 +114,8 @@ def migrate_command(
     if probe and plan.embedding is not None:
         plan = _probed(plan, request)
     info = make_writer(stderr=dry_run)
-    _Run(plan, info, report, dry_run=dry_run, diff=diff, yes=yes, strict=strict).go()
+    _Run(plan, info, report, dry_run=dry_run, diff=diff, yes=yes, strict=strict,
+         force=force).go()
 
 
 def _probed(plan: Any, request: Any) -> Any:
@@ -134,10 +140,21 @@ class _Run:
 
     def __init__(
         self, plan: Any, info: Any, report: Path | None, *, dry_run: bool, diff: bool,
-        yes: bool, strict: bool,
+        yes: bool, strict: bool, force: bool = False,
     ) -> None:
+        from sekha_migrate.migrate.overwrite import stranded_secrets
+        from sekha_migrate.migrate.plan import SECRETS_FILE_NAME
+
         self.plan, self.info, self.report_path = plan, info, report
         self.dry_run, self.diff, self.yes, self.strict = dry_run, diff, yes, strict
+        self.force = force
+        # Keys the new text only refers to, read from the file it replaces: they go to the
+        # secrets file too, or they would survive only inside .sekha-backups/.
+        self.stranded = stranded_secrets(plan)
+        self.secrets = (*plan.secrets, *self.stranded)
+        self.secrets_file = plan.secrets_file or (
+            plan.output.parent / SECRETS_FILE_NAME if self.stranded else None
+        )
 
     def go(self) -> NoReturn:
         from sekha_migrate import exit_codes
@@ -145,6 +162,7 @@ class _Run:
         from sekha_migrate.report.migrate import print_issues, print_summary, unified_diff
 
         plan = self.plan
+        self._refuse_overwrites(writes=False)
         if plan.kind is PlanKind.CANONICAL:
             print_issues(plan, self.info)
             self.info.print(
@@ -170,24 +188,81 @@ class _Run:
         if self.dry_run:
             if not self.diff:
                 typer.echo(plan.text, nl=False)
-            if plan.secrets:
-                self.info.print(f"(--externalize-secrets would write {plan.secrets_file})")
+            if self.secrets:
+                self.info.print(f"(the API keys would be written to {self.secrets_file})")
             self._write_report("dry-run")
             raise typer.Exit(exit_codes.OK)
         if plan.up_to_date:
             self.info.print(f"{plan.output} already holds this configuration: nothing written.")
             self._write_report("up-to-date")
             raise typer.Exit(exit_codes.OK)
+        self._refuse_overwrites(writes=True)
         self._confirm()
-        backup = self._backup()
-        self._write_files()
+        backup = self._write_under_lock()
         self._write_report("written", backup)
         self.info.print(
             f"Wrote {plan.output}"
-            + (f" and {plan.secrets_file} (mode 0600)" if plan.secrets else "")
+            + (f" and {self.secrets_file} (mode 0600)" if self.secrets else "")
             + f". Backup: {backup['directory']} (undo with: sekha rollback)"
         )
+        if self.stranded:
+            names = ", ".join(name for name, _ in self.stranded)
+            self.info.print(
+                f"{names} now refer to the environment: the keys are in {self.secrets_file}; "
+                "load it (e.g. env_file: in compose) where Sekha runs."
+            )
         raise typer.Exit(exit_codes.OK)
+
+    def _refuse_overwrites(self, *, writes: bool) -> None:
+        """Stop (exit 2) before a flag's file lands on a source or on a file the user owns."""
+        from sekha_migrate import exit_codes
+        from sekha_migrate.migrate.overwrite import Targets, refusals
+
+        targets = Targets(
+            output=self.plan.output if writes else None,
+            secrets_file=self.secrets_file if writes and self.secrets else None,
+            report=self.report_path,
+        )
+        found = refusals(self.plan, targets, force=self.force)
+        if not found:
+            return
+        for item in found:
+            typer.echo(f"sekha migrate: {item.reason}", err=True)
+        hint = ("pass --force to replace it, or " if all(i.forceable for i in found)
+                else "")
+        _fail(f"nothing was written; {hint}choose another path", exit_codes.USAGE)
+
+    def _write_under_lock(self) -> dict[str, str]:
+        """Back up and write as the only writer in the directory, on the files as planned."""
+        from sekha_migrate import exit_codes
+        from sekha_migrate.backup import BackupError, BackupLockedError, exclusive_writer
+
+        try:
+            with exclusive_writer(self.plan.output.parent):
+                self._refuse_if_changed()
+                backup = self._backup()
+                self._write_files()
+        except BackupLockedError as exc:
+            _fail(str(exc), exit_codes.PROBLEMS)
+        except BackupError as exc:  # no lock to be had: .sekha-backups/ cannot be made
+            _fail(f"cannot back up before writing, so nothing was changed: {exc}",
+                  exit_codes.PROBLEMS)
+        return backup
+
+    def _refuse_if_changed(self) -> None:
+        """Another run may have written the output between planning and the lock; backing
+        that up as the "original" would lose the real one."""
+        from sekha_migrate import exit_codes
+
+        try:
+            current: bytes | None = self.plan.output.read_bytes()
+        except FileNotFoundError:
+            current = None
+        except OSError:
+            return  # the write below reports an unreadable or unwritable path clearly
+        if current != self.plan.existing_output:
+            _fail(f"{self.plan.output} changed while this run was planning (another sekha "
+                  "migrate?); nothing was written: run again", exit_codes.PROBLEMS)
 
     def _confirm(self) -> None:
         from sekha_migrate import exit_codes
@@ -202,16 +277,26 @@ class _Run:
 
     def _backup(self) -> dict[str, str]:
         from sekha_migrate import exit_codes
-        from sekha_migrate.backup import BackupError, create_backup
+        from sekha_migrate.backup import BackupError, create_backup, inside_project
+        from sekha_migrate.migrate.secrets_out import secrets_file_text
 
         plan = self.plan
-        generated = [plan.output, *([plan.secrets_file] if plan.secrets else [])]
+        root = plan.output.parent.absolute()
+        written = {plan.output: plan.text}
+        if self.secrets and self.secrets_file is not None:
+            written[self.secrets_file] = secrets_file_text(self.secrets)
+        # A rollback restores only inside the output's directory: what lies outside is not
+        # replaced by this run (--secrets-file outside was refused if it existed), so the set
+        # records only the files inside.
+        inside = [p for p in [*plan.source_paths, *written]
+                  if inside_project(p.absolute(), root)]
         try:
             backup = create_backup(
-                [*plan.source_paths, *generated],
-                root=plan.output.parent,
+                inside,
+                root=root,
                 report=self._report("backed-up"),
-                generated=generated,
+                generated=[p for p in written if inside_project(p.absolute(), root)],
+                written={p: t for p, t in written.items() if inside_project(p.absolute(), root)},
             )
         except BackupError as exc:
             _fail(f"cannot back up before writing, so nothing was changed: {exc}",
@@ -221,11 +306,12 @@ class _Run:
     def _write_files(self) -> None:
         from sekha_migrate import exit_codes
         from sekha_migrate.io import WriteError, write_atomically
+        from sekha_migrate.migrate.secrets_out import secrets_file_text
 
         plan = self.plan
         try:
-            if plan.secrets:
-                write_atomically(plan.secrets_file, plan.secrets_text, mode=0o600)
+            if self.secrets and self.secrets_file is not None:
+                write_atomically(self.secrets_file, secrets_file_text(self.secrets), mode=0o600)
             mode = 0o600 if plan.holds_literal_secrets else None
             write_atomically(plan.output, plan.text, mode=mode)
         except WriteError as exc:
@@ -246,7 +332,9 @@ class _Run:
         from sekha_migrate.report.migrate import report_json
 
         try:
-            write_atomically(self.report_path, report_json(self._report(status, backup)))
+            # 0600: a report is derived from the configuration, keys and URLs included.
+            write_atomically(self.report_path, report_json(self._report(status, backup)),
+                             mode=0o600)
         except WriteError as exc:
             _fail(str(exc), exit_codes.PROBLEMS)
 

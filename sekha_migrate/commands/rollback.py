@@ -49,6 +49,7 @@ def rollback_command(
     from sekha_migrate.backup import (
         BackupError,
         BackupLookupError,
+        exclusive_writer,
         find_damaged_backups,
         list_backups,
         load_backup,
@@ -79,7 +80,10 @@ def rollback_command(
         if not typer.confirm("Restore these files?", default=False, err=True):
             _fail("rollback cancelled; nothing was changed", exit_codes.PROBLEMS)
     try:
-        result = restore_backup(backup)
+        # One writer at a time; restore_backup reads the set's log again under the lock, so
+        # a rollback that ran meanwhile is not applied twice.
+        with exclusive_writer(root):
+            result = restore_backup(backup)
     except BackupError as exc:
         render.print_restore_failure(backup, str(exc), fmt)
         _fail(str(exc), exit_codes.PROBLEMS)

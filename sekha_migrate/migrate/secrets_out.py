@@ -61,3 +61,21 @@ def externalize_secrets(
             label = re.sub(r"[^A-Z0-9]+", "_", str(provider.get("id", "provider")).upper())
             provider["api_key"] = move(provider["api_key"], f"{label}_API_KEY")
     return result, [(variable, value) for value, variable in moved.items()]
+
+
+def secrets_file_text(pairs: list[tuple[str, str]] | tuple[tuple[str, str], ...]) -> str:
+    """The env file holding `pairs`, one `VAR='value'` a line, for the shell, python-dotenv
+    and docker compose alike; "" when there is nothing to hold."""
+    if not pairs:
+        return ""
+    lines = ["# API keys sekha migrate moved out of the configuration; keep this file private."]
+    lines += [f"{name}={_env_quote(value)}" for name, value in pairs]
+    return "\n".join(lines) + "\n"
+
+
+def _env_quote(value: str) -> str:
+    # Single quotes keep a value literal; a value holding one needs double quotes and escapes.
+    if "'" not in value and "\n" not in value:
+        return f"'{value}'"
+    escaped = value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+    return f'"{escaped}"'

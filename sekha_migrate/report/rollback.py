@@ -16,6 +16,8 @@ from rich.markup import escape
 from rich.table import Table
 
 from sekha_migrate.backup import (
+    KIND_MIGRATION,
+    KIND_PRE_ROLLBACK,
     BackupSet,
     DamagedBackup,
     RestoreResult,
@@ -29,6 +31,8 @@ from sekha_migrate.report.console import make_console
 def backup_document(backup: BackupSet) -> dict[str, Any]:
     return {
         "id": backup.id,
+        "kind": backup.kind,
+        "undoes": backup.undoes,
         "created": backup.created,
         "directory": str(backup.directory),
         "files": [entry.to_dict() for entry in backup.entries],
@@ -53,6 +57,7 @@ def restore_document(backup: BackupSet, result: RestoreResult) -> dict[str, Any]
     return {
         "ok": True,
         "backup": {"id": backup.id, "created": backup.created, "directory": str(backup.directory)},
+        "saved_as": result.saved_as,
         "restored": [
             {
                 "path": str(path),
@@ -115,8 +120,12 @@ def _sets_table(container: Path, sets: Sequence[BackupSet]) -> Table:
     table.add_column("Created (UTC)", no_wrap=True)
     table.add_column("Files")
     table.add_column("Rolled back", no_wrap=True)
-    for index, backup in enumerate(sets):
-        latest = "\n(latest)" if index == len(sets) - 1 else ""
+    candidates = [b.id for b in sets if b.kind == KIND_MIGRATION and not b.rolled_back]
+    for backup in sets:
+        # "latest" is the set a plain `sekha rollback` takes.
+        latest = "\n(latest)" if candidates and backup.id == candidates[-1] else ""
+        if backup.kind == KIND_PRE_ROLLBACK:
+            latest += "\n(pre-rollback)"  # --list ID names the set it precedes
         names = [entry.original.name for entry in backup.entries]
         names += [f"+{path.name}" for path in backup.generated if path.name not in names]
         table.add_row(
@@ -134,6 +143,8 @@ def _files_table(backup: BackupSet) -> Table:
         title_justify="left",
         box=box.SIMPLE_HEAD,
     )
+    if backup.kind == KIND_PRE_ROLLBACK:
+        table.title = f"{table.title}: saved before rolling back {backup.undoes}"
     for column in ("File", "Size", "Mode", "sha256"):
         table.add_column(column, justify="right" if column == "Size" else "left")
     for entry in backup.entries:
@@ -150,6 +161,7 @@ def print_restore_plan(backup: BackupSet) -> None:
     """What a rollback is about to do, on stderr, before the question."""
     console = make_console(stderr=True)
     console.print(f"Rollback to backup {escape(backup.id)} ({_when(backup.created)} UTC):")
+    console.print("  (every file below is first saved as it is now, in a new backup set)")
     for entry in backup.entries:
         console.print(f"  restore      {escape(_shown(entry.original))}")
     for path in backup.generated:
@@ -184,6 +196,11 @@ def print_restore_result(backup: BackupSet, result: RestoreResult, output_format
         f"[green]✓[/green] {_plural(len(result.restored), 'file')} restored"
         + (f", {_plural(kept, 'generated file')} kept in the backup set" if kept else "")
     )
+    if result.saved_as:
+        console.print(
+            f"What was there before is saved in set {escape(result.saved_as)} "
+            f"(undo this rollback with: sekha rollback {escape(result.saved_as)})"
+        )
 
 
 def print_restore_failure(backup: BackupSet, message: str, output_format: str) -> None:
