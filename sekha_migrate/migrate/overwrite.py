@@ -18,7 +18,7 @@ from sekha_migrate.backup import inside_project, written_by_toolkit
 from sekha_migrate.findings import format_path
 from sekha_migrate.migrate.discover import SourceKind
 from sekha_migrate.migrate.results import KeyStatus, MigrationPlan
-from sekha_migrate.validate.placeholders import placeholder_names
+from sekha_migrate.model.placeholders import placeholder_names
 
 _REPORT_TOOL = "sekha migrate"  # the "tool" key of every report this toolkit writes
 _MAX_REPORT_BYTES = 16 * 1024 * 1024
