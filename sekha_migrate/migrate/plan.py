@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from sekha_migrate.findings import DataPath, FileResult, Mark, Severity, format_path
+from sekha_migrate.migrate import v1_rules as rules
 from sekha_migrate.migrate.build import Built, build_v2
 from sekha_migrate.migrate.dialect import Rename, looks_like_v2, normalise_document
 from sekha_migrate.migrate.discover import (
@@ -18,6 +19,7 @@ from sekha_migrate.migrate.discover import (
     discover_sources,
     explicit_sources,
     home_source,
+    user_home,
 )
 from sekha_migrate.migrate.readings import RawRead, SourceReading, load_source, read_process_env
 from sekha_migrate.migrate.render import render_document
@@ -58,7 +60,7 @@ class MigrationRequest:
 
 def plan_migration(request: MigrationRequest) -> MigrationPlan:
     sources = _sources(request)
-    readings = [_load(source) for source in sources]
+    readings = [_load(source, request.environ) for source in sources]
     v2_files: list[SourceReading] = []
     v1_readings: list[SourceReading] = []
     for reading in readings:
@@ -95,7 +97,7 @@ def plan_migration(request: MigrationRequest) -> MigrationPlan:
 
 
 def _sources(request: MigrationRequest) -> list[SourceFile]:
-    home = request.home if request.home is not None else Path.home()
+    home = _home(request)
     if request.sources:
         found = explicit_sources(list(request.sources))
         if request.include_home:
@@ -104,9 +106,13 @@ def _sources(request: MigrationRequest) -> list[SourceFile]:
     return discover_sources(request.directory, include_home=request.include_home, home=home)
 
 
-def _load(source: SourceFile) -> SourceReading:
+def _home(request: MigrationRequest) -> Path | None:
+    return request.home if request.home is not None else user_home()
+
+
+def _load(source: SourceFile, environ: Mapping[str, str]) -> SourceReading:
     try:
-        return load_source(source)
+        return load_source(source, environ)
     except UnreadablePathError as exc:
         raise MigrateUsageError(exc.message) from None
 
@@ -202,9 +208,16 @@ def _plan_v1(
     )
     built = build_v2(values, dimension=dimension, measured_dimension=request.measured_dimension)
     issues += built.issues
-    reads = _account(raw, typed, invalid, overridden, built)
+    indexed, indexed_issues = rules.apply_indexed(built, raw)
+    issues += indexed_issues
+    components = rules.component_settings(raw, typed)
+    reads = _account(raw, typed, invalid, overridden, built, indexed, components)
     env_files = {r.source.name for r in readings if r.source.kind is SourceKind.ENV}
-    issues += _read_issues(reads, env_files | {ENVIRONMENT})
+    issues += _read_issues(reads, raw, env_files | {ENVIRONMENT})
+    refusal = rules.no_settings_issue(readings)
+    if refusal is not None and not any(i.severity is Severity.ERROR for i in issues):
+        issues.append(refusal)
+    issues += rules.layout_issues(readings, output, _home(request), request.include_home)
     document = built.document
     secrets: tuple[tuple[str, str], ...] = ()
     secrets_file = None
@@ -215,7 +228,9 @@ def _plan_v1(
         secrets_file = request.secrets_file or output.parent / SECRETS_FILE_NAME
     sources = tuple(reading.source for reading in readings)
     text = render_document(document, header=_header(list(sources), output))
-    check_env = {**_env_file_values(readings), **_sekha_environ(request), **dict(secrets)}
+    variables = {k: v for r in readings for k, v in r.variables.items()}
+    check_env = {**variables, **_env_file_values(readings), **_sekha_environ(request),
+                 **dict(secrets)}
     validation = _validate(text, output, check_env)
     issues += _validation_issues(validation, output, provenance)
     return MigrationPlan(
@@ -234,26 +249,31 @@ def _plan_v1(
         holds_literal_secrets=holds_literal_secrets(document),
         existing_output=_read_existing(output),
         validation=validation,
+        component_settings=components.values,
+        component_provenance=components.origins,
     )
 
 
 def _type_reads(
     raw: list[RawRead],
 ) -> tuple[dict[int, Any], dict[int, str], list[Issue]]:
-    """Typed values by read index; the reads whose value could not be typed, and why."""
+    """Typed values by read index; the reads whose value could not be typed, and why.
+    Empty values stay untyped: they mean unset."""
     typed: dict[int, Any] = {}
     invalid: dict[int, str] = {}
     issues: list[Issue] = []
     for index, read in enumerate(raw):
-        if read.setting is None:
+        key = rules.typing_key(read)
+        if key is None:
             continue
         try:
-            typed[index] = v1.coerce_value(read.setting, read.value)
-        except v1.V1ValueError as exc:
-            invalid[index] = str(exc)
+            typed[index] = rules.effective_value(read, v1.coerce_value(key, read.value))
+        except (v1.V1ValueError, RecursionError) as exc:
+            reason = str(exc) if isinstance(exc, v1.V1ValueError) else "nested too deeply"
+            invalid[index] = reason
             origin = read.origin
             issues.append(Issue(
-                Severity.ERROR, "invalid-value", f"{origin.key}: {exc}",
+                Severity.ERROR, "invalid-value", f"{origin.key}: {reason}",
                 origin.file, origin.line, origin.column,
             ))
     return typed, invalid, issues
@@ -271,8 +291,9 @@ def _effective(
     winners: dict[str, int] = {}
     overridden: dict[int, int] = {}
     for index, read in enumerate(raw):
-        if index not in typed or read.setting is None:
+        if index not in typed or not rules.counts_for_docker(read):
             continue
+        assert read.setting is not None
         if read.setting in winners:
             overridden[winners[read.setting]] = index
         winners[read.setting] = index
@@ -286,6 +307,8 @@ def _account(
     invalid: dict[int, str],
     overridden: dict[int, int],
     built: Built,
+    indexed: dict[int, str],
+    components: rules.ComponentSettings,
 ) -> list[KeyRead]:
     """What became of every key read: mapped (where to), overridden, invalid or unmappable."""
     reads = []
@@ -293,16 +316,25 @@ def _account(
         secret = read.setting in v1.SECRET_V1_KEYS or _looks_secret(read.origin.key)
         value = typed.get(index, read.value)
         base = KeyRead(read.origin, value, read.setting, KeyStatus.UNMAPPABLE,
-                       note=read.note, secret=secret)
-        if read.setting is None:
+                       note=read.note, secret=secret, component=read.component)
+        winner = overridden.get(index, components.overridden.get(index))
+        if not read.is_sekha:
             reads.append(replace(base, note=read.note or "not a v1 setting"))
         elif index in invalid:
             reads.append(replace(base, status=KeyStatus.INVALID, note=invalid[index]))
-        elif index in overridden:
-            winner = raw[overridden[index]].origin
+        elif rules.is_empty(read.value) and index not in typed:
+            reads.append(replace(base, note="empty: unset, as v1 read it"))
+        elif read.index_path:
+            target = indexed.get(index)
+            reads.append(replace(base, status=KeyStatus.MAPPED, targets=(target,)) if target
+                         else replace(base, note="no entry at that index"))
+        elif winner is not None:
             reads.append(replace(base, status=KeyStatus.OVERRIDDEN,
-                                 note=f"overridden by {winner.describe()}"))
-        elif built.uses.get(read.setting):
+                                 note=f"overridden by {raw[winner].origin.describe()}"))
+        elif index in components.owner:
+            status, targets, note = rules.component_status(read, *components.owner[index])
+            reads.append(replace(base, status=status, targets=targets, note=note))
+        elif read.setting and built.uses.get(read.setting):
             reads.append(replace(base, status=KeyStatus.MAPPED,
                                  targets=tuple(built.uses[read.setting])))
         elif read.setting in built.replaced:
@@ -328,12 +360,12 @@ def _looks_secret(name: str) -> bool:
     return any(word in upper for word in _SECRET_WORDS)
 
 
-def _read_issues(reads: list[KeyRead], env_files: set[str]) -> list[Issue]:
-    """Misplaced keys and keys v2 cannot hold. Unrelated names in environment files (a
-    compose project's POSTGRES_PASSWORD) are only noted; in config files they are warned
-    about, since they are more likely typos."""
+def _read_issues(reads: list[KeyRead], raw: list[RawRead], env_files: set[str]) -> list[Issue]:
+    """Misplaced keys, names v1 never read, and keys v2 cannot hold. Unrelated names in
+    environment files (a compose project's POSTGRES_PASSWORD) are only noted; in config
+    files, and for unknown SEKHA__ names, they are warned about: likely typos."""
     issues = []
-    for read in reads:
+    for read, source in zip(reads, raw, strict=True):
         origin = read.origin
         if read.status is KeyStatus.MAPPED and read.note:
             issues.append(Issue(
@@ -343,9 +375,13 @@ def _read_issues(reads: list[KeyRead], env_files: set[str]) -> list[Issue]:
                 origin.file, origin.line, origin.column,
                 hint="move it to where v1 expects it, or leave it: the v2 file is what counts",
             ))
+        elif source.never_read and (issue := rules.never_read_issue(read)) is not None:
+            issues.append(issue)
         elif read.status is KeyStatus.UNMAPPABLE:
+            quiet = (origin.file in env_files or source.is_sekha) and not (
+                source.setting is None and origin.key.upper().startswith("SEKHA__"))
             issues.append(Issue(
-                Severity.INFO if origin.file in env_files else Severity.WARNING,
+                Severity.INFO if quiet else Severity.WARNING,
                 "unmappable-key",
                 f"{origin.key} is not carried to v2: {read.note}; "
                 "its value stays in the backup",
@@ -369,7 +405,9 @@ def _header(sources: list[SourceFile], output: Path) -> list[str]:
 def _shown(path: Path, beside: Path) -> str:
     """A stable name for the header: relative to the output's directory, or ~/..."""
     absolute = path.absolute()
-    for base, prefix in ((beside.absolute(), ""), (Path.home(), "~/")):
+    home = user_home()
+    bases = [(beside.absolute(), "")] + ([(home, "~/")] if home is not None else [])
+    for base, prefix in bases:
         try:
             return prefix + str(absolute.relative_to(base))
         except ValueError:
