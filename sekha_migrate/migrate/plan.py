@@ -125,8 +125,15 @@ def _plan_dialect(reading: SourceReading, output: Path) -> MigrationPlan:
     existing = _read_existing(output)
     same_file = output.resolve() == reading.source.path.resolve()
     if not renames and same_file:
-        return MigrationPlan(PlanKind.CANONICAL, (reading.source,), output, document, "",
-                             issues=tuple(reading.issues), existing_output=existing)
+        # Already v2: nothing to convert, but an invalid file is not "nothing to do".
+        own = _validate(reading.text or "", output, {})
+        errors = [Issue(f.severity, f.code, f"{f.path}: {f.message}", reading.source.name,
+                        f.line, f.column, f.hint)
+                  for f in own.findings if f.severity is Severity.ERROR]
+        kind = PlanKind.DIALECT if errors else PlanKind.CANONICAL
+        return MigrationPlan(kind, (reading.source,), output, document, "",
+                             issues=(*reading.issues, *errors), existing_output=existing,
+                             validation=own)
     file = reading.source.name
     issues = list(reading.issues)
     for rename in renames:
@@ -172,19 +179,21 @@ def _dialect_provenance(
     written_as = {(*r.path[:-1], r.canonical): r.path for r in renames if "." not in r.canonical}
 
     def walk(value: Any, path: DataPath) -> None:
-        if isinstance(value, dict) and value:
-            for key, item in value.items():
-                walk(item, (*path, key))
-        elif isinstance(value, list) and value:
-            for index, item in enumerate(value):
-                walk(item, (*path, index))
-        else:
-            written = written_as.get(path, path)
-            mark = _dialect_mark(reading, written)
+        # Containers too: a finding about a key missing from a mapping is told at the
+        # mapping's own line in the source, never at a line of the generated text.
+        written = written_as.get(path, path)
+        mark = _dialect_mark(reading, written)
+        if path:
             provenance[format_path(path)] = Origin(
                 reading.source.name, mark.line if mark else None,
                 mark.column if mark else None, ".".join(str(p) for p in written),
             )
+        if isinstance(value, dict):
+            for key, item in value.items():
+                walk(item, (*path, key))
+        elif isinstance(value, list):
+            for index, item in enumerate(value):
+                walk(item, (*path, index))
 
     provenance: dict[str, Origin] = {}
     walk(document, ())
@@ -212,7 +221,8 @@ def _plan_v1(
     issues += indexed_issues
     components = rules.component_settings(raw, typed)
     reads = _account(raw, typed, invalid, overridden, built, indexed, components)
-    env_files = {r.source.name for r in readings if r.source.kind is SourceKind.ENV}
+    env_files = {r.source.name for r in readings
+                 if r.source.kind is SourceKind.ENV or r.is_compose}
     issues += _read_issues(reads, raw, env_files | {ENVIRONMENT})
     refusal = rules.no_settings_issue(readings)
     if refusal is not None and not any(i.severity is Severity.ERROR for i in issues):
@@ -314,7 +324,7 @@ def _account(
     reads = []
     for index, read in enumerate(raw):
         secret = read.setting in v1.SECRET_V1_KEYS or _looks_secret(read.origin.key)
-        value = typed.get(index, read.value)
+        value = rules.reportable(typed.get(index, read.value))
         base = KeyRead(read.origin, value, read.setting, KeyStatus.UNMAPPABLE,
                        note=read.note, secret=secret, component=read.component)
         winner = overridden.get(index, components.overridden.get(index))
@@ -378,8 +388,9 @@ def _read_issues(reads: list[KeyRead], raw: list[RawRead], env_files: set[str]) 
         elif source.never_read and (issue := rules.never_read_issue(read)) is not None:
             issues.append(issue)
         elif read.status is KeyStatus.UNMAPPABLE:
-            quiet = (origin.file in env_files or source.is_sekha) and not (
-                source.setting is None and origin.key.upper().startswith("SEKHA__"))
+            loud_name = source.setting is None and (
+                origin.key.upper().startswith("SEKHA__") or origin.key.upper() in v1.DEAD_NAMES)
+            quiet = (origin.file in env_files or source.is_sekha) and not loud_name
             issues.append(Issue(
                 Severity.INFO if quiet else Severity.WARNING,
                 "unmappable-key",

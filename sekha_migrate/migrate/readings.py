@@ -51,6 +51,7 @@ class SourceReading:
     key_mark: Callable[[DataPath], Mark | None] | None = None  # YAML: where a key was
     variables: dict[str, str] = field(default_factory=dict)  # compose: what ${VAR} used
     skipped_services: list[str] = field(default_factory=list)  # compose: not Sekha's
+    is_compose: bool = False
 
 
 def load_source(source: SourceFile, environ: Mapping[str, str] | None = None) -> SourceReading:
@@ -156,6 +157,7 @@ def _read_env_text(
         origin = Origin(file, entry.mark.line, entry.mark.column, entry.name)
         if resolved.error is not None:
             issues.append(_interpolation_issue(origin, resolved.error))
+            continue
         reads.append(_env_read(origin, entry.name, resolved.value, component,
                                resolved.reference))
     return reads, issues
@@ -178,7 +180,8 @@ def _env_read(
     if value is None:
         return RawRead(origin, value, None, "a name without a value", meaning.component)
     if meaning.setting is None and meaning.component_key is None:
-        return RawRead(origin, value, None, "not a Sekha setting", meaning.component)
+        note = v1.DEAD_NAMES.get(name.upper(), "not a Sekha setting")
+        return RawRead(origin, value, None, note, meaning.component)
     return RawRead(origin, value, meaning.setting, None, meaning.component,
                    meaning.component_key, meaning.index_path, meaning.never_read, reference)
 
@@ -193,6 +196,7 @@ def _read_compose(reading: SourceReading, data: Mapping[str, Any], shell: dict[s
     directory = reading.source.path.parent
     variables = {**_dotenv_beside(directory, shell, reading), **shell}
     reading.variables = variables
+    reading.is_compose = True
     compose = load_compose(data, reading.key_mark, variables)
     for service in compose.services:
         component = v1.component_of_service(service.name, service.image, service.build)
@@ -203,8 +207,9 @@ def _read_compose(reading: SourceReading, data: Mapping[str, Any], shell: dict[s
         for entry in service.entries:
             origin = Origin(reading.source.name, entry.mark.line if entry.mark else None,
                             entry.mark.column if entry.mark else None, entry.name)
-            if entry.error is not None:
+            if entry.error is not None:  # the error says it all; there is no value
                 reading.issues.append(_interpolation_issue(origin, entry.error))
+                continue
             reading.reads.append(_env_read(origin, entry.name, entry.value, component,
                                            entry.reference))
 
@@ -248,6 +253,7 @@ def _service_env_files(
             origin = Origin(str(path), entry.mark.line, entry.mark.column, entry.name)
             if resolved.error is not None:
                 reading.issues.append(_interpolation_issue(origin, resolved.error))
+                continue
             reads.append(_env_read(origin, entry.name, resolved.value, component,
                                    resolved.reference))
     return reads

@@ -44,6 +44,27 @@ def effective_value(read: RawRead, typed: Any) -> Any:
     return typed
 
 
+def reportable(value: Any) -> Any:
+    """A value every renderer can print: TOML dates as their text, giant integers and
+    very deep nesting described instead of shown."""
+    try:
+        return _reportable(value)
+    except RecursionError:
+        return "(nested too deeply to show)"
+
+
+def _reportable(value: Any) -> Any:
+    if v1.is_toml_datetime(value):
+        return value.isoformat()
+    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 256:
+        return "(a number far too large to show)"
+    if isinstance(value, list):
+        return [_reportable(item) for item in value]
+    if isinstance(value, dict):
+        return {key: _reportable(item) for key, item in value.items()}
+    return value
+
+
 def counts_for_docker(read: RawRead) -> bool:
     """Whether the read sets a value of the docker document (not a program's own one)."""
     return read.setting is not None and not read.index_path

@@ -6,6 +6,7 @@ Pure data and pure functions; `sources` read the files, `migrate` decides what t
 
 from __future__ import annotations
 
+import datetime
 import json
 import math
 from dataclasses import dataclass
@@ -203,7 +204,6 @@ SEKHA_ENV_ALIASES: Final[dict[str, str]] = {
     "api_key": "mcp_api_key",  # the docker examples' SEKHA_API_KEY
     "host": "server_host",
     "port": "server_port",
-    "api_keys": "additional_api_keys",  # sekha-docker's SEKHA_API_KEYS, a comma list
 }
 
 LOG_LEVELS: Final = ("debug", "info", "warn", "error")
@@ -274,6 +274,23 @@ BRIDGE_ENV_NAMES: Final[dict[str, tuple[str | None, str | None]]] = {
     "SEKHA_CELERY_BROKER_URL": (None, "celery_broker_url"),
     "SEKHA_CELERY_RESULT_BACKEND": (None, "celery_result_backend"),
     "SEKHA_ENABLE_CELERY": (None, "enable_celery"),
+    "BRIDGE_LOG_LEVEL": (None, "log_level"),  # docker-compose.full.yml
+    "BRIDGE_WORKERS": (None, "workers"),
+}
+# Generic names that are the bridge's only in a bridge's own file or service.
+_GENERIC_BRIDGE_NAMES: Final = frozenset({
+    "HOST", "PORT", "WORKERS", "CONFIG_PATH", "REDIS_URL", "CELERY_BROKER_URL",
+    "CELERY_RESULT_BACKEND",
+})
+# Names that mean the bridge's Ollama only inside a bridge service (Ollama's own server
+# reads OLLAMA_HOST as its listen address).
+BRIDGE_CONTEXT_NAMES: Final[dict[str, str]] = {"OLLAMA_HOST": "ollama_url"}
+
+# Names seen in Sekha's files that no Sekha program reads: dead configuration.
+DEAD_NAMES: Final[dict[str, str]] = {
+    "SEKHA_API_KEYS": "no Sekha program reads SEKHA_API_KEYS (the v1 controller read "
+    "SEKHA__ADDITIONAL_API_KEYS), so v1 ran without these keys; add them to "
+    "additional_api_keys if they are meant",
 }
 
 # sekha-proxy's names (sekha-proxy config.py, and the MEMORY_ forms of the compose files).
@@ -313,9 +330,13 @@ def meaning_of_env(name: str, component: str = CONTROLLER) -> EnvMeaning:
     upper = name.upper()
     if upper in PROXY_ENV_NAMES or (component == PROXY and upper in _CONTEXT_NAMES):
         return EnvMeaning(component=PROXY, component_key=upper.lower())
+    if upper in _GENERIC_BRIDGE_NAMES and component != BRIDGE:
+        return EnvMeaning(component=component)  # the controller's REDIS_URL is not Sekha's
     if upper in BRIDGE_ENV_NAMES:
         setting, key = BRIDGE_ENV_NAMES[upper]
         return EnvMeaning(setting, BRIDGE, key)
+    if component == BRIDGE and upper in BRIDGE_CONTEXT_NAMES:
+        return EnvMeaning(BRIDGE_CONTEXT_NAMES[upper], BRIDGE)
     indexed = _indexed(upper)
     if indexed is not None:
         return indexed
@@ -407,11 +428,13 @@ def coerce_value(key: str, value: Any) -> Any:
 
 
 def normalise_log_level(value: Any) -> str:
+    if not isinstance(value, str):
+        raise V1ValueError(f"expected a log level, got {_describe(value)}")
     text = str(value).strip().lower()
     text = _LOG_LEVEL_ALIASES.get(text, text)
     if text not in LOG_LEVELS:
         raise V1ValueError(
-            f"log level {value!r} is not one of {', '.join(LOG_LEVELS)} (or warning, trace)"
+            f"log level {_shown(value)} is not one of {', '.join(LOG_LEVELS)} (or warning, trace)"
         )
     return text
 
@@ -427,8 +450,8 @@ def _as_int(value: Any) -> int:
         try:
             return int(value.strip().replace("_", ""))
         except ValueError:
-            raise V1ValueError(f"expected a whole number, got {value!r}") from None
-    raise V1ValueError(f"expected a whole number, got {value!r}")
+            raise V1ValueError(f"expected a whole number, got {_shown(value)}") from None
+    raise V1ValueError(f"expected a whole number, got {_shown(value)}")
 
 
 def _as_bool(value: Any) -> bool:
@@ -436,7 +459,7 @@ def _as_bool(value: Any) -> bool:
         return value
     if isinstance(value, str) and value.strip().lower() in _TRUE | _FALSE:
         return value.strip().lower() in _TRUE
-    raise V1ValueError(f"expected true or false, got {value!r}")
+    raise V1ValueError(f"expected true or false, got {_shown(value)}")
 
 
 def _as_float(value: Any) -> float | None:
@@ -451,10 +474,10 @@ def _as_float(value: Any) -> float | None:
         try:
             number = float(text)
         except ValueError:
-            raise V1ValueError(f"expected a number, got {value!r}") from None
+            raise V1ValueError(f"expected a number, got {_shown(value)}") from None
         if math.isfinite(number):
             return number
-    raise V1ValueError(f"expected a number, got {value!r}")
+    raise V1ValueError(f"expected a number, got {_shown(value)}")
 
 
 def _as_list(value: Any) -> list[str]:
@@ -487,6 +510,19 @@ def _parse_json(text: str) -> Any:
         raise V1ValueError(
             f"invalid JSON at character {exc.pos + 1}: {exc.msg}"
         ) from None
+    except RecursionError:
+        raise V1ValueError("the JSON is nested too deeply to read") from None
+    except ValueError:  # int() refuses integers over 4300 digits
+        raise V1ValueError("invalid JSON: a number with more than 4300 digits") from None
+
+
+def _shown(value: Any) -> str:
+    """A value for a message: short, and never failing (an integer of 5000 digits cannot
+    even be turned into text)."""
+    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 256:
+        return "a number far too large"
+    text = repr(value)
+    return text if len(text) <= 60 else text[:50] + "... (" + str(len(text)) + " characters)"
 
 
 def _describe(value: Any) -> str:
@@ -498,4 +534,10 @@ def _describe(value: Any) -> str:
         return "a list"
     if isinstance(value, dict):
         return "a table"
-    return repr(value)
+    if is_toml_datetime(value):
+        return "a TOML date or time (quote it if it is meant as text)"
+    return _shown(value)
+
+
+def is_toml_datetime(value: Any) -> bool:
+    return isinstance(value, (datetime.date, datetime.time))
