@@ -158,8 +158,8 @@ UNMAPPABLE_REASONS: Final[dict[str, str]] = {
 
 # Settings that are read and typed but have no key in the docker schema.
 NO_HOME_REASONS: Final[dict[str, str]] = {
-    "llm_bridge_timeout": "the controller's bridge timeout (how long it waits for the bridge); "
-    "the docker schema has no key for it, and it is not a provider timeout",
+    "llm_bridge_timeout": "the controller's wait for the bridge: not a provider timeout, "
+    "and the docker schema has no key for it",
     "cb_half_open_timeout": "the breaker's half-open timeout has no key in either v2 schema",
 }
 
