@@ -154,7 +154,8 @@ def test_controller_bridge_timeout_is_not_a_provider_timeout(tmp_path: Path) -> 
     assert output(plan)["llm_providers"][0]["timeout"] == 120
     assert plan.component_settings["controller"]["llm_bridge_timeout"] == 30
     [read] = [r for r in plan.reads if r.origin.key == "llm_bridge.timeout_secs"]
-    assert read.status is KeyStatus.UNMAPPABLE and "bridge timeout" in (read.note or "")
+    assert read.status is KeyStatus.UNMAPPABLE and read.component == "controller"
+    assert "not a provider timeout" in (read.note or "")
 
 
 def test_config_prod_tables_are_carried(tmp_path: Path) -> None:
