@@ -57,9 +57,11 @@ def test_home_config_in_any_format_is_named_when_not_included(tmp_path: Path) ->
     assert yaml.safe_load(included.text)["server_port"] == 8099
 
 
-def test_migrate_works_without_a_home_directory(sekha_inprocess, tmp_path: Path,
-                                                monkeypatch: pytest.MonkeyPatch) -> None:
+def test_without_home_v1s_fallback_to_the_working_directory_is_used(
+    sekha_inprocess, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     write(tmp_path / "config.toml", MINIMAL)
+    write(tmp_path / ".sekha/config.toml", "server_port = 8097\n")
     monkeypatch.delenv("HOME", raising=False)
 
     def no_home() -> Path:
@@ -68,9 +70,16 @@ def test_migrate_works_without_a_home_directory(sekha_inprocess, tmp_path: Path,
     monkeypatch.setattr(Path, "home", staticmethod(no_home))
     result = sekha_inprocess("migrate", "--dry-run", "--no-env", cwd=tmp_path)
     assert result.exit_code == 0, result.stderr
+    assert "home-config-not-included" in result.stderr  # v1 read ./.sekha/config.*
     result = sekha_inprocess("migrate", "--dry-run", "--no-env", "--include-home",
                              cwd=tmp_path)
-    assert result.exit_code == 2 and "HOME is unset" in result.stderr
+    assert result.exit_code == 0, result.stderr
+    assert "server_port: 8097" in result.stdout
+
+
+def test_a_flat_key_of_an_older_release_is_carried(tmp_path: Path) -> None:
+    write(tmp_path / "config.toml", MINIMAL + "rest_rate_limit_per_minute = 77\n")
+    assert yaml.safe_load(plan_files(tmp_path).text)["rate_limit_per_minute"] == 77
 
 
 def test_writing_config_yaml_beside_a_v1_config_toml_is_warned_about(tmp_path: Path) -> None:

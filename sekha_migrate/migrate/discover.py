@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
@@ -84,9 +84,7 @@ def _layer(path: Path, kind: SourceKind) -> SourceLayer:
     return SourceLayer.FILE
 
 
-def discover_sources(
-    directory: Path, *, include_home: bool, home: Path | None
-) -> list[SourceFile]:
+def discover_sources(directory: Path, *, include_home: bool, home: Path) -> list[SourceFile]:
     """config.toml, config.yaml/.yml, compose files and .env in `directory`;
     ~/.sekha/config.* on request."""
     if not directory.is_dir():
@@ -106,10 +104,8 @@ def discover_sources(
     return sorted(found, key=lambda source: source.layer)
 
 
-def home_source(home: Path | None) -> list[SourceFile]:
+def home_source(home: Path) -> list[SourceFile]:
     """~/.sekha/config.* when it exists (the controller's per-user file, any format)."""
-    if home is None:
-        raise MigrateUsageError("--include-home: the home directory is unknown (HOME is unset)")
     found = []
     for path in home_configs(home):
         kind = kind_of(path)
@@ -118,11 +114,16 @@ def home_source(home: Path | None) -> list[SourceFile]:
     return found
 
 
-def home_configs(home: Path | None) -> list[Path]:
+def home_configs(home: Path) -> list[Path]:
     """The ~/.sekha/config.* files a v1 controller run as this user would read."""
-    if home is None:
-        return []
     return [home / ".sekha" / name for name in HOME_NAMES if (home / ".sekha" / name).is_file()]
+
+
+def v1_home(environ: Mapping[str, str]) -> Path:
+    """The home the v1 controller used for ~/.sekha/config.*: $HOME, or "." when HOME is
+    unset (its own fallback, so a service without HOME read ./.sekha/config.*)."""
+    home = environ.get("HOME")
+    return Path(home) if home else Path(".")
 
 
 def user_home() -> Path | None:

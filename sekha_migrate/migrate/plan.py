@@ -3,6 +3,7 @@ the origin of every value and the fate of every key read. Writes nothing."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -20,6 +21,7 @@ from sekha_migrate.migrate.discover import (
     explicit_sources,
     home_source,
     user_home,
+    v1_home,
 )
 from sekha_migrate.migrate.readings import RawRead, SourceReading, load_source, read_process_env
 from sekha_migrate.migrate.render import render_document
@@ -106,8 +108,10 @@ def _sources(request: MigrationRequest) -> list[SourceFile]:
     return discover_sources(request.directory, include_home=request.include_home, home=home)
 
 
-def _home(request: MigrationRequest) -> Path | None:
-    return request.home if request.home is not None else user_home()
+def _home(request: MigrationRequest) -> Path:
+    if request.home is not None:
+        return request.home
+    return v1_home(os.environ)
 
 
 def _load(source: SourceFile, environ: Mapping[str, str]) -> SourceReading:

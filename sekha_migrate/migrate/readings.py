@@ -112,6 +112,8 @@ def _walk_tree(
             yield from _walk_table(str(key), value, origin)
         elif key in v1.FLAT_KEYS:
             yield RawRead(origin((key,)), value, key)
+        elif key in v1.FLAT_KEY_ALIASES:
+            yield RawRead(origin((key,)), value, v1.FLAT_KEY_ALIASES[key])
         else:
             yield RawRead(origin((key,)), value, None, "not a v1 setting")
 

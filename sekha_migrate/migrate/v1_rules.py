@@ -211,7 +211,7 @@ def no_settings_issue(readings: Sequence[SourceReading]) -> Issue | None:
 
 
 def layout_issues(
-    readings: Sequence[SourceReading], output: Path, home: Path | None, include_home: bool
+    readings: Sequence[SourceReading], output: Path, home: Path, include_home: bool
 ) -> list[Issue]:
     issues = []
     if not include_home:

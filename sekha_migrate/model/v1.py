@@ -68,6 +68,10 @@ V1_DEFAULTS: Final[dict[str, Any]] = {
     "openrouter_api_key": None,
 }
 FLAT_KEYS: Final[frozenset[str]] = frozenset(V1_DEFAULTS)
+# Flat keys of a v1 release that later ones renamed (rest_rate_limit_per_minute: f726760).
+FLAT_KEY_ALIASES: Final[dict[str, str]] = {
+    "rest_rate_limit_per_minute": "rate_limit_per_minute",
+}
 
 INT_KEYS: Final = frozenset(
     {
