@@ -114,6 +114,10 @@ def test_discovery_reads_each_sekha_service_of_a_compose_file(tmp_path: Path) ->
     assert data["default_models"]["chat_smart"] == "qwen2.5:7b"
     assert plan.component_settings == {"bridge": {"server_port": 5002}}
     assert not any(r.origin.key == "POSTGRES_PASSWORD" for r in plan.reads)
+    # The .env beside the compose file is compose's variables, not a second set of settings.
+    dotenv = [r for r in plan.reads if Path(r.origin.file or "").name == ".env"]
+    assert dotenv and all(r.setting is None and "interpolates" in (r.note or "")
+                          for r in dotenv)
     port = [r for r in plan.reads if r.origin.key == "SEKHA__SERVER_PORT"][-1]
     assert (Path(port.origin.file or "").name, port.origin.line) == ("docker-compose.yml", 13)
 

@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
 
-DISCOVERED_NAMES = ("config.toml", "config.yaml", "config.yml", ".env")
+# config-rs's File::with_name("config") reads ./config.* in any format it knows.
+DISCOVERED_NAMES = ("config.toml", "config.yaml", "config.yml", "config.json", ".env")
 COMPOSE_PATTERNS = ("docker-compose*.yml", "docker-compose*.yaml", "compose*.yml", "compose*.yaml")
 # config-rs's File::with_name("config") reads any format it knows; these are the ones
 # Sekha users wrote.

@@ -62,7 +62,7 @@ class MigrationRequest:
 
 def plan_migration(request: MigrationRequest) -> MigrationPlan:
     sources = _sources(request)
-    readings = [_load(source, request.environ) for source in sources]
+    readings = _compose_variables([_load(source, request.environ) for source in sources])
     v2_files: list[SourceReading] = []
     v1_readings: list[SourceReading] = []
     for reading in readings:
@@ -72,7 +72,8 @@ def plan_migration(request: MigrationRequest) -> MigrationPlan:
     if not readings:
         raise MigrateUsageError(
             f"no configuration found in {request.directory} (looked for "
-            "config.toml, config.yaml, config.yml and .env); name the files to migrate"
+            "config.toml, config.yaml/.yml/.json, .env and docker-compose*.yml / compose*.yml); "
+            "name the files to migrate"
         )
     if not v1_readings:
         if len(v2_files) != 1:
@@ -106,6 +107,21 @@ def _sources(request: MigrationRequest) -> list[SourceFile]:
             found += home_source(home)
         return sorted(found, key=lambda source: source.layer)
     return discover_sources(request.directory, include_home=request.include_home, home=home)
+
+
+def _compose_variables(readings: list[SourceReading]) -> list[SourceReading]:
+    """A .env beside a compose file holds the variables compose interpolates: its values
+    reach the services through the compose file, so it is not read as settings again."""
+    compose_dirs = {r.source.path.parent.resolve() for r in readings if r.is_compose}
+    for reading in readings:
+        if (reading.source.kind is SourceKind.ENV and reading.source.path.name == ".env"
+                and reading.source.path.parent.resolve() in compose_dirs):
+            reading.reads = [
+                replace(read, setting=None, component_key=None, index_path=(),
+                        note="a variable docker compose interpolates into the compose file")
+                for read in reading.reads
+            ]
+    return readings
 
 
 def _home(request: MigrationRequest) -> Path:
