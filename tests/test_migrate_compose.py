@@ -166,3 +166,12 @@ def test_indexed_provider_names_set_one_field(tmp_path: Path) -> None:
     assert provider["api_key"] == "${OPENAI_KEY}" and provider["priority"] == 3
     [missing] = [i for i in plan.issues if i.code == "indexed-target-missing"]
     assert missing.line == 4
+
+
+def test_a_bare_name_the_shell_does_not_set_is_unset_quietly(tmp_path: Path) -> None:
+    plan = compose_plan(tmp_path)
+    [read] = [r for r in plan.reads if r.origin.key == "SEKHA__LOG_LEVEL"]
+    assert (read.setting, read.note) == ("log_level", "no value: unset")
+    assert not [i for i in plan.issues if "SEKHA__LOG_LEVEL" in i.message
+                and i.severity.value != "info"]
+    assert yaml.safe_load(plan.text)["log_level"] == "info"

@@ -179,8 +179,6 @@ def _env_read(
     reference: str | None = None,
 ) -> RawRead:
     meaning = v1.meaning_of_env(name, component)
-    if value is None:
-        return RawRead(origin, value, None, "a name without a value", meaning.component)
     if meaning.setting is None and meaning.component_key is None:
         note = v1.DEAD_NAMES.get(name.upper(), "not a Sekha setting")
         return RawRead(origin, value, None, note, meaning.component)

@@ -22,8 +22,9 @@ _BOOL_FIELDS = frozenset({"supports_vision", "supports_audio", "supports_functio
 
 
 def is_empty(value: Any) -> bool:
-    """Empty means unset, as every Sekha loader treats it (VISION_MODEL= is "none")."""
-    return isinstance(value, str) and not value.strip()
+    """Empty means unset, as every Sekha loader treats it (VISION_MODEL= is "none"); so
+    does a name given without a value, and a YAML null."""
+    return value is None or (isinstance(value, str) and not value.strip())
 
 
 def keeps_reference(read: RawRead) -> bool:
