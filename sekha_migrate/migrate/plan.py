@@ -353,8 +353,8 @@ def _account(
         elif index in invalid:
             reads.append(replace(base, status=KeyStatus.INVALID, note=invalid[index]))
         elif rules.is_empty(read.value) and index not in typed:
-            note = "no value: unset" if read.value is None else "empty: unset, as v1 read it"
-            reads.append(replace(base, note=note))
+            unset = "no value: unset" if read.value is None else "empty: unset, as v1 read it"
+            reads.append(replace(base, note=unset))
         elif read.index_path:
             target = indexed.get(index)
             reads.append(replace(base, status=KeyStatus.MAPPED, targets=(target,)) if target

@@ -12,7 +12,7 @@ a `$`, and a malformed `${...}` is an error.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -172,7 +172,7 @@ def is_compose(data: Any) -> bool:
     return isinstance(data, dict) and isinstance(data.get("services"), dict)
 
 
-MarkFor = Any  # Callable[[DataPath], Mark | None], kept loose for the YAML loader's method
+MarkFor = Callable[[DataPath], "Mark | None"]
 
 
 def load_compose(data: Mapping[str, Any], mark_for: MarkFor, variables: Mapping[str, str]
