@@ -187,3 +187,14 @@ def test_compose_required_variable_from_the_shell_completes_it(tmp_path: Path) -
                    environ={"MCP_API_KEY": "k" * 40})
     assert plan.valid, plan.issues
     assert output(plan)["mcp_api_key"] == "${MCP_API_KEY}"
+
+
+def test_the_summary_names_the_bridge_as_the_ports_home(sekha_inprocess, tmp_path: Path
+                                                        ) -> None:
+    directory = tmp_path / "bridge"
+    shutil.copytree(UPSTREAM / "bridge-env-868d13d", directory)
+    result = sekha_inprocess("migrate", "--dry-run", "--no-env", ".env.example", cwd=directory)
+    assert result.exit_code == 0, result.stderr
+    [line] = [line for line in result.stderr.splitlines() if "SEKHA_PORT" in line]
+    assert line.split()[-1] == "bridge.server_port"
+    assert "server_port: 8080" in result.stdout
