@@ -53,7 +53,9 @@ def test_sectioned_toml_maps_tables_and_warns_about_misplaced_keys() -> None:
     assert data["server_port"] == 9090
     assert data["database_url"] == "sqlite:///var/lib/sekha/sekha.db"
     assert data["max_connections"] == 15
-    assert data["llm_providers"][0]["timeout"] == 90
+    # [llm_bridge] timeout_secs is the controller's wait for the bridge, not the provider's
+    assert data["llm_providers"][0]["timeout"] == 120
+    assert plan.component_settings["controller"]["llm_bridge_timeout"] == 90
     assert data["additional_api_keys"] == ["key-aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"]
     assert data["rate_limit_per_minute"] == 300
     # ollama_url written after [server] belongs to [server] under TOML rules: still mapped

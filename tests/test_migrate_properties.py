@@ -64,7 +64,9 @@ CLOUD = {"OPENAI_API_KEY": keys, "ANTHROPIC_API_KEY": keys, "OPENROUTER_API_KEY"
 
 @st.composite
 def v1_configs(draw: Any) -> dict[str, Any]:
-    file_keys = draw(st.lists(st.sampled_from(sorted(SETTINGS)), unique=True, max_size=10))
+    # At least one setting: a file without any is refused ("no Sekha settings in FILE").
+    file_keys = draw(st.lists(st.sampled_from(sorted(SETTINGS)), unique=True, min_size=1,
+                              max_size=10))
     env_keys = draw(st.lists(st.sampled_from(sorted({**SETTINGS, **ENV_ONLY})), unique=True,
                              max_size=6))
     return {

@@ -123,7 +123,7 @@ def _providers(
         built.provenance["$.llm_providers"] = origin
         built.uses["llm_providers"] = ["$.llm_providers"]
         for setting in ("ollama_url", "embedding_model", "summarization_model", "chat_model",
-                        "vision_model", "llm_bridge_timeout"):
+                        "vision_model", "ollama_timeout"):
             if setting in values:
                 built.replaced[setting] = origin.key or "llm_providers"
         built.issues += [
@@ -148,8 +148,10 @@ def _local_provider(
         built.provenance[format_path((*base, key))] = local
     _put(built, values, (*base, "base_url"), "ollama_url")
     provider["priority"] = 1
-    if _value(values, "llm_bridge_timeout") is not None:
-        _put(built, values, (*base, "timeout"), "llm_bridge_timeout")
+    # The bridge's OLLAMA_TIMEOUT is this provider's timeout; the controller's
+    # llm_bridge.timeout_secs (its wait for the bridge) is not, and stays out of it.
+    if _value(values, "ollama_timeout") is not None:
+        _put(built, values, (*base, "timeout"), "ollama_timeout")
     else:
         provider["timeout"] = DEFAULT_TIMEOUT
     provider["models"] = []

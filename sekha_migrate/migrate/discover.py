@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
 
-DISCOVERED_NAMES = ("config.toml", "config.yaml", "config.yml", ".env")
+# config-rs's File::with_name("config") reads ./config.* in any format it knows.
+DISCOVERED_NAMES = ("config.toml", "config.yaml", "config.yml", "config.json", ".env")
+COMPOSE_PATTERNS = ("docker-compose*.yml", "docker-compose*.yaml", "compose*.yml", "compose*.yaml")
+# config-rs's File::with_name("config") reads any format it knows; these are the ones
+# Sekha users wrote.
+HOME_NAMES = ("config.toml", "config.yaml", "config.yml", "config.json")
 
 
 class SourceKind(str, Enum):
@@ -21,7 +26,7 @@ class SourceLayer(int, Enum):
 
     FILE = 1  # config.toml / v1 YAML in the project
     HOME = 2  # ~/.sekha/config.toml
-    ENV_FILE = 3  # .env
+    ENV_FILE = 3  # .env, compose environments
     PROCESS_ENV = 4  # SEKHA_* variables of this process
 
 
@@ -65,13 +70,24 @@ def explicit_sources(paths: Sequence[Path]) -> list[SourceFile]:
             raise MigrateUsageError(
                 f"cannot tell what {path} is: name it *.toml, *.yaml/*.yml or .env/*.env"
             )
-        layer = SourceLayer.ENV_FILE if kind is SourceKind.ENV else SourceLayer.FILE
-        found.append(SourceFile(path, kind, layer))
+        found.append(SourceFile(path, kind, _layer(path, kind)))
     return sorted(found, key=lambda source: source.layer)
 
 
+def is_compose_name(path: Path) -> bool:
+    return any(path.match(pattern) for pattern in COMPOSE_PATTERNS)
+
+
+def _layer(path: Path, kind: SourceKind) -> SourceLayer:
+    """Compose files hold environments: they rank with .env files, above config files."""
+    if kind is SourceKind.ENV or is_compose_name(path):
+        return SourceLayer.ENV_FILE
+    return SourceLayer.FILE
+
+
 def discover_sources(directory: Path, *, include_home: bool, home: Path) -> list[SourceFile]:
-    """config.toml, config.yaml/.yml and .env in `directory`; ~/.sekha/config.toml on request."""
+    """config.toml, config.yaml/.yml, compose files and .env in `directory`;
+    ~/.sekha/config.* on request."""
     if not directory.is_dir():
         raise MigrateUsageError(f"{directory} is not a directory")
     found: list[SourceFile] = []
@@ -80,15 +96,41 @@ def discover_sources(directory: Path, *, include_home: bool, home: Path) -> list
         if path.is_file():
             kind = kind_of(path)
             assert kind is not None
-            layer = SourceLayer.ENV_FILE if kind is SourceKind.ENV else SourceLayer.FILE
-            found.append(SourceFile(path, kind, layer))
+            found.append(SourceFile(path, kind, _layer(path, kind)))
+    for path in sorted({p for pattern in COMPOSE_PATTERNS for p in directory.glob(pattern)}):
+        if path.is_file():
+            found.append(SourceFile(path, SourceKind.YAML, SourceLayer.ENV_FILE))
     if include_home:
         found += home_source(home)
     return sorted(found, key=lambda source: source.layer)
 
 
 def home_source(home: Path) -> list[SourceFile]:
-    """~/.sekha/config.toml when it exists (the controller's per-user file)."""
-    path = home / ".sekha" / "config.toml"
-    return [SourceFile(path, SourceKind.TOML, SourceLayer.HOME)] if path.is_file() else []
+    """~/.sekha/config.* when it exists (the controller's per-user file, any format)."""
+    found = []
+    for path in home_configs(home):
+        kind = kind_of(path)
+        assert kind is not None
+        found.append(SourceFile(path, kind, SourceLayer.HOME))
+    return found
+
+
+def home_configs(home: Path) -> list[Path]:
+    """The ~/.sekha/config.* files a v1 controller run as this user would read."""
+    return [home / ".sekha" / name for name in HOME_NAMES if (home / ".sekha" / name).is_file()]
+
+
+def v1_home(environ: Mapping[str, str]) -> Path:
+    """The home the v1 controller used for ~/.sekha/config.*: $HOME, or "." when HOME is
+    unset (its own fallback, so a service without HOME read ./.sekha/config.*)."""
+    home = environ.get("HOME")
+    return Path(home) if home else Path(".")
+
+
+def user_home() -> Path | None:
+    """The home directory, or None when it cannot be known (HOME unset, no passwd entry)."""
+    try:
+        return Path.home()
+    except (RuntimeError, KeyError):
+        return None
 

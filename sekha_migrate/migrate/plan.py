@@ -3,13 +3,17 @@ the origin of every value and the fate of every key read. Writes nothing."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from sekha_migrate.convert import render_written
 from sekha_migrate.dialects import detect_dialect
+from sekha_migrate.dialects.base import Written
 from sekha_migrate.findings import DataPath, FileResult, Mark, Severity, format_path
+from sekha_migrate.migrate import v1_rules as rules
 from sekha_migrate.migrate.build import Built, build_v2
 from sekha_migrate.migrate.dialect import Rename, looks_like_v2, normalise_document
 from sekha_migrate.migrate.discover import (
@@ -19,6 +23,8 @@ from sekha_migrate.migrate.discover import (
     discover_sources,
     explicit_sources,
     home_source,
+    user_home,
+    v1_home,
 )
 from sekha_migrate.migrate.readings import RawRead, SourceReading, load_source, read_process_env
 from sekha_migrate.migrate.render import render_document
@@ -34,7 +40,7 @@ from sekha_migrate.migrate.results import (
     origin_at,
 )
 from sekha_migrate.migrate.secrets_out import externalize_secrets, holds_literal_secrets
-from sekha_migrate.model import v1, v2
+from sekha_migrate.model import facts, v1, v2
 from sekha_migrate.sources.env_doc import load_env_text
 from sekha_migrate.sources.text import UnreadablePathError
 
@@ -68,7 +74,7 @@ def default_output(directory: Path, target: str | None) -> Path:
 
 def plan_migration(request: MigrationRequest) -> MigrationPlan:
     sources = _sources(request)
-    readings = [_load(source) for source in sources]
+    readings = _compose_variables([_load(source, request.environ) for source in sources])
     v2_files: list[SourceReading] = []
     v1_readings: list[SourceReading] = []
     for reading in readings:
@@ -78,7 +84,8 @@ def plan_migration(request: MigrationRequest) -> MigrationPlan:
     if not readings:
         raise MigrateUsageError(
             f"no configuration found in {request.directory} (looked for "
-            "config.toml, config.yaml, config.yml and .env); name the files to migrate"
+            "config.toml, config.yaml/.yml/.json, .env and docker-compose*.yml / compose*.yml); "
+            "name the files to migrate"
         )
     if not v1_readings:
         if len(v2_files) != 1:
@@ -105,7 +112,7 @@ def plan_migration(request: MigrationRequest) -> MigrationPlan:
 
 
 def _sources(request: MigrationRequest) -> list[SourceFile]:
-    home = request.home if request.home is not None else Path.home()
+    home = _home(request)
     if request.sources:
         found = explicit_sources(list(request.sources))
         if request.include_home:
@@ -114,9 +121,30 @@ def _sources(request: MigrationRequest) -> list[SourceFile]:
     return discover_sources(request.directory, include_home=request.include_home, home=home)
 
 
-def _load(source: SourceFile) -> SourceReading:
+def _compose_variables(readings: list[SourceReading]) -> list[SourceReading]:
+    """A .env beside a compose file holds the variables compose interpolates: its values
+    reach the services through the compose file, so it is not read as settings again."""
+    compose_dirs = {r.source.path.parent.resolve() for r in readings if r.is_compose}
+    for reading in readings:
+        if (reading.source.kind is SourceKind.ENV and reading.source.path.name == ".env"
+                and reading.source.path.parent.resolve() in compose_dirs):
+            reading.reads = [
+                replace(read, setting=None, component_key=None, index_path=(),
+                        note="a variable docker compose interpolates into the compose file")
+                for read in reading.reads
+            ]
+    return readings
+
+
+def _home(request: MigrationRequest) -> Path:
+    if request.home is not None:
+        return request.home
+    return v1_home(os.environ)
+
+
+def _load(source: SourceFile, environ: Mapping[str, str]) -> SourceReading:
     try:
-        return load_source(source)
+        return load_source(source, environ)
     except UnreadablePathError as exc:
         raise MigrateUsageError(exc.message) from None
 
@@ -208,8 +236,15 @@ def _plan_dialect(reading: SourceReading, output: Path) -> MigrationPlan:
     existing = _read_existing(output)
     same_file = output.resolve() == reading.source.path.resolve()
     if not renames and same_file:
-        return MigrationPlan(PlanKind.CANONICAL, (reading.source,), output, document, "",
-                             issues=tuple(reading.issues), existing_output=existing)
+        # Already v2: nothing to convert, but an invalid file is not "nothing to do".
+        own = _validate(reading.text or "", output, {})
+        errors = [Issue(f.severity, f.code, f"{f.path}: {f.message}", reading.source.name,
+                        f.line, f.column, f.hint)
+                  for f in own.findings if f.severity is Severity.ERROR]
+        kind = PlanKind.DIALECT if errors else PlanKind.CANONICAL
+        return MigrationPlan(kind, (reading.source,), output, document, "",
+                             issues=(*reading.issues, *errors), existing_output=existing,
+                             validation=own)
     file = reading.source.name
     issues = list(reading.issues)
     for rename in renames:
@@ -255,19 +290,21 @@ def _dialect_provenance(
     written_as = {(*r.path[:-1], r.canonical): r.path for r in renames if "." not in r.canonical}
 
     def walk(value: Any, path: DataPath) -> None:
-        if isinstance(value, dict) and value:
-            for key, item in value.items():
-                walk(item, (*path, key))
-        elif isinstance(value, list) and value:
-            for index, item in enumerate(value):
-                walk(item, (*path, index))
-        else:
-            written = written_as.get(path, path)
-            mark = _dialect_mark(reading, written)
+        # Containers too: a finding about a key missing from a mapping is told at the
+        # mapping's own line in the source, never at a line of the generated text.
+        written = written_as.get(path, path)
+        mark = _dialect_mark(reading, written)
+        if path:
             provenance[format_path(path)] = Origin(
                 reading.source.name, mark.line if mark else None,
                 mark.column if mark else None, ".".join(str(p) for p in written),
             )
+        if isinstance(value, dict):
+            for key, item in value.items():
+                walk(item, (*path, key))
+        elif isinstance(value, list):
+            for index, item in enumerate(value):
+                walk(item, (*path, index))
 
     provenance: dict[str, Origin] = {}
     walk(document, ())
@@ -291,9 +328,17 @@ def _plan_v1(
     )
     built = build_v2(values, dimension=dimension, measured_dimension=request.measured_dimension)
     issues += built.issues
-    reads = _account(raw, typed, invalid, overridden, built)
-    env_files = {r.source.name for r in readings if r.source.kind is SourceKind.ENV}
-    issues += _read_issues(reads, env_files | {ENVIRONMENT})
+    indexed, indexed_issues = rules.apply_indexed(built, raw)
+    issues += indexed_issues
+    components = rules.component_settings(raw, typed)
+    reads = _account(raw, typed, invalid, overridden, built, indexed, components)
+    env_files = {r.source.name for r in readings
+                 if r.source.kind is SourceKind.ENV or r.is_compose}
+    issues += _read_issues(reads, raw, env_files | {ENVIRONMENT})
+    refusal = rules.no_settings_issue(readings)
+    if refusal is not None and not any(i.severity is Severity.ERROR for i in issues):
+        issues.append(refusal)
+    issues += rules.layout_issues(readings, output, _home(request), request.include_home)
     document = built.document
     secrets: tuple[tuple[str, str], ...] = ()
     secrets_file = None
@@ -308,13 +353,12 @@ def _plan_v1(
     if target == "docker":
         text = render_document(document, header=header)
     else:
-        from sekha_migrate.convert import render_written, write_config
-        from sekha_migrate.dialects import docker
-
-        written = write_config(docker.read(document), target)
+        written = _write_target(document, components.values.get("bridge", {}), target)
         text = render_written(written, header=header)
         issues += [Issue(f.severity, f.code, f.message, None) for f in written.findings()]
-    check_env = {**_env_file_values(readings), **_sekha_environ(request), **dict(secrets)}
+    variables = {k: v for r in readings for k, v in r.variables.items()}
+    check_env = {**variables, **_env_file_values(readings), **_sekha_environ(request),
+                 **dict(secrets)}
     validation = _validate(text, output, check_env, target)
     issues += _validation_issues(validation, output, provenance)
     return MigrationPlan(
@@ -334,26 +378,47 @@ def _plan_v1(
         existing_output=_read_existing(output),
         validation=validation,
         target=target,
+        component_settings=components.values,
+        component_provenance=components.origins,
     )
+
+
+def _write_target(
+    document: Mapping[str, Any], bridge_own: Mapping[str, Any], target: str
+) -> Written:
+    """The v1 result in another dialect: the docker document through the model, with the
+    bridge's own settings (its port, Celery URLs) given to the bridge's file, where they
+    belong, and only there."""
+    from sekha_migrate.convert import write_config
+    from sekha_migrate.dialects import docker
+
+    config = docker.read(document)
+    if target == "bridge":
+        own = {k: v for k, v in bridge_own.items() if k in facts.BRIDGE_SETTINGS}
+        config = replace(config, bridge={**config.bridge, **own})
+    return write_config(config, target)
 
 
 def _type_reads(
     raw: list[RawRead],
 ) -> tuple[dict[int, Any], dict[int, str], list[Issue]]:
-    """Typed values by read index; the reads whose value could not be typed, and why."""
+    """Typed values by read index; the reads whose value could not be typed, and why.
+    Empty values stay untyped: they mean unset."""
     typed: dict[int, Any] = {}
     invalid: dict[int, str] = {}
     issues: list[Issue] = []
     for index, read in enumerate(raw):
-        if read.setting is None:
+        key = rules.typing_key(read)
+        if key is None:
             continue
         try:
-            typed[index] = v1.coerce_value(read.setting, read.value)
-        except v1.V1ValueError as exc:
-            invalid[index] = str(exc)
+            typed[index] = rules.effective_value(read, v1.coerce_value(key, read.value))
+        except (v1.V1ValueError, RecursionError) as exc:
+            reason = str(exc) if isinstance(exc, v1.V1ValueError) else "nested too deeply"
+            invalid[index] = reason
             origin = read.origin
             issues.append(Issue(
-                Severity.ERROR, "invalid-value", f"{origin.key}: {exc}",
+                Severity.ERROR, "invalid-value", f"{origin.key}: {reason}",
                 origin.file, origin.line, origin.column,
             ))
     return typed, invalid, issues
@@ -371,8 +436,9 @@ def _effective(
     winners: dict[str, int] = {}
     overridden: dict[int, int] = {}
     for index, read in enumerate(raw):
-        if index not in typed or read.setting is None:
+        if index not in typed or not rules.counts_for_docker(read):
             continue
+        assert read.setting is not None
         if read.setting in winners:
             overridden[winners[read.setting]] = index
         winners[read.setting] = index
@@ -386,23 +452,35 @@ def _account(
     invalid: dict[int, str],
     overridden: dict[int, int],
     built: Built,
+    indexed: dict[int, str],
+    components: rules.ComponentSettings,
 ) -> list[KeyRead]:
     """What became of every key read: mapped (where to), overridden, invalid or unmappable."""
     reads = []
     for index, read in enumerate(raw):
         secret = read.setting in v1.SECRET_V1_KEYS or _looks_secret(read.origin.key)
-        value = typed.get(index, read.value)
+        value = rules.reportable(typed.get(index, read.value))
         base = KeyRead(read.origin, value, read.setting, KeyStatus.UNMAPPABLE,
-                       note=read.note, secret=secret)
-        if read.setting is None:
+                       note=read.note, secret=secret, component=read.component)
+        winner = overridden.get(index, components.overridden.get(index))
+        if not read.is_sekha:
             reads.append(replace(base, note=read.note or "not a v1 setting"))
         elif index in invalid:
             reads.append(replace(base, status=KeyStatus.INVALID, note=invalid[index]))
-        elif index in overridden:
-            winner = raw[overridden[index]].origin
+        elif rules.is_empty(read.value) and index not in typed:
+            unset = "no value: unset" if read.value is None else "empty: unset, as v1 read it"
+            reads.append(replace(base, note=unset))
+        elif read.index_path:
+            target = indexed.get(index)
+            reads.append(replace(base, status=KeyStatus.MAPPED, targets=(target,)) if target
+                         else replace(base, note="no entry at that index"))
+        elif winner is not None:
             reads.append(replace(base, status=KeyStatus.OVERRIDDEN,
-                                 note=f"overridden by {winner.describe()}"))
-        elif built.uses.get(read.setting):
+                                 note=f"overridden by {raw[winner].origin.describe()}"))
+        elif index in components.owner:
+            status, targets, note = rules.component_status(read, *components.owner[index])
+            reads.append(replace(base, status=status, targets=targets, note=note))
+        elif read.setting and built.uses.get(read.setting):
             reads.append(replace(base, status=KeyStatus.MAPPED,
                                  targets=tuple(built.uses[read.setting])))
         elif read.setting in built.replaced:
@@ -428,12 +506,12 @@ def _looks_secret(name: str) -> bool:
     return any(word in upper for word in _SECRET_WORDS)
 
 
-def _read_issues(reads: list[KeyRead], env_files: set[str]) -> list[Issue]:
-    """Misplaced keys and keys v2 cannot hold. Unrelated names in environment files (a
-    compose project's POSTGRES_PASSWORD) are only noted; in config files they are warned
-    about, since they are more likely typos."""
+def _read_issues(reads: list[KeyRead], raw: list[RawRead], env_files: set[str]) -> list[Issue]:
+    """Misplaced keys, names v1 never read, and keys v2 cannot hold. Unrelated names in
+    environment files (a compose project's POSTGRES_PASSWORD) are only noted; in config
+    files, and for unknown SEKHA__ names, they are warned about: likely typos."""
     issues = []
-    for read in reads:
+    for read, source in zip(reads, raw, strict=True):
         origin = read.origin
         if read.status is KeyStatus.MAPPED and read.note:
             issues.append(Issue(
@@ -443,9 +521,14 @@ def _read_issues(reads: list[KeyRead], env_files: set[str]) -> list[Issue]:
                 origin.file, origin.line, origin.column,
                 hint="move it to where v1 expects it, or leave it: the v2 file is what counts",
             ))
+        elif source.never_read and (issue := rules.never_read_issue(read)) is not None:
+            issues.append(issue)
         elif read.status is KeyStatus.UNMAPPABLE:
+            loud_name = source.setting is None and (
+                origin.key.upper().startswith("SEKHA__") or origin.key.upper() in v1.DEAD_NAMES)
+            quiet = (origin.file in env_files or source.is_sekha) and not loud_name
             issues.append(Issue(
-                Severity.INFO if origin.file in env_files else Severity.WARNING,
+                Severity.INFO if quiet else Severity.WARNING,
                 "unmappable-key",
                 f"{origin.key} is not carried to v2: {read.note}; "
                 "its value stays in the backup",
@@ -478,7 +561,9 @@ def _header(sources: list[SourceFile], output: Path, target: str = "docker") -> 
 def _shown(path: Path, beside: Path) -> str:
     """A stable name for the header: relative to the output's directory, or ~/..."""
     absolute = path.absolute()
-    for base, prefix in ((beside.absolute(), ""), (Path.home(), "~/")):
+    home = user_home()
+    bases = [(beside.absolute(), "")] + ([(home, "~/")] if home is not None else [])
+    for base, prefix in bases:
         try:
             return prefix + str(absolute.relative_to(base))
         except ValueError:

@@ -1,7 +1,8 @@
-"""v1 sources into a flat list of key reads, each with its origin.
+"""v1 sources into a flat list of key reads, each with its origin and the Sekha program
+(controller, bridge, proxy) it configures.
 
-TOML and v1 YAML share one walk (they hold the same keys); .env files and the process
-environment share another (they hold the same names).
+TOML and v1 YAML share one walk (they hold the same keys); .env files, compose services
+and the process environment share another (they hold the same names).
 """
 
 from __future__ import annotations
@@ -9,13 +10,15 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import partial
+from pathlib import Path
 from typing import Any
 
 from sekha_migrate.findings import DataPath, Mark, Severity
 from sekha_migrate.migrate.discover import SourceFile, SourceKind
 from sekha_migrate.migrate.results import ENVIRONMENT, Issue, Origin
 from sekha_migrate.model import v1
-from sekha_migrate.sources.env_doc import load_env_text
+from sekha_migrate.sources.compose_doc import ComposeService, is_compose, load_compose
+from sekha_migrate.sources.env_doc import load_env_text, resolve_env
 from sekha_migrate.sources.text import SourceError, UnreadablePathError, decode_text, read_bytes
 from sekha_migrate.sources.toml_doc import load_toml
 from sekha_migrate.sources.yaml_doc import load_yaml
@@ -27,6 +30,15 @@ class RawRead:
     value: Any
     setting: str | None  # the flat v1 setting, None when the key is not one
     note: str | None = None  # why it is unmappable, or where it was found
+    component: str = v1.CONTROLLER  # the program that reads it
+    component_key: str | None = None  # a setting that program keeps for itself
+    index_path: tuple[str | int, ...] = ()  # into llm_providers / default_models
+    never_read: bool = False  # the v1 controller never saw this name: it ran the default
+    reference: str | None = None  # the variable a whole-value ${VAR} refers to
+
+    @property
+    def is_sekha(self) -> bool:
+        return self.setting is not None or self.component_key is not None
 
 
 @dataclass
@@ -37,12 +49,18 @@ class SourceReading:
     data: Any = None  # the parsed document (TOML/YAML), for recognising v2 files
     text: str | None = None
     key_mark: Callable[[DataPath], Mark | None] | None = None  # YAML: where a key was
+    variables: dict[str, str] = field(default_factory=dict)  # compose: what ${VAR} used
+    skipped_services: list[str] = field(default_factory=list)  # compose: not Sekha's
+    is_compose: bool = False
 
 
-def load_source(source: SourceFile) -> SourceReading:
+def load_source(source: SourceFile, environ: Mapping[str, str] | None = None) -> SourceReading:
     """Parse one file. Problems become located issues, never exceptions (except a path
-    that cannot be read at all, which is the caller's usage error)."""
+    that cannot be read at all, which is the caller's usage error).
+
+    `environ` is the shell compose would interpolate `${VAR}` from."""
     reading = SourceReading(source)
+    shell = dict(environ or {})
     try:
         reading.text = decode_text(read_bytes(source.path))
         if source.kind is SourceKind.TOML:
@@ -57,7 +75,9 @@ def load_source(source: SourceFile) -> SourceReading:
                 for f in loaded_yaml.findings
             ]
             reading.key_mark = partial(loaded_yaml.mark_for, prefer_key=True)
-            if isinstance(loaded_yaml.data, dict):
+            if is_compose(loaded_yaml.data):
+                _read_compose(reading, loaded_yaml.data, shell)
+            elif isinstance(loaded_yaml.data, dict):
                 reading.reads = list(_walk_tree(loaded_yaml.data, reading.key_mark, source.name))
             elif loaded_yaml.data is not None:
                 reading.issues.append(
@@ -65,7 +85,10 @@ def load_source(source: SourceFile) -> SourceReading:
                           source.name, 1, 1)
                 )
         else:
-            reading.reads, reading.issues = _read_env_text(reading.text, source.name)
+            reading.reads, reading.issues = _read_env_text(reading.text, source.name, shell)
+    except RecursionError:
+        reading.issues.append(Issue(Severity.ERROR, "syntax", "nesting too deep to read",
+                                    source.name, 1, 1))
     except SourceError as exc:
         if isinstance(exc, UnreadablePathError):
             raise
@@ -89,6 +112,8 @@ def _walk_tree(
             yield from _walk_table(str(key), value, origin)
         elif key in v1.FLAT_KEYS:
             yield RawRead(origin((key,)), value, key)
+        elif key in v1.FLAT_KEY_ALIASES:
+            yield RawRead(origin((key,)), value, v1.FLAT_KEY_ALIASES[key])
         else:
             yield RawRead(origin((key,)), value, None, "not a v1 setting")
 
@@ -96,17 +121,20 @@ def _walk_tree(
 def _walk_table(
     table: str, values: Mapping[str, Any], origin: Callable[[DataPath], Origin]
 ) -> Iterator[RawRead]:
+    """Keys in a table: the flat v1 struct read none of them (`[server] port` left the
+    port at its default), so each known one is carried with `never_read` set."""
     known = v1.SECTION_KEYS.get(table)
     for key, value in values.items():
         path = (table, key)
         if known is not None and key in known:
             setting = known[key]
             reason = v1.UNMAPPABLE_REASONS.get(f"{table}.{key}")
-            yield RawRead(origin(path), value, setting, reason if setting is None else None)
+            yield RawRead(origin(path), value, setting, reason if setting is None else None,
+                          never_read=setting is not None)
         elif key in v1.FLAT_KEYS and not isinstance(value, dict):
             home = v1.HOME_SECTION.get(key)
             note = None if home == table else f"found under [{table}]"
-            yield RawRead(origin(path), value, key, note)
+            yield RawRead(origin(path), value, key, note, never_read=True)
         elif isinstance(value, dict):
             yield RawRead(origin(path), value, None, f"nested table [{table}.{key}] is not v1")
         else:
@@ -114,7 +142,9 @@ def _walk_table(
             yield RawRead(origin(path), value, None, f"not a v1 setting of {where}")
 
 
-def _read_env_text(text: str, file: str) -> tuple[list[RawRead], list[Issue]]:
+def _read_env_text(
+    text: str, file: str, shell: Mapping[str, str]
+) -> tuple[list[RawRead], list[Issue]]:
     loaded = load_env_text(text)
     issues = [
         Issue(Severity.WARNING, "env-syntax",
@@ -122,20 +152,111 @@ def _read_env_text(text: str, file: str) -> tuple[list[RawRead], list[Issue]]:
               file, line, 1, hint="write NAME=value")
         for line, line_text in loaded.unparsed
     ]
+    component = v1.component_of_names([entry.name for entry in loaded.entries])
     reads = []
-    for entry in loaded.entries:
+    for resolved in resolve_env(loaded, shell):
+        entry = resolved.entry
         origin = Origin(file, entry.mark.line, entry.mark.column, entry.name)
-        reads.append(_env_read(origin, entry.name, entry.value))
+        if resolved.error is not None:
+            issues.append(_interpolation_issue(origin, resolved.error))
+            continue
+        reads.append(_env_read(origin, entry.name, resolved.value, component,
+                               resolved.reference))
     return reads, issues
 
 
-def _env_read(origin: Origin, name: str, value: str | None) -> RawRead:
-    setting = v1.flat_key_for_env(name)
-    if value is None:
-        return RawRead(origin, value, None, "a name without a value")
-    if setting is None:
-        return RawRead(origin, value, None, "not a Sekha setting")
-    return RawRead(origin, value, setting)
+def _interpolation_issue(origin: Origin, error: str) -> Issue:
+    return Issue(Severity.ERROR, "interpolation", f"{origin.key}: {error}", origin.file,
+                 origin.line, origin.column,
+                 hint="set the variable in the shell or in the .env beside the file")
+
+
+def _env_read(
+    origin: Origin,
+    name: str,
+    value: str | None,
+    component: str = v1.CONTROLLER,
+    reference: str | None = None,
+) -> RawRead:
+    meaning = v1.meaning_of_env(name, component)
+    if meaning.setting is None and meaning.component_key is None:
+        note = v1.DEAD_NAMES.get(name.upper(), "not a Sekha setting")
+        return RawRead(origin, value, None, note, meaning.component)
+    return RawRead(origin, value, meaning.setting, None, meaning.component,
+                   meaning.component_key, meaning.index_path, meaning.never_read, reference)
+
+
+# ---- compose files --------------------------------------------------------------------------
+
+
+def _read_compose(reading: SourceReading, data: Mapping[str, Any], shell: dict[str, str]) -> None:
+    """Each Sekha service's env_file: then environment: (which wins), interpolated from
+    the shell and the .env beside the compose file, as `docker compose up` would."""
+    assert reading.key_mark is not None
+    directory = reading.source.path.parent
+    variables = {**_dotenv_beside(directory, shell, reading), **shell}
+    reading.variables = variables
+    reading.is_compose = True
+    compose = load_compose(data, reading.key_mark, variables)
+    for service in compose.services:
+        component = v1.component_of_service(service.name, service.image, service.build)
+        if component is None:
+            reading.skipped_services.append(service.name)
+            continue
+        reading.reads += _service_env_files(reading, service, component, directory, variables)
+        for entry in service.entries:
+            origin = Origin(reading.source.name, entry.mark.line if entry.mark else None,
+                            entry.mark.column if entry.mark else None, entry.name)
+            if entry.error is not None:  # the error says it all; there is no value
+                reading.issues.append(_interpolation_issue(origin, entry.error))
+                continue
+            reading.reads.append(_env_read(origin, entry.name, entry.value, component,
+                                           entry.reference))
+
+
+def _dotenv_beside(directory: Path, shell: Mapping[str, str], reading: SourceReading
+                   ) -> dict[str, str]:
+    path = directory / ".env"
+    if not path.is_file():
+        return {}
+    try:
+        loaded = load_env_text(decode_text(read_bytes(path)))
+    except SourceError as exc:
+        reading.issues.append(Issue(Severity.WARNING, exc.code, f"{path}: {exc.message}",
+                                    str(path), exc.line, exc.column))
+        return {}
+    return {r.entry.name: r.value for r in resolve_env(loaded, shell) if r.value is not None}
+
+
+def _service_env_files(
+    reading: SourceReading,
+    service: ComposeService,
+    component: str,
+    directory: Path,
+    variables: Mapping[str, str],
+) -> list[RawRead]:
+    reads: list[RawRead] = []
+    for name, required, mark in service.env_files:
+        path = directory / name
+        try:
+            text = decode_text(read_bytes(path))
+        except SourceError as exc:
+            if required:
+                reading.issues.append(Issue(
+                    Severity.ERROR, "env-file", f"services.{service.name}.env_file: "
+                    f"{exc.message}", reading.source.name, mark.line if mark else None,
+                    mark.column if mark else None,
+                    hint="create the file, or mark it `required: false`"))
+            continue
+        for resolved in resolve_env(load_env_text(text), variables):
+            entry = resolved.entry
+            origin = Origin(str(path), entry.mark.line, entry.mark.column, entry.name)
+            if resolved.error is not None:
+                reading.issues.append(_interpolation_issue(origin, resolved.error))
+                continue
+            reads.append(_env_read(origin, entry.name, resolved.value, component,
+                                   resolved.reference))
+    return reads
 
 
 def read_process_env(environ: Mapping[str, str]) -> list[RawRead]:
@@ -146,5 +267,6 @@ def read_process_env(environ: Mapping[str, str]) -> list[RawRead]:
     reads = []
     for name in sorted(environ):
         if v1.is_sekha_env_name(name):
-            reads.append(_env_read(Origin(ENVIRONMENT, None, None, name), name, environ[name]))
+            origin = Origin(ENVIRONMENT, None, None, name)
+            reads.append(_env_read(origin, name, environ[name]))
     return reads

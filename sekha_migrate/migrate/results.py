@@ -94,6 +94,7 @@ class KeyRead:
     targets: tuple[str, ...] = ()  # v2 paths ("$.server_port") that hold its value
     note: str | None = None
     secret: bool = False
+    component: str = "controller"  # the Sekha program that reads it: controller|bridge|proxy
 
 
 @dataclass(frozen=True)
@@ -131,6 +132,10 @@ class MigrationPlan:
     existing_output: bytes | None = None
     validation: FileResult | None = None
     target: str = "docker"  # the dialect written: docker, bridge or env
+    # Settings a component keeps for itself ("bridge": {"server_port": 5001}), which the
+    # docker document has no place for; their origins beside them.
+    component_settings: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    component_provenance: Mapping[str, Mapping[str, Origin]] = field(default_factory=dict)
 
     @property
     def has_errors(self) -> bool:

@@ -6,8 +6,10 @@ Pure data and pure functions; `sources` read the files, `migrate` decides what t
 
 from __future__ import annotations
 
+import datetime
 import json
 import math
+from dataclasses import dataclass
 from typing import Any, Final
 
 # Keys only a v1 file has at its top level; enough to recognise one.
@@ -28,7 +30,8 @@ def looks_like_v1(data: Any) -> bool:
 # The controller's flat keys (and the few the bridge and the routing layer added), each
 # with the built-in default the v1 loader applied when no source set it. None: no default.
 V1_DEFAULTS: Final[dict[str, Any]] = {
-    "server_host": "0.0.0.0",
+    # v1 bound to loopback unless told otherwise; the output must not expose the API.
+    "server_host": "127.0.0.1",
     "server_port": 8080,
     "mcp_api_key": None,
     "rest_api_key": None,
@@ -38,7 +41,8 @@ V1_DEFAULTS: Final[dict[str, Any]] = {
     "ollama_url": "http://localhost:11434",
     "chroma_url": "http://localhost:8000",
     "llm_bridge_url": "http://localhost:5001",
-    "llm_bridge_timeout": None,
+    "llm_bridge_timeout": None,  # how long the controller waits for the bridge
+    "ollama_timeout": None,  # the bridge's OLLAMA_TIMEOUT: the provider's timeout
     "embedding_model": "nomic-embed-text:latest",
     "summarization_model": "llama3.1:8b",
     "chat_model": None,
@@ -51,6 +55,7 @@ V1_DEFAULTS: Final[dict[str, Any]] = {
     "cb_failure_threshold": 3,
     "cb_reset_timeout": 60,
     "cb_success_threshold": 2,
+    "cb_half_open_timeout": None,
     "routing_auto_fallback": True,
     "routing_max_cost": None,
     "routing_require_vision": True,
@@ -63,6 +68,10 @@ V1_DEFAULTS: Final[dict[str, Any]] = {
     "openrouter_api_key": None,
 }
 FLAT_KEYS: Final[frozenset[str]] = frozenset(V1_DEFAULTS)
+# Flat keys of a v1 release that later ones renamed (rest_rate_limit_per_minute: f726760).
+FLAT_KEY_ALIASES: Final[dict[str, str]] = {
+    "rest_rate_limit_per_minute": "rate_limit_per_minute",
+}
 
 INT_KEYS: Final = frozenset(
     {
@@ -70,6 +79,8 @@ INT_KEYS: Final = frozenset(
         "max_connections",
         "rate_limit_per_minute",
         "llm_bridge_timeout",
+        "ollama_timeout",
+        "cb_half_open_timeout",
         "cb_failure_threshold",
         "cb_reset_timeout",
         "cb_success_threshold",
@@ -109,7 +120,32 @@ SECTION_KEYS: Final[dict[str, dict[str, str | None]]] = {
         "rate_limit_per_minute": "rate_limit_per_minute",
         "cors_enabled": "cors_enabled",
     },
+    # sekha-docker's config.prod.toml and install script wrote these tables.
+    "ollama": {
+        "url": "ollama_url",
+        "model": "summarization_model",
+        "embedding_model": "embedding_model",
+        "timeout": "ollama_timeout",
+    },
+    "logging": {"level": "log_level"},
+    "redis": {"url": None},
+    # The compose names SEKHA__ROUTING__* and SEKHA__CIRCUIT_BREAKER__* (consumers.md 5).
+    "routing": {
+        "auto_fallback": "routing_auto_fallback",
+        "max_cost_per_request": "routing_max_cost",
+        "require_vision_for_images": "routing_require_vision",
+    },
+    "circuit_breaker": {
+        "failure_threshold": "cb_failure_threshold",
+        "reset_timeout": "cb_reset_timeout",
+        "timeout_secs": "cb_reset_timeout",
+        "success_threshold": "cb_success_threshold",
+        "half_open_timeout": "cb_half_open_timeout",
+    },
 }
+# Tables that only the compose environment form uses; the others are v1 TOML sections,
+# which the flat v1 struct never read.
+COMPOSE_SECTIONS: Final = frozenset({"routing", "circuit_breaker"})
 
 # The table a flat key would sit in if it were written in a sectioned file; a flat key found
 # in any other table is still mapped, with a warning that names where it was.
@@ -121,12 +157,25 @@ HOME_SECTION: Final[dict[str, str]] = {
 UNMAPPABLE_REASONS: Final[dict[str, str]] = {
     "server.cors_origins": "v2 has cors_enabled only; the origin list has no v2 key",
     "chroma.collection_name": "v2 has no collection setting; Sekha uses its own collections",
+    "redis.url": "the controller has no Redis setting; the bridge's Celery URLs are its own",
+}
+
+# Settings that are read and typed but have no key in the docker schema.
+NO_HOME_REASONS: Final[dict[str, str]] = {
+    "llm_bridge_timeout": "the controller's wait for the bridge: not a provider timeout, "
+    "and the docker schema has no key for it",
+    "cb_half_open_timeout": "the breaker's half-open timeout has no key in either v2 schema",
 }
 
 # Environment names that are not SEKHA_-prefixed: docker compose, the bridge, routing.
 BARE_ENV_NAMES: Final[dict[str, str]] = {
     "OLLAMA_URL": "ollama_url",
     "OLLAMA_BASE_URL": "ollama_url",
+    "BRIDGE_URL": "llm_bridge_url",  # docker-compose.v2.yml's controller service
+    "SERVER_HOST": "server_host",
+    "SERVER_PORT": "server_port",
+    "LLM_PROVIDERS": "llm_providers",
+    "DEFAULT_MODELS": "default_models",
     "EMBEDDING_MODEL": "embedding_model",
     "SUMMARIZATION_MODEL": "summarization_model",
     "CHAT_MODEL": "chat_model",
@@ -145,6 +194,7 @@ BARE_ENV_NAMES: Final[dict[str, str]] = {
     "CB_FAILURE_THRESHOLD": "cb_failure_threshold",
     "CB_RESET_TIMEOUT": "cb_reset_timeout",
     "CB_SUCCESS_THRESHOLD": "cb_success_threshold",
+    "CB_HALF_OPEN_TIMEOUT": "cb_half_open_timeout",
     "ROUTING_AUTO_FALLBACK": "routing_auto_fallback",
     "ROUTING_MAX_COST": "routing_max_cost",
     "ROUTING_REQUIRE_VISION_FOR_IMAGES": "routing_require_vision",
@@ -187,6 +237,171 @@ def flat_key_for_env(name: str) -> str | None:
     return None
 
 
+# ---- components: which Sekha program reads a name ----------------------------------------
+
+CONTROLLER, BRIDGE, PROXY = "controller", "bridge", "proxy"
+COMPONENTS: Final = (CONTROLLER, BRIDGE, PROXY)
+
+# Settings each program has for itself: from a bridge or proxy source they are that
+# program's, never the controller's (the bridge's SEKHA_PORT=5001 is not server_port).
+LOCAL_SETTINGS: Final = frozenset({"server_host", "server_port", "log_level", "max_connections"})
+
+# Component keys that have a home in that component's v2 file (the bridge YAML, section 4).
+COMPONENT_HOMES: Final[dict[str, frozenset[str]]] = {
+    CONTROLLER: frozenset(),
+    BRIDGE: frozenset({"server_host", "server_port", "log_level", "max_connections",
+                       "celery_broker_url", "celery_result_backend"}),
+    PROXY: frozenset(),
+}
+
+# The bridge's own names, in every era (consumers.md section 2): name -> (flat setting it
+# shares with the docker document, or None; key of the bridge's own settings, or None).
+BRIDGE_ENV_NAMES: Final[dict[str, tuple[str | None, str | None]]] = {
+    "HOST": (None, "server_host"),
+    "PORT": (None, "server_port"),
+    "WORKERS": (None, "workers"),
+    "OLLAMA_BASE_URL": ("ollama_url", None),
+    "OLLAMA_TIMEOUT": ("ollama_timeout", None),
+    "CHAT_MODEL": ("chat_model", None),
+    "VISION_MODEL": ("vision_model", None),
+    "EXTRACTION_MODEL": (None, "extraction_model"),
+    "CONFIG_PATH": (None, "config_path"),
+    "REDIS_URL": (None, "redis_url"),
+    "CELERY_BROKER_URL": (None, "celery_broker_url"),
+    "CELERY_RESULT_BACKEND": (None, "celery_result_backend"),
+    "SEKHA_OLLAMA_HOST": ("ollama_url", None),
+    "SEKHA_OLLAMA_BASE_URL": ("ollama_url", None),
+    "SEKHA_DEFAULT_EMBED_MODEL": ("embedding_model", None),
+    "SEKHA_DEFAULT_SUMMARIZE_MODEL": ("summarization_model", None),
+    "SEKHA_DEFAULT_IMPORTANCE_MODEL": (None, "importance_model"),
+    "SEKHA_REDIS_URL": (None, "redis_url"),
+    "SEKHA_CELERY_BROKER_URL": (None, "celery_broker_url"),
+    "SEKHA_CELERY_RESULT_BACKEND": (None, "celery_result_backend"),
+    "SEKHA_ENABLE_CELERY": (None, "enable_celery"),
+    "BRIDGE_LOG_LEVEL": (None, "log_level"),  # docker-compose.full.yml
+    "BRIDGE_WORKERS": (None, "workers"),
+}
+# Generic names that are the bridge's only in a bridge's own file or service.
+_GENERIC_BRIDGE_NAMES: Final = frozenset({
+    "HOST", "PORT", "WORKERS", "CONFIG_PATH", "REDIS_URL", "CELERY_BROKER_URL",
+    "CELERY_RESULT_BACKEND",
+})
+# Names that mean the bridge's Ollama only inside a bridge service (Ollama's own server
+# reads OLLAMA_HOST as its listen address).
+BRIDGE_CONTEXT_NAMES: Final[dict[str, str]] = {"OLLAMA_HOST": "ollama_url"}
+
+# Names seen in Sekha's files that no Sekha program reads: dead configuration.
+DEAD_NAMES: Final[dict[str, str]] = {
+    "SEKHA_API_KEYS": "no Sekha program reads SEKHA_API_KEYS (the v1 controller read "
+    "SEKHA__ADDITIONAL_API_KEYS), so v1 ran without these keys; add them to "
+    "additional_api_keys if they are meant",
+}
+
+# sekha-proxy's names (sekha-proxy config.py, and the MEMORY_ forms of the compose files).
+PROXY_ENV_NAMES: Final = frozenset({
+    "PROXY_HOST", "PROXY_PORT", "CONTROLLER_URL", "CONTROLLER_API_KEY", "CONTROLLER_TIMEOUT",
+    "LLM_URL", "LLM_TIMEOUT", "LLM_PROVIDER", "AUTO_INJECT_CONTEXT", "CONTEXT_TOKEN_BUDGET",
+    "CONTEXT_LIMIT", "DEFAULT_FOLDER", "PREFERRED_LABELS", "EXCLUDED_FOLDERS",
+    "PREFERRED_CHAT_MODEL", "PREFERRED_EMBEDDING_MODEL", "PREFERRED_VISION_MODEL",
+    "MEMORY_AUTO_INJECT_CONTEXT", "MEMORY_DEFAULT_FOLDER", "MEMORY_CONTEXT_TOKEN_BUDGET",
+    "MEMORY_EXCLUDED_FOLDERS", "EXCLUDE_FROM_AI_CONTEXT",
+})
+# Names whose program depends on who reads them: a bridge service's SEKHA__PORT is its own.
+_CONTEXT_NAMES: Final = frozenset({"LLM_BRIDGE_URL"})
+
+# Names that only the controller reads: they decide what an environment file is for.
+_CONTROLLER_SETTINGS: Final = frozenset({
+    "mcp_api_key", "rest_api_key", "additional_api_keys", "database_url", "chroma_url",
+    "llm_bridge_url", "summarization_enabled", "pruning_enabled", "rate_limit_per_minute",
+    "cors_enabled",
+})
+INDEXED_SETTINGS: Final = frozenset({"llm_providers", "default_models"})
+
+
+@dataclass(frozen=True)
+class EnvMeaning:
+    """What an environment name sets, for which program, and whether v1 read it."""
+
+    setting: str | None = None  # the flat setting of the docker document
+    component: str = CONTROLLER
+    component_key: str | None = None  # a setting the component keeps for itself
+    index_path: tuple[str | int, ...] = ()  # SEKHA__LLM_PROVIDERS__0__API_KEY: (0, "api_key")
+    never_read: bool = False  # a name the v1 controller never read (SEKHA_SERVER_PORT)
+
+
+def meaning_of_env(name: str, component: str = CONTROLLER) -> EnvMeaning:
+    """The meaning of `name` in a source that belongs to `component`."""
+    upper = name.upper()
+    if upper in PROXY_ENV_NAMES or (component == PROXY and upper in _CONTEXT_NAMES):
+        return EnvMeaning(component=PROXY, component_key=upper.lower())
+    if upper in _GENERIC_BRIDGE_NAMES and component != BRIDGE:
+        return EnvMeaning(component=component)  # the controller's REDIS_URL is not Sekha's
+    if upper in BRIDGE_ENV_NAMES:
+        setting, key = BRIDGE_ENV_NAMES[upper]
+        return EnvMeaning(setting, BRIDGE, key)
+    if component == BRIDGE and upper in BRIDGE_CONTEXT_NAMES:
+        return EnvMeaning(BRIDGE_CONTEXT_NAMES[upper], BRIDGE)
+    indexed = _indexed(upper)
+    if indexed is not None:
+        return indexed
+    setting = flat_key_for_env(upper)
+    if setting is None:
+        return EnvMeaning(component=component)
+    if component != CONTROLLER and setting in LOCAL_SETTINGS:
+        return EnvMeaning(component=component, component_key=setting)
+    return EnvMeaning(setting, component, never_read=_never_read(upper, component))
+
+
+def _indexed(upper: str) -> EnvMeaning | None:
+    rest = upper[len("SEKHA__"):] if upper.startswith("SEKHA__") else upper
+    parts = rest.lower().split("__")
+    if len(parts) < 2 or parts[0] not in INDEXED_SETTINGS or not all(parts):
+        return None
+    path = tuple(int(part) if part.isdigit() else part for part in parts[1:])
+    return EnvMeaning(parts[0], index_path=path)
+
+
+def _never_read(upper: str, component: str) -> bool:
+    """v1's loader read `SEKHA__` + a flat key: one underscore, or a section form, was
+    never seen by it (the running value was the default)."""
+    if component != CONTROLLER or not upper.startswith("SEKHA_"):
+        return False
+    if not upper.startswith("SEKHA__"):
+        return True
+    table = upper[len("SEKHA__"):].lower().partition("__")[0]
+    return "__" in upper[len("SEKHA__"):] and table not in COMPOSE_SECTIONS
+
+
+def component_of_names(names: list[str]) -> str:
+    """What an environment file is for, by the names only one program reads."""
+    votes = dict.fromkeys(COMPONENTS, 0)
+    for name in names:
+        upper = name.upper()
+        if upper in PROXY_ENV_NAMES:
+            votes[PROXY] += 1
+        elif upper in BRIDGE_ENV_NAMES or upper in ("SEKHA_HOST", "SEKHA_PORT"):
+            votes[BRIDGE] += 1
+        elif flat_key_for_env(upper) in _CONTROLLER_SETTINGS:
+            votes[CONTROLLER] += 1
+    if votes[BRIDGE] > votes[CONTROLLER]:
+        return BRIDGE
+    if votes[PROXY] and not votes[BRIDGE] and not votes[CONTROLLER]:
+        return PROXY
+    return CONTROLLER
+
+
+def component_of_service(name: str, image: str, build: str) -> str | None:
+    """A compose service's program, by its name, image or build context; None: not Sekha."""
+    text = f"{name} {image} {build}".lower()
+    if "proxy" in text:
+        return PROXY
+    if "bridge" in text or "sekha-mcp" in text:
+        return BRIDGE
+    if "controller" in text or "sekha-core" in text:
+        return CONTROLLER
+    return None
+
+
 def is_sekha_env_name(name: str) -> bool:
     """The names the controller itself reads from its process environment."""
     return name.upper().startswith("SEKHA_")
@@ -217,11 +432,13 @@ def coerce_value(key: str, value: Any) -> Any:
 
 
 def normalise_log_level(value: Any) -> str:
+    if not isinstance(value, str):
+        raise V1ValueError(f"expected a log level, got {_describe(value)}")
     text = str(value).strip().lower()
     text = _LOG_LEVEL_ALIASES.get(text, text)
     if text not in LOG_LEVELS:
         raise V1ValueError(
-            f"log level {value!r} is not one of {', '.join(LOG_LEVELS)} (or warning, trace)"
+            f"log level {_shown(value)} is not one of {', '.join(LOG_LEVELS)} (or warning, trace)"
         )
     return text
 
@@ -237,8 +454,8 @@ def _as_int(value: Any) -> int:
         try:
             return int(value.strip().replace("_", ""))
         except ValueError:
-            raise V1ValueError(f"expected a whole number, got {value!r}") from None
-    raise V1ValueError(f"expected a whole number, got {value!r}")
+            raise V1ValueError(f"expected a whole number, got {_shown(value)}") from None
+    raise V1ValueError(f"expected a whole number, got {_shown(value)}")
 
 
 def _as_bool(value: Any) -> bool:
@@ -246,7 +463,7 @@ def _as_bool(value: Any) -> bool:
         return value
     if isinstance(value, str) and value.strip().lower() in _TRUE | _FALSE:
         return value.strip().lower() in _TRUE
-    raise V1ValueError(f"expected true or false, got {value!r}")
+    raise V1ValueError(f"expected true or false, got {_shown(value)}")
 
 
 def _as_float(value: Any) -> float | None:
@@ -261,10 +478,10 @@ def _as_float(value: Any) -> float | None:
         try:
             number = float(text)
         except ValueError:
-            raise V1ValueError(f"expected a number, got {value!r}") from None
+            raise V1ValueError(f"expected a number, got {_shown(value)}") from None
         if math.isfinite(number):
             return number
-    raise V1ValueError(f"expected a number, got {value!r}")
+    raise V1ValueError(f"expected a number, got {_shown(value)}")
 
 
 def _as_list(value: Any) -> list[str]:
@@ -297,6 +514,19 @@ def _parse_json(text: str) -> Any:
         raise V1ValueError(
             f"invalid JSON at character {exc.pos + 1}: {exc.msg}"
         ) from None
+    except RecursionError:
+        raise V1ValueError("the JSON is nested too deeply to read") from None
+    except ValueError:  # int() refuses integers over 4300 digits
+        raise V1ValueError("invalid JSON: a number with more than 4300 digits") from None
+
+
+def _shown(value: Any) -> str:
+    """A value for a message: short, and never failing (an integer of 5000 digits cannot
+    even be turned into text)."""
+    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 256:
+        return "a number far too large"
+    text = repr(value)
+    return text if len(text) <= 60 else text[:50] + "... (" + str(len(text)) + " characters)"
 
 
 def _describe(value: Any) -> str:
@@ -308,4 +538,10 @@ def _describe(value: Any) -> str:
         return "a list"
     if isinstance(value, dict):
         return "a table"
-    return repr(value)
+    if is_toml_datetime(value):
+        return "a TOML date or time (quote it if it is meant as text)"
+    return _shown(value)
+
+
+def is_toml_datetime(value: Any) -> bool:
+    return isinstance(value, (datetime.date, datetime.time))

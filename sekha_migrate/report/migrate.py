@@ -187,7 +187,7 @@ def _targets(read: KeyRead) -> str:
     if not read.targets:
         return ""
     more = len(read.targets) - 1
-    return read.targets[0][2:] + (f" (+{more})" if more else "")
+    return read.targets[0].removeprefix("$.") + (f" (+{more})" if more else "")
 
 
 def _short(value: Any) -> str:

@@ -8,11 +8,13 @@ are kept as written (not expanded): v2 files understand them too.
 from __future__ import annotations
 
 import io
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from dotenv.parser import parse_stream
 
 from sekha_migrate.findings import Mark
+from sekha_migrate.sources.compose_doc import InterpolationError, interpolate
 
 
 @dataclass(frozen=True)
@@ -22,6 +24,7 @@ class EnvEntry:
     name: str
     value: str | None
     mark: Mark
+    literal: bool = False  # single-quoted: compose does not interpolate it
 
 
 @dataclass
@@ -46,8 +49,38 @@ def load_env_text(text: str) -> LoadedEnv:
         if binding.key is None:
             continue
         column = _key_column(binding.original.string, binding.key)
-        result.entries.append(EnvEntry(binding.key, binding.value, Mark(line, column)))
+        literal = binding.original.string.partition("=")[2].lstrip().startswith("'")
+        result.entries.append(EnvEntry(binding.key, binding.value, Mark(line, column), literal))
     return result
+
+
+@dataclass(frozen=True)
+class ResolvedEntry:
+    """An entry with its references expanded; `error` says why they could not be."""
+
+    entry: EnvEntry
+    value: str | None
+    reference: str | None = None  # the variable a whole-value `${VAR}` refers to
+    error: str | None = None
+
+
+def resolve_env(loaded: LoadedEnv, shell: Mapping[str, str]) -> list[ResolvedEntry]:
+    """Expand `${VAR}` forms as compose does for a `.env`: from the shell first, then from
+    the assignments above in the same file."""
+    seen: dict[str, str] = {}
+    resolved = []
+    for entry in loaded.entries:
+        if entry.value is None or entry.literal:
+            resolved.append(ResolvedEntry(entry, entry.value))
+            continue
+        try:
+            done = interpolate(entry.value, {**seen, **shell})
+        except InterpolationError as exc:
+            resolved.append(ResolvedEntry(entry, None, error=str(exc)))
+            continue
+        seen[entry.name] = done.value
+        resolved.append(ResolvedEntry(entry, done.value, done.reference))
+    return resolved
 
 
 def _key_column(original: str, key: str) -> int:

@@ -44,7 +44,13 @@ def load_toml(text: str) -> LoadedToml:
     """Parse a TOML document. Raises `SourceError` with tomllib's line and column."""
     try:
         data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
+    except RecursionError:
+        raise SourceError("TOML nested too deeply to read", code="syntax",
+                          line=_deepest_line(text)) from None
+    except ValueError as exc:
+        if not isinstance(exc, tomllib.TOMLDecodeError):  # int() refusing a giant integer
+            raise SourceError("an integer too long to read (over 4300 digits)", code="syntax",
+                              line=_long_number_line(text)) from None
         message = str(exc)
         found = _POSITION.search(message)
         raise SourceError(
@@ -54,6 +60,27 @@ def load_toml(text: str) -> LoadedToml:
             column=int(found.group(2)) if found else None,
         ) from None
     return LoadedToml(data=data, key_marks=_scan_key_marks(text))
+
+
+def _long_number_line(text: str) -> int | None:
+    found = re.search(r"\d{4000,}", text)
+    return text.count("\n", 0, found.start()) + 1 if found else None
+
+
+def _deepest_line(text: str) -> int | None:
+    """The line where nesting gets deepest: where a reader gave up."""
+    depth = best = 0
+    line = best_line = 1
+    for char in text:
+        if char == "\n":
+            line += 1
+        elif char in "[{":
+            depth += 1
+            if depth > best:
+                best, best_line = depth, line
+        elif char in "]}":
+            depth -= 1
+    return best_line
 
 
 def _scan_key_marks(text: str) -> dict[DataPath, Mark]:

@@ -1,0 +1,246 @@
+"""Compose files: each service's `environment:` and `env_file:`, interpolated exactly as
+docker compose does.
+
+Interpolation covers: `$VAR`, `${VAR}`, `${VAR:-d}`, `${VAR-d}`,
+`${VAR:?msg}`, `${VAR?msg}`, `${VAR:+r}`, `${VAR+r}` and `$$` for a literal `$`.
+
+The rules are compose's own (compose-go `template`): `:` forms treat an empty variable as
+unset, defaults may themselves hold references, a `$` not followed by a name or `{` stays
+a `$`, and a malformed `${...}` is an error.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from sekha_migrate.findings import DataPath, Mark
+
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_OPERATORS = (":-", ":?", ":+", "-", "?", "+")
+
+
+class InterpolationError(ValueError):
+    """A `${...}` compose would refuse: unclosed, a bad name, or a `?` on an unset variable."""
+
+
+@dataclass(frozen=True)
+class Interpolated:
+    value: str
+    names: tuple[str, ...]  # every variable the text refers to
+    # The variable when the whole text is one reference (`${KEY}`, `${KEY:-}`): a secret
+    # read this way is written back as `${KEY}` so it stays outside the file.
+    reference: str | None = None
+
+
+def interpolate(text: str, variables: Mapping[str, str]) -> Interpolated:
+    names: list[str] = []
+    value = _expand(text, variables, names)
+    return Interpolated(value, tuple(dict.fromkeys(names)), _whole_reference(text))
+
+
+def _whole_reference(text: str) -> str | None:
+    if text.startswith("${") and text.endswith("}"):
+        found = _NAME.match(text, 2)
+        if found and (found.end() == len(text) - 1 or _operator_at(text, found.end())):
+            end = _closing_brace(text, 2)
+            return found.group() if end == len(text) - 1 else None
+    if text.startswith("$"):
+        found = _NAME.match(text, 1)
+        if found and found.end() == len(text):
+            return found.group()
+    return None
+
+
+def _expand(text: str, variables: Mapping[str, str], names: list[str]) -> str:
+    out: list[str] = []
+    index = 0
+    while index < len(text):
+        dollar = text.find("$", index)
+        if dollar < 0:
+            out.append(text[index:])
+            break
+        out.append(text[index:dollar])
+        following = text[dollar + 1 : dollar + 2]
+        if following == "$":
+            out.append("$")
+            index = dollar + 2
+        elif following == "{":
+            end = _closing_brace(text, dollar + 2)
+            if end < 0:
+                raise InterpolationError(f"invalid interpolation format {text[dollar:]!r}: "
+                                         "the ${ is never closed")
+            out.append(_braced(text[dollar + 2 : end], variables, names))
+            index = end + 1
+        else:
+            found = _NAME.match(text, dollar + 1)
+            if found is None:
+                out.append("$")  # compose keeps a lone $ as it is
+                index = dollar + 1
+                continue
+            names.append(found.group())
+            out.append(variables.get(found.group(), ""))
+            index = found.end()
+    return "".join(out)
+
+
+def _braced(inner: str, variables: Mapping[str, str], names: list[str]) -> str:
+    found = _NAME.match(inner)
+    if found is None:
+        raise InterpolationError(f"invalid interpolation format ${{{inner}}}: not a variable name")
+    name = found.group()
+    names.append(name)
+    rest = inner[found.end() :]
+    value = variables.get(name)
+    if not rest:
+        return value or ""
+    operator = _operator_at(inner, found.end())
+    if operator is None:
+        raise InterpolationError(f"invalid interpolation format ${{{inner}}}")
+    argument = rest[len(operator) :]
+    unset = value is None or (operator.startswith(":") and value == "")
+    if operator in (":-", "-"):
+        return _expand(argument, variables, names) if unset else str(value)
+    if operator in (":?", "?"):
+        if unset:
+            message = _expand(argument, variables, names) or "required"
+            raise InterpolationError(f"required variable {name} is missing a value: {message}")
+        return str(value)
+    return "" if unset else _expand(argument, variables, names)
+
+
+def _operator_at(text: str, index: int) -> str | None:
+    for operator in _OPERATORS:
+        if text.startswith(operator, index):
+            return operator
+    return None
+
+
+def _closing_brace(text: str, start: int) -> int:
+    """The `}` closing a `${` whose content starts at `start`; nested `${...}` included."""
+    depth = 1
+    index = start
+    while index < len(text):
+        if text.startswith("${", index):
+            depth += 1
+            index += 2
+            continue
+        if text[index] == "}":
+            depth -= 1
+            if depth == 0:
+                return index
+        index += 1
+    return -1
+
+
+# ---- compose documents --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ComposeEntry:
+    """One `NAME=value` of a service's environment, interpolated.
+
+    `value` is None for a name given without a value that the variables do not hold
+    (compose leaves it unset); `error` says why interpolation failed."""
+
+    name: str
+    value: str | None
+    mark: Mark | None
+    reference: str | None = None
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class ComposeService:
+    name: str
+    image: str
+    build: str  # the build context, which names the component when there is no image
+    entries: tuple[ComposeEntry, ...]
+    env_files: tuple[tuple[str, bool, Mark | None], ...]  # (path, required, where)
+    mark: Mark | None
+
+
+@dataclass
+class LoadedCompose:
+    services: list[ComposeService] = field(default_factory=list)
+
+
+def is_compose(data: Any) -> bool:
+    """A compose file: a mapping whose `services` is a mapping of services."""
+    return isinstance(data, dict) and isinstance(data.get("services"), dict)
+
+
+MarkFor = Callable[[DataPath], "Mark | None"]
+
+
+def load_compose(data: Mapping[str, Any], mark_for: MarkFor, variables: Mapping[str, str]
+                 ) -> LoadedCompose:
+    loaded = LoadedCompose()
+    for name, spec in data["services"].items():
+        if not isinstance(spec, dict):
+            continue
+        base: DataPath = ("services", name)
+        build = spec.get("build")
+        context = build.get("context", "") if isinstance(build, dict) else build
+        loaded.services.append(ComposeService(
+            name=str(name),
+            image=str(spec.get("image") or ""),
+            build=str(context or ""),
+            entries=tuple(_environment(spec.get("environment"), (*base, "environment"),
+                                       mark_for, variables)),
+            env_files=tuple(_env_files(spec.get("env_file"), (*base, "env_file"), mark_for)),
+            mark=mark_for(base),
+        ))
+    return loaded
+
+
+def _environment(
+    environment: Any, path: DataPath, mark_for: MarkFor, variables: Mapping[str, str]
+) -> list[ComposeEntry]:
+    pairs: list[tuple[str, str | None, DataPath]] = []
+    if isinstance(environment, dict):
+        for key, value in environment.items():
+            text = None if value is None else _scalar_text(value)
+            pairs.append((str(key), text, (*path, key)))
+    elif isinstance(environment, list):
+        for index, item in enumerate(environment):
+            text = _scalar_text(item)
+            name, equals, value = text.partition("=")
+            pairs.append((name.strip(), value if equals else None, (*path, index)))
+    return [_entry(name, value, mark_for(where), variables) for name, value, where in pairs
+            if name]
+
+
+def _scalar_text(value: Any) -> str:
+    """Compose passes booleans as `true`/`false` and numbers as written."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def _entry(name: str, value: str | None, mark: Mark | None, variables: Mapping[str, str]
+           ) -> ComposeEntry:
+    if value is None:  # `NAME` alone: the value comes from the shell, if it has one
+        known = variables.get(name)
+        reference = name if known is not None else None
+        return ComposeEntry(name, known, mark, reference)
+    try:
+        done = interpolate(value, variables)
+    except InterpolationError as exc:
+        return ComposeEntry(name, None, mark, error=str(exc))
+    return ComposeEntry(name, done.value, mark, done.reference)
+
+
+def _env_files(value: Any, path: DataPath, mark_for: MarkFor
+               ) -> list[tuple[str, bool, Mark | None]]:
+    items = value if isinstance(value, list) else [value] if value is not None else []
+    found = []
+    for index, item in enumerate(items):
+        where = mark_for((*path, index) if isinstance(value, list) else path)
+        if isinstance(item, str):
+            found.append((item, True, where))
+        elif isinstance(item, dict) and isinstance(item.get("path"), str):
+            found.append((item["path"], item.get("required", True) is not False, where))
+    return found
