@@ -14,18 +14,29 @@ SCHEMA_FILE = "sekha-config-v2.schema.json"
 PLACEHOLDER = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
 
-def schema_text() -> str:
+def schema_file() -> Path:
     """The schema as shipped: inside the wheel, or at the top of a source checkout."""
     here = Path(__file__).resolve().parent
     for candidate in (here / "data" / SCHEMA_FILE, here.parent / "schema" / SCHEMA_FILE):
         if candidate.is_file():
-            return candidate.read_text(encoding="utf-8")
+            return candidate
     raise FileNotFoundError(f"{SCHEMA_FILE} is missing from the installation")
+
+
+def schema_text() -> str:
+    return schema_file().read_text(encoding="utf-8")
+
+
+def schema_modeline(schema_url: str | None = None) -> str:
+    """The comment (without '# ') that points YAML editors at the schema: the URL given,
+    else the shipped file, so completion works offline."""
+    return f"yaml-language-server: $schema={schema_url or schema_file().as_uri()}"
 
 
 @cache
 def load_schema() -> dict[str, Any]:
-    return json.loads(schema_text())
+    schema: dict[str, Any] = json.loads(schema_text())
+    return schema
 
 
 def definition_properties(name: str | None) -> frozenset[str]:

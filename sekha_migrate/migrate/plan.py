@@ -54,6 +54,7 @@ class MigrationRequest:
     measured_dimension: int | None = None
     externalize_secrets: bool = False
     secrets_file: Path | None = None
+    schema_url: str | None = None  # for the editor modeline; default: the shipped schema
 
 
 def plan_migration(request: MigrationRequest) -> MigrationPlan:
@@ -74,7 +75,9 @@ def plan_migration(request: MigrationRequest) -> MigrationPlan:
         if len(v2_files) != 1:
             names = ", ".join(r.source.name for r in v2_files)
             raise MigrateUsageError(f"several v2 files to normalise ({names}); name one")
-        return _plan_dialect(v2_files[0], request.output or v2_files[0].source.path)
+        return _plan_dialect(
+            v2_files[0], request.output or v2_files[0].source.path, request.schema_url
+        )
     if v2_files and request.sources:
         names = ", ".join(r.source.name for r in v2_files)
         raise MigrateUsageError(
@@ -114,7 +117,9 @@ def _load(source: SourceFile) -> SourceReading:
 # ---- v2 in another dialect -----------------------------------------------------------------
 
 
-def _plan_dialect(reading: SourceReading, output: Path) -> MigrationPlan:
+def _plan_dialect(
+    reading: SourceReading, output: Path, schema_url: str | None = None
+) -> MigrationPlan:
     document, renames = normalise_document(reading.data)
     existing = _read_existing(output)
     same_file = output.resolve() == reading.source.path.resolve()
@@ -129,7 +134,7 @@ def _plan_dialect(reading: SourceReading, output: Path) -> MigrationPlan:
         issues.append(Issue(severity, "dialect-key", rename.describe(), file,
                             mark.line if mark else None, mark.column if mark else None))
     provenance = _dialect_provenance(reading, document, renames)
-    text = render_document(document, header=_header([reading.source], output))
+    text = render_document(document, header=_header([reading.source], output, schema_url))
     validation = _validate(text, output, {})
     return MigrationPlan(
         PlanKind.DIALECT,
@@ -214,7 +219,9 @@ def _plan_v1(
         secrets = tuple(moved)
         secrets_file = request.secrets_file or output.parent / SECRETS_FILE_NAME
     sources = tuple(reading.source for reading in readings)
-    text = render_document(document, header=_header(list(sources), output))
+    text = render_document(
+        document, header=_header(list(sources), output, request.schema_url)
+    )
     check_env = {**_env_file_values(readings), **_sekha_environ(request), **dict(secrets)}
     validation = _validate(text, output, check_env)
     issues += _validation_issues(validation, output, provenance)
@@ -357,9 +364,12 @@ def _read_issues(reads: list[KeyRead], env_files: set[str]) -> list[Issue]:
 # ---- shared -------------------------------------------------------------------------------
 
 
-def _header(sources: list[SourceFile], output: Path) -> list[str]:
+def _header(sources: list[SourceFile], output: Path, schema_url: str | None) -> list[str]:
+    from sekha_migrate.schema import schema_modeline
+
     names = ", ".join(_shown(source.path, output.parent) for source in sources)
     return [
+        schema_modeline(schema_url),
         'Sekha configuration, format "2.0" (see: sekha schema).',
         f"Written by sekha migrate from {names}.",
         "Check it with: sekha validate",

@@ -66,7 +66,9 @@ def _providers(data: Mapping[str, Any]) -> list[tuple[DataPath, dict[str, Any]]]
     return [((key, i), p) for i, p in enumerate(items) if isinstance(p, dict)]
 
 
-def _models(provider_path: DataPath, provider: dict[str, Any]) -> list[tuple[DataPath, dict]]:
+def _models(
+    provider_path: DataPath, provider: dict[str, Any]
+) -> list[tuple[DataPath, dict[str, Any]]]:
     models = provider.get("models")
     if not isinstance(models, list):
         return []
@@ -100,6 +102,8 @@ def check_keys(data: dict[str, Any], loaded: LoadedYaml) -> Iterator[Finding]:
 
 # As in docker compose: `x-` keys are the user's own (often anchor holders), never warned.
 EXTENSION_PREFIX = "x-"
+# A JSON config names its schema for editors this way (YAML uses a modeline comment).
+SCHEMA_KEY = "$schema"
 
 
 def _check_mapping_keys(
@@ -109,6 +113,8 @@ def _check_mapping_keys(
     where = "at the top level" if context == ROOT else f"in {format_path(path)[2:] or context}"
     for key in mapping:
         if key in known or (isinstance(key, str) and key.startswith(EXTENSION_PREFIX)):
+            continue
+        if context == ROOT and key == SCHEMA_KEY:
             continue
         key_path = (*path, key)
         right = DIALECT_KEYS[context].get(key)
