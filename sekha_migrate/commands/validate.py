@@ -75,7 +75,12 @@ def _write_report(path: Path, text: str) -> None:
     from sekha_migrate.io import WriteError, write_atomically
 
     try:
+        # CI steps name report paths such as reports/sekha.sarif before anything made reports/.
+        path.parent.mkdir(parents=True, exist_ok=True)
         write_atomically(path, text)
+    except OSError as exc:
+        typer.echo(f"sekha validate: cannot write {path}: {exc.strerror}", err=True)
+        raise typer.Exit(exit_codes.USAGE) from None
     except WriteError as exc:
         typer.echo(f"sekha validate: {exc}", err=True)
         raise typer.Exit(exit_codes.USAGE) from None
