@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from enum import Enum
 from pathlib import Path
+from typing import Any
 
 import typer
 
@@ -60,10 +61,26 @@ def probe_command(
     from sekha_migrate.probe import ProbeError, probe_config
     from sekha_migrate.report.probe import render_probe
 
+    live = _live_progress() if output_format is ProbeFormat.text else None
     try:
-        result = probe_config(checked.data, env=env, embed=embed, timeout=timeout)
+        result = probe_config(
+            checked.data, env=env, embed=embed, timeout=timeout, on_progress=live
+        )
     except ProbeError as exc:
         typer.echo(f"sekha probe: {exc}", err=True)
         raise typer.Exit(exit_codes.USAGE) from None
+    finally:
+        if live is not None:
+            live.close()
     render_probe(result, output_format.value, source=str(config))
     raise typer.Exit(exit_codes.OK if result.ok else exit_codes.PROBLEMS)
+
+
+def _live_progress() -> Any:
+    """Progress on stderr when a person watches it, else None (CI logs get the report)."""
+    import sys
+
+    from sekha_migrate.report.console import is_plain, is_quiet
+    from sekha_migrate.report.probe_progress import LiveProgress
+
+    return None if is_plain(sys.stderr) or is_quiet() else LiveProgress(sys.stderr)

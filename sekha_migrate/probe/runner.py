@@ -317,6 +317,14 @@ def _scrubbed(probe: ProviderProbe, secrets: Mapping[str, str]) -> ProviderProbe
     )
 
 
+@dataclass(frozen=True)
+class ProbeProgress:
+    """Told to `on_progress` at the start and as each provider finishes (never secrets)."""
+
+    finished: tuple[str, ProbeStatus] | None  # (provider id, status); None at the start
+    pending: tuple[tuple[str, float], ...]  # (provider id, its timeout in seconds)
+
+
 async def probe_config_async(
     data: Mapping[str, Any],
     *,
@@ -324,6 +332,7 @@ async def probe_config_async(
     embed: bool = False,
     timeout: float | None = None,
     max_bytes: int = MAX_BODY_BYTES,
+    on_progress: Callable[[ProbeProgress], None] | None = None,
 ) -> ProbeResult:
     """Probe every provider of a validated v2 document concurrently."""
     targets = build_targets(data, env, timeout_override=timeout)
@@ -331,15 +340,19 @@ async def probe_config_async(
         registry = ProviderRegistry.from_config(data)
     except RegistryError as exc:
         raise ProbeError(f"the configuration cannot be probed: {exc}") from None
+    pending = {target.id: target.timeout for target in targets}
+    tell = on_progress or (lambda _: None)
+
+    async def tracked(client: httpx.AsyncClient, target: ProviderTarget) -> ProviderProbe:
+        breaker = registry.breaker(target.id)
+        probe = await probe_provider(client, target, breaker, embed=embed, max_bytes=max_bytes)
+        pending.pop(target.id, None)
+        tell(ProbeProgress((probe.id, probe.status), tuple(pending.items())))
+        return probe
+
+    tell(ProbeProgress(None, tuple(pending.items())))
     async with httpx.AsyncClient(follow_redirects=False) as client:
-        probes = await asyncio.gather(
-            *(
-                probe_provider(
-                    client, target, registry.breaker(target.id), embed=embed, max_bytes=max_bytes
-                )
-                for target in targets
-            )
-        )
+        probes = await asyncio.gather(*(tracked(client, target) for target in targets))
     for probe in probes:
         for model in probe.models:
             if model.present is False:
@@ -377,10 +390,14 @@ def probe_config(
     embed: bool = False,
     timeout: float | None = None,
     max_bytes: int = MAX_BODY_BYTES,
+    on_progress: Callable[[ProbeProgress], None] | None = None,
 ) -> ProbeResult:
     """Blocking form of `probe_config_async`, for the command line."""
     return asyncio.run(
-        probe_config_async(data, env=env, embed=embed, timeout=timeout, max_bytes=max_bytes)
+        probe_config_async(
+            data, env=env, embed=embed, timeout=timeout, max_bytes=max_bytes,
+            on_progress=on_progress,
+        )
     )
 
 

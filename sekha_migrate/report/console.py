@@ -25,6 +25,10 @@ def set_output_mode(*, color: str = "auto", quiet: bool = False) -> None:
     _mode.update(color=color, quiet=quiet)
 
 
+def is_quiet() -> bool:
+    return bool(_mode["quiet"])
+
+
 def is_plain(stream: TextIO) -> bool:
     """Whether output to `stream` goes without colour and tables (see https://no-color.org)."""
     if _mode["color"] != "auto":

@@ -26,21 +26,31 @@ def render_probe(result: ProbeResult, output_format: str, *, source: str = "") -
     if output_format == "json":
         print(probe_json(result))
         return
-    from sekha_migrate.report.console import make_console
+    from sekha_migrate.report.console import is_plain, is_quiet, make_console
 
+    if is_quiet():
+        return
     console = make_console()
-    if not console.is_terminal and "COLUMNS" not in os.environ:
+    plain = is_plain(sys.stdout)
+    if plain and "COLUMNS" not in os.environ:
         console.width = 140  # a log or a pipe: room for the tables rather than 80 columns
-    console.print(provider_table(result, source))
+    console.print(_boxless(provider_table(result, source), plain))
     for line in _warnings(result):
         console.print(line)
     if result.routing:
         console.print()
-        console.print(routing_table(result))
+        console.print(_boxless(routing_table(result), plain))
     console.print()
     for problem in result.problems():
         console.print(f"[bold red]✗[/] {_escape(problem)}")
     console.print(_summary(result))
+
+
+def _boxless(table: Any, plain: bool) -> Any:
+    """Off a terminal: aligned columns without box drawing, readable in any CI log."""
+    if plain:
+        table.box = None
+    return table
 
 
 def render_invalid_config(file_result: FileResult) -> None:
