@@ -198,6 +198,15 @@ def test_init_refuses_providers_without_embeddings(
     assert result.exit_code == 2 and "embeddings need ollama or openai" in result.stderr
 
 
+@pytest.mark.parametrize("target", ["bridge", "env"])
+def test_init_refuses_a_target_it_cannot_write_yet(
+    sekha_inprocess: Sekha, tmp_path: Path, target: str
+) -> None:
+    result = sekha_inprocess("init", "-t", "minimal", "--target", target, cwd=tmp_path)
+    assert result.exit_code == 2 and "not written yet" in result.stderr
+    assert not (tmp_path / "config.yaml").exists()
+
+
 def test_init_schema_url_goes_into_the_modeline(sekha_inprocess: Sekha, tmp_path: Path) -> None:
     url = "https://example.invalid/sekha-config-v2.schema.json"
     result = sekha_inprocess("init", "-t", "minimal", "-o", "-", "--schema-url", url)
@@ -244,3 +253,16 @@ def test_migrate_writes_the_modeline_with_the_given_schema_url(
     from sekha_migrate.schema import schema_file
 
     assert default.stdout.splitlines()[0].endswith(schema_file().as_uri())
+
+
+@pytest.mark.parametrize("fixture", ["examples/v1-basic", "flat-toml", "env-forms", "v1-yaml"])
+def test_the_hooks_strict_run_passes_what_migrate_writes_with_externalized_secrets(
+    sekha_inprocess: Sekha, tmp_path: Path, fixture: str
+) -> None:
+    directory = copy_fixture(fixture, tmp_path)
+    written = sekha_inprocess("migrate", "--yes", "--externalize-secrets", "--dir", str(directory))
+    assert written.exit_code == 0, written.stdout + written.stderr
+    hook = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text())[0]
+    args = [*hook["entry"].split()[1:], "--strict", str(directory / "config.yaml")]
+    checked = sekha_inprocess(*args)
+    assert checked.exit_code == 0, checked.stdout

@@ -16,6 +16,8 @@ class Template(str, Enum):
 
 class Target(str, Enum):
     docker = "docker"
+    bridge = "bridge"
+    env = "env"
 
 
 def init_command(
@@ -29,7 +31,8 @@ def init_command(
         Path("config.yaml"), "--output", "-o", help="Where to write; - for stdout."
     ),
     target: Target = typer.Option(
-        Target.docker, "--target", help="The dialect to write (docker: sekha-docker's schema)."
+        Target.docker, "--target",
+        help="The dialect to write: docker (sekha-docker's schema; bridge and env: not yet).",
     ),
     force: bool = typer.Option(False, "--force", help="Overwrite an existing file."),
     schema_url: str = typer.Option(
@@ -45,8 +48,16 @@ def init_command(
     """
     from sekha_migrate import exit_codes
     from sekha_migrate.schema import schema_modeline
-    from sekha_migrate.templates import StarterError, choices_for_template, render_starter
+    from sekha_migrate.templates import (
+        DUMPERS,
+        StarterError,
+        choices_for_template,
+        render_starter,
+    )
 
+    if target.value not in DUMPERS:
+        _fail(f"--target {target.value} is not written yet; use --target docker",
+              exit_codes.USAGE)
     to_stdout = str(output) == "-"
     if not to_stdout and output.exists() and not force:
         _fail(f"{output} exists; pass --force to replace it", exit_codes.USAGE)
