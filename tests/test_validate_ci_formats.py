@@ -130,6 +130,15 @@ def test_gitlab_issues_have_lines_and_fingerprints_that_survive_moved_lines(
     assert moved[0]["fingerprint"] == first[0]["fingerprint"]
 
 
+def test_gitlab_paths_are_relative_to_the_project(
+    sekha_inprocess: Sekha, tmp_path: Path
+) -> None:
+    write(tmp_path / "deploy" / "my sekha.yaml", DUPLICATE)
+    absolute = str(tmp_path / "deploy" / "my sekha.yaml")
+    issues = json.loads(sekha_inprocess("validate", "-f", "gitlab", absolute, cwd=tmp_path).stdout)
+    assert issues[0]["location"]["path"] == "deploy/my sekha.yaml"
+
+
 def test_gitlab_fingerprints_are_unique_within_a_report(tmp_path: Path) -> None:
     from sekha_migrate.findings import FileResult, Finding, Severity, ValidationRun
     from sekha_migrate.report.gitlab import gitlab_issues

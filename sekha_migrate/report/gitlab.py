@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from typing import Any
 
 from sekha_migrate.findings import Finding, Severity, ValidationRun
-from sekha_migrate.report.sarif import artifact_uri
 
 _SEVERITY = {Severity.ERROR: "major", Severity.WARNING: "minor", Severity.INFO: "info"}
 
@@ -32,15 +32,28 @@ def _issue(path: str, finding: Finding, print_: str) -> dict[str, Any]:
         "check_name": finding.code,
         "fingerprint": print_,
         "severity": _SEVERITY[finding.severity],
-        "location": {"path": artifact_uri(path), "lines": {"begin": finding.line or 1}},
+        "location": {"path": repository_path(path), "lines": {"begin": finding.line or 1}},
     }
+
+
+def repository_path(path: str) -> str:
+    """GitLab matches plain paths relative to the project: an absolute path inside the
+    working directory (where CI runs) is made relative, separators become '/'."""
+    if os.path.isabs(path):
+        try:
+            relative = os.path.relpath(path)
+        except ValueError:  # another drive on Windows
+            relative = ".."
+        if not relative.startswith(".."):
+            path = relative
+    return path.replace("\\", "/")
 
 
 def fingerprint(path: str, finding: Finding, occurrence: int = 0) -> str:
     """Stable across runs and across unrelated edits: file, code and data path, not the line
     or the message (messages quote line numbers), so GitLab keeps treating a finding that
     only moved as the same issue."""
-    parts = (path.replace("\\", "/"), finding.code, finding.path, str(occurrence))
+    parts = (repository_path(path), finding.code, finding.path, str(occurrence))
     key = "\0".join(parts)
     return hashlib.sha256(key.encode("utf-8")).hexdigest()
 
