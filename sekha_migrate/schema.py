@@ -27,6 +27,16 @@ def schema_text() -> str:
     return schema_file().read_text(encoding="utf-8")
 
 
+_MODELINE = re.compile(r"^#\s*yaml-language-server:\s*\$schema=(\S+)", re.MULTILINE)
+
+
+def modeline_schema_url(text: str) -> str | None:
+    """The schema a YAML file's modeline names, if it has one among its leading comments."""
+    head = "\n".join(text.splitlines()[:10])
+    found = _MODELINE.search(head)
+    return found.group(1) if found else None
+
+
 def schema_modeline(schema_url: str | None = None) -> str:
     """The comment (without '# ') that points YAML editors at the schema: the URL given,
     else the shipped file, so completion works offline."""

@@ -266,3 +266,19 @@ def test_the_hooks_strict_run_passes_what_migrate_writes_with_externalized_secre
     args = [*hook["entry"].split()[1:], "--strict", str(directory / "config.yaml")]
     checked = sekha_inprocess(*args)
     assert checked.exit_code == 0, checked.stdout
+
+
+def test_migrate_keeps_the_outputs_modeline_so_check_passes_on_another_machine(
+    sekha_inprocess: Sekha, tmp_path: Path
+) -> None:
+    directory = copy_fixture("examples/v1-basic", tmp_path)
+    assert sekha_inprocess("migrate", "--yes", "--dir", str(directory)).exit_code == 0
+    output = directory / "config.yaml"
+    # As written on a developer's machine, whose virtualenv lives elsewhere.
+    elsewhere = "file:///home/dev/.venv/sekha_migrate/data/sekha-config-v2.schema.json"
+    lines = output.read_text().splitlines(keepends=True)
+    output.write_text(f"# yaml-language-server: $schema={elsewhere}\n" + "".join(lines[1:]))
+    assert sekha_inprocess("migrate", "--check", "--dir", str(directory)).exit_code == 0
+    url = "https://example.invalid/schema.json"
+    changed = sekha_inprocess("migrate", "--check", "--schema-url", url, "--dir", str(directory))
+    assert changed.exit_code == 1

@@ -31,7 +31,8 @@ def migrate_command(
     ),
     diff: bool = typer.Option(
         False, "--diff",
-        help="Show a unified diff against the existing output file; exit 1 when they differ.",
+        help="Show a unified diff against the existing output file (with --dry-run: exit 1 "
+        "when they differ).",
     ),
     check: bool = typer.Option(
         False, "--check",
@@ -39,7 +40,8 @@ def migrate_command(
     ),
     schema_url: str = typer.Option(
         None, "--schema-url",
-        help="Schema URL for the editor modeline. Default: the shipped schema file.",
+        help="Schema URL for the editor modeline. Default: the output's own modeline, else "
+        "the shipped schema file.",
         show_default=False,
     ),
     yes: bool = typer.Option(

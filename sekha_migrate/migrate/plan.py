@@ -365,8 +365,13 @@ def _read_issues(reads: list[KeyRead], env_files: set[str]) -> list[Issue]:
 
 
 def _header(sources: list[SourceFile], output: Path, schema_url: str | None) -> list[str]:
-    from sekha_migrate.schema import schema_modeline
+    from sekha_migrate.schema import modeline_schema_url, schema_modeline
 
+    if schema_url is None:
+        # Keep the output's own modeline: the shipped schema's path differs between
+        # machines, and `migrate --check` in CI must not see that as a change.
+        existing = _read_existing(output)
+        schema_url = modeline_schema_url(existing.decode("utf-8", "replace")) if existing else None
     names = ", ".join(_shown(source.path, output.parent) for source in sources)
     return [
         schema_modeline(schema_url),
