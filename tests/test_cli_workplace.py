@@ -91,6 +91,8 @@ def test_quiet_silences_a_report_but_not_the_exit_code(
     quiet = sekha_inprocess("rollback", "--yes", "--quiet", "--dir", str(directory))
     assert (quiet.exit_code, quiet.stdout) == (0, "")
     assert not (directory / "config.yaml").exists()
+    init = sekha_inprocess("init", "-t", "minimal", "-q", "-o", str(directory / "new.yaml"))
+    assert (init.exit_code, init.stdout, init.stderr) == (0, "", "")
 
 
 def test_completion_is_offered(sekha_inprocess: Sekha) -> None:
@@ -122,6 +124,7 @@ def test_init_writes_a_config_that_validates_strictly(
 ) -> None:
     result = sekha_inprocess("init", "--template", template, "--target", "docker", cwd=tmp_path)
     assert result.exit_code == 0, result.stderr
+    assert "Wrote config.yaml" in result.stderr
     text = (tmp_path / "config.yaml").read_text()
     document = yaml.safe_load(text)
     assert [p["type"] for p in document["llm_providers"]] == types

@@ -76,7 +76,10 @@ def init_command(
         typer.echo(text, nl=False)
         raise typer.Exit(exit_codes.OK)
     _write(output, text)
-    typer.echo(f"Wrote {output}. Check it with: sekha-migrate validate {output}", err=True)
+    from sekha_migrate.report.console import make_writer
+
+    done = f"Wrote {output}. Check it with: sekha-migrate validate {output}"
+    make_writer(stderr=True).print(done)
 
 
 def ask_choices() -> Any:
