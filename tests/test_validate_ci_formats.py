@@ -113,6 +113,16 @@ def test_junit_has_one_testcase_per_file_and_failures_carry_the_findings(
     assert "unknown-key" in (cases["warn.yaml"].findtext("system-out") or "")
 
 
+def test_junit_stays_well_formed_when_a_message_quotes_control_characters(
+    sekha_inprocess: Sekha, tmp_path: Path
+) -> None:
+    write(tmp_path / "config.yaml", MINIMAL + '"odd\\x01key": 1\n')
+    result = sekha_inprocess("validate", "-f", "junit", "--strict", cwd=tmp_path)
+    assert result.exit_code == 1
+    root = ET.fromstring(result.stdout.split("\n", 1)[1])
+    assert "odd\ufffdkey" in "".join(root.itertext())
+
+
 # ---- GitLab Code Quality --------------------------------------------------------------------
 
 

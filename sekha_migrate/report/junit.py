@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
+import re
 from xml.etree import ElementTree as ET
 
 from sekha_migrate.findings import FileResult, Finding, Severity, ValidationRun
 from sekha_migrate.report.validation_text import finding_location
+
+# XML 1.0 cannot carry most control characters, even escaped; a key or value quoted in a
+# message may hold them, and one such character would make the whole report unreadable.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def _xml_safe(text: str) -> str:
+    return _NOT_XML.sub("\ufffd", text)
 
 
 def validation_junit(run: ValidationRun) -> str:
@@ -23,7 +32,8 @@ def validation_junit(run: ValidationRun) -> str:
     suites = ET.Element("testsuites", name="sekha-migrate")
     suites.append(suite)
     ET.indent(suites)
-    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(suites, encoding="unicode")
+    body = ET.tostring(suites, encoding="unicode")
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + _xml_safe(body)
 
 
 def _testcase(result: FileResult) -> ET.Element:
