@@ -1,33 +1,42 @@
-"""The `sekha` command: thin wiring from flags to the library and back to exit codes.
+"""The `sekha` / `sekha-migrate` command: thin wiring from flags to the library and back.
 
 Every subcommand lives in `sekha_migrate/commands/` and imports what is heavy
 (jsonschema, httpx, rich tables) inside its function, so `sekha --help` stays fast.
+Two names, one app: sekha-cli (another package) also installs `sekha`, so
+`sekha-migrate` and `python -m sekha_migrate` always reach this tool.
 """
 
 from __future__ import annotations
 
+import os
+import sys
+
 import typer
 
 from sekha_migrate import __version__
+from sekha_migrate.commands.init import init_command
 from sekha_migrate.commands.migrate import migrate_command
+from sekha_migrate.commands.options import with_output_options
 from sekha_migrate.commands.probe import probe_command
 from sekha_migrate.commands.rollback import rollback_command
 from sekha_migrate.commands.schema import schema_command
 from sekha_migrate.commands.validate import validate_command
 
+LONG_NAME = "sekha-migrate"
+
 app = typer.Typer(
     name="sekha",
     help="Move Sekha configuration to v2, keep it valid, and check that it works.",
     no_args_is_help=True,
-    add_completion=False,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 
 
-def _print_version(value: bool) -> None:
+def _print_version(ctx: typer.Context, value: bool) -> None:
     if value:
-        typer.echo(f"sekha {__version__}")
+        typer.echo(f"{ctx.find_root().info_name or 'sekha'} {__version__}")
         raise typer.Exit(0)
 
 
@@ -45,13 +54,54 @@ def _root(
     """
 
 
-app.command("validate", no_args_is_help=False)(validate_command)
-app.command("schema")(schema_command)
-app.command("rollback")(rollback_command)
-app.command("probe")(probe_command)
-app.command("migrate", no_args_is_help=False)(migrate_command)
+def _examples(*lines: str) -> str:
+    """A --help epilog; each example on its own line (\\b keeps click from rewrapping)."""
+    return "\b\nExamples:\n" + "\n".join(f"  {line}" for line in lines)
+
+
+def _register(name: str, command: object, *examples: str, **settings: object) -> None:
+    wrapped = with_output_options(command)  # type: ignore[arg-type]
+    app.command(name, epilog=_examples(*examples), **settings)(wrapped)  # type: ignore[arg-type]
+
+
+_register(
+    "validate", validate_command,
+    "sekha-migrate validate config.yaml",
+    "sekha-migrate validate configs/ --strict --format sarif --output-file sekha.sarif",
+    "sekha-migrate validate config.yaml --env-file .env --format junit",
+    no_args_is_help=False,
+)
+_register("schema", schema_command, "sekha-migrate schema > sekha-config-v2.schema.json")
+_register(
+    "rollback", rollback_command,
+    "sekha-migrate rollback --list", "sekha-migrate rollback --yes",
+)
+_register(
+    "probe", probe_command,
+    "sekha-migrate probe config.yaml", "sekha-migrate probe config.yaml --embed --timeout 10",
+)
+_register(
+    "migrate", migrate_command,
+    "sekha-migrate migrate --dry-run --dir old-config/",
+    "sekha-migrate migrate --check   # in CI: exit 1 when config.yaml is out of date",
+    no_args_is_help=False,
+)
+_register(
+    "init", init_command,
+    "sekha-migrate init --template minimal",
+    "sekha-migrate init --template full --output deploy/sekha.yaml",
+    no_args_is_help=False,
+)
 # Further commands register here, one line each (see sekha_migrate/commands/).
 
 
+def program_name(argv0: str) -> str:
+    """`sekha-migrate` when started by that name or as `python -m sekha_migrate`."""
+    base = os.path.basename(argv0).lower()
+    for suffix in (".exe", "-script.py", ".py"):
+        base = base.removesuffix(suffix)
+    return LONG_NAME if base in (LONG_NAME, "__main__") else "sekha"
+
+
 def main() -> None:
-    app()
+    app(prog_name=program_name(sys.argv[0]))

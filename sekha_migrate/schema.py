@@ -13,8 +13,8 @@ SCHEMA_FILE = "sekha-config-v2.schema.json"
 SCHEMA_FILES = {"docker": SCHEMA_FILE, "bridge": "sekha-bridge-config.schema.json"}
 
 
-def schema_path(target: str = "docker") -> Path:
-    """The schema file as shipped: inside the wheel, or at the top of a source checkout."""
+def schema_file(target: str = "docker") -> Path:
+    """A dialect's schema as shipped: inside the wheel, or at the top of a source checkout."""
     name = SCHEMA_FILES[target]
     here = Path(__file__).resolve().parent
     for candidate in (here / "data" / name, here.parent / "schema" / name):
@@ -24,12 +24,29 @@ def schema_path(target: str = "docker") -> Path:
 
 
 def schema_text(target: str = "docker") -> str:
-    return schema_path(target).read_text(encoding="utf-8")
+    return schema_file(target).read_text(encoding="utf-8")
+
+
+_MODELINE = re.compile(r"^#\s*yaml-language-server:\s*\$schema=(\S+)", re.MULTILINE)
+
+
+def modeline_schema_url(text: str) -> str | None:
+    """The schema a YAML file's modeline names, if it has one among its leading comments."""
+    head = "\n".join(text.splitlines()[:10])
+    found = _MODELINE.search(head)
+    return found.group(1) if found else None
+
+
+def schema_modeline(schema_url: str | None = None, target: str = "docker") -> str:
+    """The comment (without '# ') that points YAML editors at the schema: the URL given,
+    else the shipped file, so completion works offline."""
+    return f"yaml-language-server: $schema={schema_url or schema_file(target).as_uri()}"
 
 
 @cache
 def load_schema(target: str = "docker") -> dict[str, Any]:
-    return json.loads(schema_text(target))  # type: ignore[no-any-return]
+    schema: dict[str, Any] = json.loads(schema_text(target))
+    return schema
 
 
 def definition_properties(name: str | None, target: str = "docker") -> frozenset[str]:

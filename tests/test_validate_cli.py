@@ -405,13 +405,15 @@ def test_the_python_api_matches_the_cli(tmp_path: Path) -> None:
 def test_pre_commit_hook_definition() -> None:
     hooks = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text())
     (hook,) = [h for h in hooks if h["id"] == "sekha-validate"]
-    assert hook["entry"] == "sekha validate"
+    assert hook["entry"] == "sekha-migrate validate --skip-non-sekha"
     assert hook["language"] == "python"
-    pattern = re.compile(hook["files"])
+    pattern, exclude = re.compile(hook["files"]), re.compile(hook["exclude"])
     for matched in ("config.yaml", "deploy/config.yml", "sekha.json", "x/sekha-prod.yaml"):
-        assert pattern.search(matched), matched
+        assert pattern.search(matched) and not exclude.search(matched), matched
     for skipped in ("docker-compose.yml", "config.toml", "myconfig.yaml", "pyproject.toml"):
         assert not pattern.search(skipped), skipped
+    for foreign in (".github/ISSUE_TEMPLATE/config.yml", ".circleci/config.yml"):
+        assert exclude.search(foreign), foreign
 
 
 def test_pre_commit_hook_entry_runs_on_the_files_pre_commit_passes(tmp_path: Path) -> None:

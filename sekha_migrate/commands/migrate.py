@@ -30,7 +30,19 @@ def migrate_command(
         help="Write nothing: the v2 YAML goes to stdout, everything else to stderr.",
     ),
     diff: bool = typer.Option(
-        False, "--diff", help="Show a unified diff against the existing output file."
+        False, "--diff",
+        help="Show a unified diff against the existing output file (with --dry-run: exit 1 "
+        "when they differ).",
+    ),
+    check: bool = typer.Option(
+        False, "--check",
+        help="Write nothing; exit 1 when writing would change the output (a CI guard).",
+    ),
+    schema_url: str = typer.Option(
+        None, "--schema-url",
+        help="Schema URL for the editor modeline. Default: the output's own modeline, else "
+        "the shipped schema file.",
+        show_default=False,
     ),
     yes: bool = typer.Option(
         False, "--yes", "-y", help="Write without asking. Without a terminal nobody is asked."
@@ -104,6 +116,7 @@ def migrate_command(
         externalize_secrets=externalize_secrets,
         secrets_file=secrets_file,
         target=target,
+        schema_url=schema_url,
     )
     if probe and dimension is not None:
         _fail("--probe measures the dimension; --dimension sets it: choose one", exit_codes.USAGE)
@@ -114,8 +127,23 @@ def migrate_command(
     if probe and plan.embedding is not None:
         plan = _probed(plan, request)
     info = make_writer(stderr=dry_run)
+    if check:
+        _check(plan)
     _Run(plan, info, report, dry_run=dry_run, diff=diff, yes=yes, strict=strict,
          force=force).go()
+
+
+def _check(plan: Any) -> NoReturn:
+    """--check: like `ruff format --check`, 0 when the output is up to date, else 1."""
+    from sekha_migrate import exit_codes
+    from sekha_migrate.migrate.results import PlanKind
+
+    if plan.kind is PlanKind.CANONICAL or plan.up_to_date:
+        typer.echo(f"{plan.output} is up to date")
+        raise typer.Exit(exit_codes.OK)
+    why = "is not valid" if not plan.valid else "would change"
+    typer.echo(f"{plan.output} {why}: run sekha-migrate migrate", err=True)
+    raise typer.Exit(exit_codes.PROBLEMS)
 
 
 def _probed(plan: Any, request: Any) -> Any:
@@ -185,13 +213,15 @@ class _Run:
             raise typer.Exit(exit_codes.PROBLEMS)
         if self.diff:
             typer.echo(unified_diff(plan), nl=False)
+        # `--diff --dry-run` is a preview that fails on a difference, as `ruff format --diff`.
+        differs = self.diff and not plan.up_to_date
         if self.dry_run:
             if not self.diff:
                 typer.echo(plan.text, nl=False)
             if self.secrets:
                 self.info.print(f"(the API keys would be written to {self.secrets_file})")
             self._write_report("dry-run")
-            raise typer.Exit(exit_codes.OK)
+            raise typer.Exit(exit_codes.PROBLEMS if differs else exit_codes.OK)
         if plan.up_to_date:
             self.info.print(f"{plan.output} already holds this configuration: nothing written.")
             self._write_report("up-to-date")

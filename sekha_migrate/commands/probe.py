@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from enum import Enum
 from pathlib import Path
+from typing import Any
 
 import typer
 
@@ -56,8 +57,23 @@ def probe_command(
 
     from sekha_migrate.probe import probe_file
 
-    result = probe_file(config, env=env, embed=embed, timeout=timeout)
+    live = _live_progress() if fmt == "text" else None
+    try:
+        result = probe_file(config, env=env, embed=embed, timeout=timeout, on_progress=live)
+    finally:
+        if live is not None:
+            live.close()
     render_probe(result, fmt)
     if not result.readable:
         raise typer.Exit(exit_codes.USAGE)
     raise typer.Exit(exit_codes.OK if result.ok else exit_codes.PROBLEMS)
+
+
+def _live_progress() -> Any:
+    """Progress on stderr when a person watches it, else None (CI logs get the report)."""
+    import sys
+
+    from sekha_migrate.report.console import is_plain, is_quiet
+    from sekha_migrate.report.probe_progress import LiveProgress
+
+    return None if is_plain(sys.stderr) or is_quiet() else LiveProgress(sys.stderr)

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import typer
 
-from sekha_migrate.commands.options import ENV_FILE
+from sekha_migrate.commands.options import ENV_FILE, QUIET, VERBOSE
 
 
 class Target(str, Enum):
@@ -18,6 +18,9 @@ class OutputFormat(str, Enum):
     text = "text"
     json = "json"
     github = "github"
+    sarif = "sarif"
+    junit = "junit"
+    gitlab = "gitlab"
 
 
 def validate_command(
@@ -29,7 +32,14 @@ def validate_command(
         show_default=False,
     ),
     output_format: OutputFormat = typer.Option(
-        OutputFormat.text, "--format", "-f", help="text (default), json, or github annotations."
+        OutputFormat.text, "--format", "-f",
+        help="text (default), json, github (annotations), sarif (code scanning), "
+        "junit (test reports), gitlab (Code Quality).",
+    ),
+    output_file: Path = typer.Option(
+        None, "--output-file", "-O",
+        help="Write the report to this file instead of stdout (the exit code is the same).",
+        show_default=False,
     ),
     strict: bool = typer.Option(False, "--strict", help="Treat warnings as errors."),
     env_file: list[Path] = ENV_FILE,
@@ -41,13 +51,17 @@ def validate_command(
         "(providers: bridge, llm_providers: docker, .env files: env).",
         show_default=False,
     ),
-    quiet: bool = typer.Option(
-        False, "--quiet", "-q", help="Text format: only errors and the summary line."
+    skip_non_sekha: bool = typer.Option(
+        False, "--skip-non-sekha",
+        help="Skip (exit 0) YAML/JSON files without a single Sekha key, such as CI configs. "
+        "The pre-commit hook passes it.",
     ),
+    quiet: bool = QUIET,
+    verbose: bool = VERBOSE,
 ) -> None:
     """Validate v2 files against the schema and Sekha's own rules."""
     from sekha_migrate import exit_codes
-    from sekha_migrate.report import render_validation
+    from sekha_migrate.report import render_validation, validation_output
     from sekha_migrate.validate.engine import UsageError, load_env, validate_paths
 
     try:
@@ -57,7 +71,31 @@ def validate_command(
     except UsageError as exc:
         typer.echo(f"sekha validate: {exc}", err=True)
         raise typer.Exit(exit_codes.USAGE) from None
-    render_validation(run, output_format.value, quiet=quiet)
+    if skip_non_sekha:
+        from sekha_migrate.validate.skip import skip_non_sekha as skip
+
+        run = skip(run)
+    fmt = output_format.value
+    if output_file is None:
+        render_validation(run, fmt, quiet=quiet, verbose=verbose)
+    else:
+        _write_report(output_file, validation_output(run, fmt, quiet=quiet, verbose=verbose))
     if run.any_unreadable:
         raise typer.Exit(exit_codes.USAGE)
     raise typer.Exit(exit_codes.OK if run.valid else exit_codes.PROBLEMS)
+
+
+def _write_report(path: Path, text: str) -> None:
+    from sekha_migrate import exit_codes
+    from sekha_migrate.io import WriteError, write_atomically
+
+    try:
+        # CI steps name report paths such as reports/sekha.sarif before anything made reports/.
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_atomically(path, text)
+    except OSError as exc:
+        typer.echo(f"sekha validate: cannot write {path}: {exc.strerror}", err=True)
+        raise typer.Exit(exit_codes.USAGE) from None
+    except WriteError as exc:
+        typer.echo(f"sekha validate: {exc}", err=True)
+        raise typer.Exit(exit_codes.USAGE) from None

@@ -64,6 +64,7 @@ class MigrationRequest:
     # The dialect to write: docker, bridge or env. None: docker for v1 sources, and a v2
     # file stays in the dialect it is written in.
     target: str | None = None
+    schema_url: str | None = None  # for the editor modeline; default: the shipped schema
 
 
 def default_output(directory: Path, target: str | None) -> Path:
@@ -158,7 +159,7 @@ def _plan_v2(reading: SourceReading, request: MigrationRequest) -> MigrationPlan
     source_dialect = detect_dialect(reading.data) or "docker"
     target = request.target or source_dialect
     if source_dialect == target == "docker":
-        return _plan_dialect(reading, request.output or reading.source.path)
+        return _plan_dialect(reading, request.output or reading.source.path, request.schema_url)
     return _plan_conversion(reading, source_dialect, target, request)
 
 
@@ -195,8 +196,8 @@ def _plan_conversion(
     output = _conversion_output(reading, target, request)
     written = write_config(read_config(reading.data, source_dialect), target)
     kept = comments_by_key(reading.text or "", load_yaml(reading.text or "").key_marks)
-    text = render_written(written, header=_header([reading.source], output, target),
-                          comments=kept.get)
+    header = _header([reading.source], output, target, request.schema_url)
+    text = render_written(written, header=header, comments=kept.get)
     validation = _validate(text, output, {}, target)
     provenance = _conversion_provenance(reading, written.links)
     issues = list(reading.issues)
@@ -231,7 +232,9 @@ def _conversion_provenance(
     return provenance
 
 
-def _plan_dialect(reading: SourceReading, output: Path) -> MigrationPlan:
+def _plan_dialect(
+    reading: SourceReading, output: Path, schema_url: str | None = None
+) -> MigrationPlan:
     document, renames = normalise_document(reading.data)
     existing = _read_existing(output)
     same_file = output.resolve() == reading.source.path.resolve()
@@ -253,7 +256,7 @@ def _plan_dialect(reading: SourceReading, output: Path) -> MigrationPlan:
         issues.append(Issue(severity, "dialect-key", rename.describe(), file,
                             mark.line if mark else None, mark.column if mark else None))
     provenance = _dialect_provenance(reading, document, renames)
-    text = render_document(document, header=_header([reading.source], output))
+    text = render_document(document, header=_header([reading.source], output, "docker", schema_url))
     validation = _validate(text, output, {})
     return MigrationPlan(
         PlanKind.DIALECT,
@@ -349,7 +352,7 @@ def _plan_v1(
         secrets_file = request.secrets_file or output.parent / SECRETS_FILE_NAME
     sources = tuple(reading.source for reading in readings)
     target = request.target or "docker"
-    header = _header(list(sources), output, target)
+    header = _header(list(sources), output, target, request.schema_url)
     if target == "docker":
         text = render_document(document, header=header)
     else:
@@ -549,13 +552,30 @@ _READERS = {
 }
 
 
-def _header(sources: list[SourceFile], output: Path, target: str = "docker") -> list[str]:
+def _header(
+    sources: list[SourceFile], output: Path, target: str = "docker", schema_url: str | None = None
+) -> list[str]:
     names = ", ".join(_shown(source.path, output.parent) for source in sources)
     return [
+        *_modeline(output, target, schema_url),
         _READERS[target],
         f"Written by sekha migrate from {names}.",
         "Check it with: sekha validate" + (" --target env" if target == "env" else ""),
     ]
+
+
+def _modeline(output: Path, target: str, schema_url: str | None) -> list[str]:
+    """The editor's schema line for the YAML dialects (a .env has no schema to name)."""
+    from sekha_migrate.schema import modeline_schema_url, schema_modeline
+
+    if target == "env":
+        return []
+    if schema_url is None:
+        # Keep the output's own modeline: the shipped schema's path differs between
+        # machines, and `migrate --check` in CI must not see that as a change.
+        existing = _read_existing(output)
+        schema_url = modeline_schema_url(existing.decode("utf-8", "replace")) if existing else None
+    return [schema_modeline(schema_url, target)]
 
 
 def _shown(path: Path, beside: Path) -> str:

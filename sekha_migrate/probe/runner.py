@@ -320,6 +320,14 @@ def _scrubbed(probe: ProviderProbe, secrets: Mapping[str, str]) -> ProviderProbe
     )
 
 
+@dataclass(frozen=True)
+class ProbeProgress:
+    """Told to `on_progress` at the start and as each provider finishes (never secrets)."""
+
+    finished: tuple[str, ProbeStatus] | None  # (provider id, status); None at the start
+    pending: tuple[tuple[str, float], ...]  # (provider id, its timeout in seconds)
+
+
 async def probe_config_async(
     data: Mapping[str, Any],
     *,
@@ -329,6 +337,7 @@ async def probe_config_async(
     max_bytes: int = MAX_BODY_BYTES,
     findings: Sequence[Finding] = (),
     source: str = "",
+    on_progress: Callable[[ProbeProgress], None] | None = None,
 ) -> ProbeResult:
     """Probe every well-formed provider entry of a v2 document concurrently.
 
@@ -345,7 +354,9 @@ async def probe_config_async(
         entries, notes = _well_formed_entries(data, findings, key)
         registry, registry_notes = _registry_for(data, [entry for _, entry in entries], key)
         notes += registry_notes
-        probes = await _probe_entries(entries, registry, env, embed, timeout, max_bytes, key)
+        probes = await _probe_entries(
+            entries, registry, env, _Probing(embed, timeout, max_bytes, on_progress), key
+        )
         if registry is not None:
             routing = _routing(registry, data, probes)
     return ProbeResult(
@@ -358,29 +369,39 @@ async def probe_config_async(
     )
 
 
+@dataclass(frozen=True)
+class _Probing:
+    """How each provider is probed, and who hears as each one finishes."""
+
+    embed: bool
+    timeout: float | None
+    max_bytes: int
+    on_progress: Callable[[ProbeProgress], None] | None
+
+
 async def _probe_entries(
     entries: Sequence[tuple[int, Mapping[str, Any]]],
     registry: ProviderRegistry | None,
     env: Mapping[str, str],
-    embed: bool,
-    timeout: float | None,
-    max_bytes: int,
+    how: _Probing,
     key: str,
 ) -> list[ProviderProbe]:
-    targets = build_targets({key: [entry for _, entry in entries]}, env, timeout)
-    async with httpx.AsyncClient(follow_redirects=False) as client:
-        probes = await asyncio.gather(
-            *(
-                probe_provider(
-                    client,
-                    target,
-                    _breaker_for(registry, target.id),
-                    embed=embed,
-                    max_bytes=max_bytes,
-                )
-                for target in targets
-            )
+    targets = build_targets({key: [entry for _, entry in entries]}, env, how.timeout)
+    pending = {target.id: target.timeout for target in targets}
+    tell = how.on_progress or (lambda _: None)
+
+    async def tracked(client: httpx.AsyncClient, target: ProviderTarget) -> ProviderProbe:
+        breaker = _breaker_for(registry, target.id)
+        probe = await probe_provider(
+            client, target, breaker, embed=how.embed, max_bytes=how.max_bytes
         )
+        pending.pop(target.id, None)
+        tell(ProbeProgress((probe.id, probe.status), tuple(pending.items())))
+        return probe
+
+    tell(ProbeProgress(None, tuple(pending.items())))
+    async with httpx.AsyncClient(follow_redirects=False) as client:
+        probes = await asyncio.gather(*(tracked(client, target) for target in targets))
     secrets = secrets_of(targets)
     return [
         replace(_scrubbed(probe, secrets), path=f"$.{key}[{index}]")
@@ -484,6 +505,7 @@ def probe_config(
     max_bytes: int = MAX_BODY_BYTES,
     findings: Sequence[Finding] = (),
     source: str = "",
+    on_progress: Callable[[ProbeProgress], None] | None = None,
 ) -> ProbeResult:
     """Blocking form of `probe_config_async`."""
     return asyncio.run(
@@ -495,6 +517,7 @@ def probe_config(
             max_bytes=max_bytes,
             findings=findings,
             source=source,
+            on_progress=on_progress,
         )
     )
 
@@ -505,6 +528,7 @@ def probe_file(
     env: Mapping[str, str],
     embed: bool = False,
     timeout: float | None = None,
+    on_progress: Callable[[ProbeProgress], None] | None = None,
 ) -> ProbeResult:
     """Validate one config file and probe what can be probed: `sekha probe` as a function.
 
@@ -525,6 +549,7 @@ def probe_file(
         timeout=timeout,
         findings=checked.findings,
         source=checked.path,
+        on_progress=on_progress,
     )
 
 

@@ -2,6 +2,8 @@
 
 On a terminal rich colours it. Piped, in a CI log, or with NO_COLOR set, lines and tables
 are written as plain text without importing rich at all (it is a good part of start-up).
+`--color always|never` and FORCE_COLOR override that guess; `--quiet` silences reports
+(errors still reach stderr, machine formats still reach stdout).
 """
 
 from __future__ import annotations
@@ -15,8 +17,30 @@ Segment = tuple[str, str]  # (text, rich style; "" for none)
 Line = Sequence[Segment]
 
 
+_mode: dict[str, object] = {"color": "auto", "quiet": False}
+
+
+def set_output_mode(*, color: str = "auto", quiet: bool = False) -> None:
+    """The command's --color and --quiet, set once per run before anything is printed."""
+    _mode.update(color=color, quiet=quiet)
+
+
+def is_quiet() -> bool:
+    return bool(_mode["quiet"])
+
+
 def is_plain(stream: TextIO) -> bool:
-    return bool(os.environ.get("NO_COLOR")) or not stream.isatty()
+    """Whether output to `stream` goes without colour and tables (see https://no-color.org)."""
+    if _mode["color"] != "auto":
+        return _mode["color"] == "never"
+    if os.environ.get("NO_COLOR"):
+        return True
+    if os.environ.get("FORCE_COLOR"):
+        return False
+    try:
+        return not stream.isatty()
+    except (AttributeError, ValueError):  # a closed or replaced stream
+        return True
 
 
 def make_console(*, stderr: bool = False, markup: bool = True) -> Any:
@@ -29,6 +53,7 @@ def make_console(*, stderr: bool = False, markup: bool = True) -> Any:
         file=stream,
         no_color=plain,
         color_system=None if plain else "auto",
+        force_terminal=None if plain else True,
         highlight=False,
         soft_wrap=True,
         emoji=False,
@@ -52,9 +77,18 @@ class PlainWriter:
         self.stream.write(text.encode(encoding, "replace").decode(encoding))
 
 
+class QuietWriter(PlainWriter):
+    """--quiet: a report nobody asked to see."""
+
+    def write(self, text: str) -> None:
+        return None
+
+
 def make_writer(*, stderr: bool = False) -> Any:
     """A PlainWriter off a terminal, else a rich console; both take `emit` and `emit_table`."""
     stream = sys.stderr if stderr else sys.stdout
+    if _mode["quiet"]:
+        return QuietWriter(stream)
     # Strings are printed as they are either way: a path with [brackets] is not markup.
     return PlainWriter(stream) if is_plain(stream) else make_console(stderr=stderr, markup=False)
 

@@ -50,10 +50,13 @@ def render_probe(result: ProbeResult, output_format: str) -> None:
         for finding in result.config_findings:
             sys.stderr.write(f"sekha probe: {finding.message}\n")  # it names the path
         return
-    from sekha_migrate.report.console import make_console
+    from sekha_migrate.report.console import is_plain, is_quiet, make_console
 
+    if is_quiet():
+        return
     console = make_console()
-    if not console.is_terminal and "COLUMNS" not in os.environ:
+    plain = is_plain(sys.stdout)
+    if plain and "COLUMNS" not in os.environ:
         console.width = 140  # a log or a pipe: room for the tables rather than 80 columns
     finding_lines = _config_finding_lines(result)
     for line in finding_lines:
@@ -61,12 +64,12 @@ def render_probe(result: ProbeResult, output_format: str) -> None:
     if finding_lines:
         console.print()
     if result.providers:
-        console.print(provider_table(result, result.source))
+        console.print(_boxless(provider_table(result, result.source), plain))
     for line in _warnings(result):
         console.print(line)
     if result.routing:
         console.print()
-        console.print(routing_table(result))
+        console.print(_boxless(routing_table(result), plain))
     console.print()
     for problem in _probe_problems(result):
         console.print(f"[bold red]✗[/] {_escape(problem)}")
@@ -91,6 +94,15 @@ def _config_finding_lines(result: ProbeResult) -> list[str]:
         if finding.hint:
             lines.append(f"    [dim]hint:[/] {_escape(finding.hint)}")
     return lines
+
+
+def _boxless(table: Any, plain: bool) -> Any:
+    """Off a terminal: aligned columns without box drawing, readable in any CI log."""
+    if plain:
+        table.box = None
+    return table
+
+
 
 
 def _probe_problems(result: ProbeResult) -> list[str]:

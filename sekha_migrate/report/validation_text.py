@@ -8,11 +8,16 @@ from sekha_migrate.report.console import Line, emit, make_writer
 _STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
 
 
-def print_validation_text(run: ValidationRun, *, quiet: bool = False) -> None:
-    emit(make_writer(), *validation_lines(run, quiet=quiet))
+def print_validation_text(
+    run: ValidationRun, *, quiet: bool = False, verbose: bool = False
+) -> None:
+    emit(make_writer(), *validation_lines(run, quiet=quiet, verbose=verbose))
 
 
-def validation_lines(run: ValidationRun, *, quiet: bool = False) -> list[Line]:
+def validation_lines(
+    run: ValidationRun, *, quiet: bool = False, verbose: bool = False
+) -> list[Line]:
+    """--quiet: errors and the summary only. --verbose: also what each rule means."""
     lines: list[Line] = []
     for result in run.files:
         shown = [f for f in result.findings if not quiet or f.severity is Severity.ERROR]
@@ -23,8 +28,17 @@ def validation_lines(run: ValidationRun, *, quiet: bool = False) -> list[Line]:
             lines.append(_finding_line(result.path, finding))
             if finding.hint and not quiet:
                 lines.append([("    ", ""), ("hint: ", "dim"), (finding.hint, "")])
+            if verbose:
+                lines.append([("    ", ""), ("rule: ", "dim"), (_explain(finding.code), "")])
     lines.append(_summary_line(run))
     return lines
+
+
+def _explain(code: str) -> str:
+    from sekha_migrate.validate.rules import rule_for
+
+    rule = rule_for(code)
+    return f"{rule.description} {rule.help}"
 
 
 def _file_header(result: FileResult) -> Line:
@@ -38,12 +52,18 @@ def _file_header(result: FileResult) -> Line:
     return [(result.path, "bold"), (": ", ""), status, *dialect]
 
 
-def _finding_line(path: str, finding: Finding) -> Line:
+def finding_location(path: str, finding: Finding) -> str:
+    """`file:line:column`, as far as the finding has a position."""
     where = path
     if finding.line is not None:
         where += f":{finding.line}"
         if finding.column is not None:
             where += f":{finding.column}"
+    return where
+
+
+def _finding_line(path: str, finding: Finding) -> Line:
+    where = finding_location(path, finding)
     return [
         (f"  {where}: ", ""),
         (finding.severity.value, _STYLE[finding.severity]),

@@ -106,6 +106,8 @@ def check_keys(
 
 # As in docker compose: `x-` keys are the user's own (often anchor holders), never warned.
 EXTENSION_PREFIX = "x-"
+# A JSON config names its schema for editors this way (YAML uses a modeline comment).
+SCHEMA_KEY = "$schema"
 
 
 class _KeyCheck:
@@ -120,6 +122,8 @@ class _KeyCheck:
         where = "at the top level" if context == ROOT else f"in {format_path(path)[2:] or context}"
         for key in mapping:
             if key in known or (isinstance(key, str) and key.startswith(EXTENSION_PREFIX)):
+                continue
+            if context == ROOT and key == SCHEMA_KEY:
                 continue
             yield self._unread_key(key, (*path, key), context, where, known)
 

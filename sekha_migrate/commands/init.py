@@ -1,0 +1,138 @@
+from __future__ import annotations
+
+import sys
+from enum import Enum
+from pathlib import Path
+from typing import Any, NoReturn
+
+import typer
+
+
+class Template(str, Enum):
+    minimal = "minimal"
+    hybrid = "hybrid"
+    full = "full"
+
+
+class Target(str, Enum):
+    docker = "docker"
+    bridge = "bridge"
+    env = "env"
+
+
+def init_command(
+    template: Template = typer.Option(
+        None, "--template", "-t",
+        help="minimal: Ollama only; hybrid: Ollama and OpenAI; full: Ollama, OpenRouter, "
+        "OpenAI and Anthropic. Without it, a terminal is asked which providers and models.",
+        show_default=False,
+    ),
+    output: Path = typer.Option(
+        Path("config.yaml"), "--output", "-o", help="Where to write; - for stdout."
+    ),
+    target: Target = typer.Option(
+        Target.docker, "--target",
+        help="The dialect to write: docker (sekha-docker's schema; bridge and env: not yet).",
+    ),
+    force: bool = typer.Option(False, "--force", help="Overwrite an existing file."),
+    schema_url: str = typer.Option(
+        None, "--schema-url",
+        help="The schema URL for the editor modeline. Default: the schema file shipped "
+        "with sekha-migrate.", show_default=False,
+    ),
+) -> None:
+    """Write a commented, valid v2 configuration to start from.
+
+    API keys are written as ${VAR} references, embedding dimensions come from the table of
+    known models. An existing file is never replaced without --force.
+    """
+    from sekha_migrate import exit_codes
+    from sekha_migrate.schema import schema_modeline
+    from sekha_migrate.templates import (
+        DUMPERS,
+        StarterError,
+        choices_for_template,
+        render_starter,
+    )
+
+    if target.value not in DUMPERS:
+        _fail(f"--target {target.value} is not written yet; use --target docker",
+              exit_codes.USAGE)
+    to_stdout = str(output) == "-"
+    if not to_stdout and output.exists() and not force:
+        _fail(f"{output} exists; pass --force to replace it", exit_codes.USAGE)
+    if template is not None:
+        choices = choices_for_template(template.value)
+    elif stdin_is_terminal():
+        choices = ask_choices()
+    else:
+        _fail("no --template and no terminal to ask on: pass --template "
+              "minimal|hybrid|full", exit_codes.USAGE)
+    try:
+        text = render_starter(choices, target=target.value, modeline=schema_modeline(schema_url))
+    except StarterError as exc:
+        _fail(str(exc), exit_codes.USAGE)
+    if to_stdout:
+        typer.echo(text, nl=False)
+        raise typer.Exit(exit_codes.OK)
+    _write(output, text)
+    from sekha_migrate.report.console import make_writer
+
+    done = f"Wrote {output}. Check it with: sekha-migrate validate {output}"
+    make_writer(stderr=True).print(done)
+
+
+def ask_choices() -> Any:
+    """The few questions a first configuration needs, with the minimal template's answers
+    as defaults."""
+    from sekha_migrate.templates import (
+        DEFAULT_CHAT,
+        DEFAULT_EMBEDDING,
+        PROVIDER_TYPES,
+        StarterChoices,
+    )
+
+    answer = typer.prompt(
+        f"Providers, in order of priority ({', '.join(PROVIDER_TYPES)})", default="ollama",
+        err=True,
+    )
+    providers = tuple(p.strip().lower() for p in answer.replace(",", " ").split())
+    embedding, chat, dimension = DEFAULT_EMBEDDING, DEFAULT_CHAT, None
+    if "ollama" in providers:
+        embedding = typer.prompt("Ollama embedding model", default=DEFAULT_EMBEDDING, err=True)
+        chat = typer.prompt("Ollama chat model", default=DEFAULT_CHAT, err=True)
+        dimension = _dimension_if_unknown(embedding)
+    return StarterChoices(providers, embedding, chat, dimension)
+
+
+def _dimension_if_unknown(model: str) -> int | None:
+    from sekha_migrate.migrate.embedding import lookup_embedding_model
+
+    if lookup_embedding_model(model) is not None:
+        return None
+    value: int = typer.prompt(f"{model} is not in the model table: its dimension", type=int,
+                              err=True)
+    return value
+
+
+def _write(output: Path, text: str) -> None:
+    from sekha_migrate import exit_codes
+    from sekha_migrate.io import WriteError, write_atomically
+
+    try:
+        write_atomically(output, text)
+    except WriteError as exc:
+        _fail(str(exc), exit_codes.USAGE)
+
+
+def stdin_is_terminal() -> bool:
+    """Whether anyone could answer (tests replace this to play the user)."""
+    try:
+        return sys.stdin.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+def _fail(message: str, code: int) -> NoReturn:
+    typer.echo(f"sekha init: {message}", err=True)
+    raise typer.Exit(code)

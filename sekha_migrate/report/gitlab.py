@@ -1,0 +1,62 @@
+"""`--format gitlab`: GitLab Code Quality JSON, shown in merge requests."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from typing import Any
+
+from sekha_migrate.findings import Finding, Severity, ValidationRun
+
+_SEVERITY = {Severity.ERROR: "major", Severity.WARNING: "minor", Severity.INFO: "info"}
+
+
+def gitlab_issues(run: ValidationRun) -> list[dict[str, Any]]:
+    issues: list[dict[str, Any]] = []
+    seen: dict[tuple[str, str, str], int] = {}
+    for result in run.files:
+        for finding in result.findings:
+            # The same code at the same key twice (rare) still gets two fingerprints.
+            key = (result.path, finding.code, finding.path)
+            occurrence = seen.get(key, 0)
+            seen[key] = occurrence + 1
+            print_ = fingerprint(result.path, finding, occurrence)
+            issues.append(_issue(result.path, finding, print_))
+    return issues
+
+
+def _issue(path: str, finding: Finding, print_: str) -> dict[str, Any]:
+    return {
+        "description": f"{finding.message} [{finding.code}]",
+        "check_name": finding.code,
+        "fingerprint": print_,
+        "severity": _SEVERITY[finding.severity],
+        "location": {"path": repository_path(path), "lines": {"begin": finding.line or 1}},
+    }
+
+
+def repository_path(path: str) -> str:
+    """GitLab matches plain paths relative to the project: an absolute path inside the
+    working directory (where CI runs) is made relative, separators become '/'."""
+    if os.path.isabs(path):
+        try:
+            relative = os.path.relpath(path)
+        except ValueError:  # another drive on Windows
+            relative = ".."
+        if not relative.startswith(".."):
+            path = relative
+    return path.replace("\\", "/")
+
+
+def fingerprint(path: str, finding: Finding, occurrence: int = 0) -> str:
+    """Stable across runs and across unrelated edits: file, code and data path, not the line
+    or the message (messages quote line numbers), so GitLab keeps treating a finding that
+    only moved as the same issue."""
+    parts = (repository_path(path), finding.code, finding.path, str(occurrence))
+    key = "\0".join(parts)
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()
+
+
+def validation_gitlab(run: ValidationRun) -> str:
+    return json.dumps(gitlab_issues(run), indent=2, ensure_ascii=True)

@@ -1,0 +1,83 @@
+"""The pre-commit hook, run by the real `pre-commit try-repo` against a scratch repository.
+
+pre-commit builds the hook's environment from this checkout (language: python installs it with
+pip from the local path), so this needs only what installing the project needs.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import ROOT, write
+
+FIXTURES = ROOT / "fixtures" / "v2"
+PRE_COMMIT = Path(sys.executable).parent / "pre-commit"
+ISSUE_TEMPLATE = "blank_issues_enabled: false\ncontact_links:\n  - name: Docs\n    url: x\n"
+CIRCLECI = "version: 2.1\njobs:\n  build:\n    docker:\n      - image: cimg/python:3.12\n"
+
+pytestmark = pytest.mark.slow
+
+
+def _git(cwd: Path, *args: str) -> None:
+    subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True, timeout=60)
+
+
+def _scratch_repository(path: Path, sekha_config: str) -> Path:
+    write(path / "config.yaml", sekha_config)
+    write(path / "deploy" / "sekha-prod.yml", sekha_config)
+    write(path / ".github" / "ISSUE_TEMPLATE" / "config.yml", ISSUE_TEMPLATE)
+    write(path / ".circleci" / "config.yml", CIRCLECI)
+    write(path / "tools" / "config.yaml", "lint:\n  line-length: 100\n")  # not Sekha's
+    write(path / "docker-compose.yml", "services: {}\n")
+    _git(path, "init", "-q")
+    _git(path, "add", "-A")
+    return path
+
+
+def _try_repo(repository: Path, home: Path) -> subprocess.CompletedProcess[str]:
+    if not PRE_COMMIT.exists():
+        pytest.fail("pre-commit is not installed; run pip install -e '.[test]'")
+    env = {**os.environ, "PRE_COMMIT_HOME": str(home), "NO_COLOR": "1",
+           "GIT_CONFIG_GLOBAL": os.devnull}
+    return subprocess.run(
+        [str(PRE_COMMIT), "try-repo", str(ROOT), "sekha-validate", "--all-files", "--verbose",
+         "--color", "never"],
+        cwd=repository, capture_output=True, text=True, env=env, timeout=600,
+    )
+
+
+@pytest.fixture(scope="module")
+def hook_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One pre-commit cache for both runs: the hook's environment is built once."""
+    if shutil.which("git") is None:
+        pytest.fail("git is needed to test the pre-commit hook")
+    return tmp_path_factory.mktemp("pre-commit-home")
+
+
+def test_hook_passes_a_repository_with_issue_template_and_circleci_configs(
+    tmp_path: Path, hook_home: Path
+) -> None:
+    minimal = (FIXTURES / "valid" / "minimal-ollama-only.yaml").read_text()
+    repository = _scratch_repository(tmp_path / "repo", minimal)
+    result = _try_repo(repository, hook_home)
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output
+    assert re.search(r"sekha validate\.+Passed", output), output
+    checked = set(re.findall(r"^(\S+\.ya?ml): ", output, re.MULTILINE))
+    assert checked == {"config.yaml", "deploy/sekha-prod.yml", "tools/config.yaml"}, output
+    assert "tools/config.yaml:1:1: info: no Sekha keys" in output
+
+
+def test_hook_fails_a_broken_sekha_config(tmp_path: Path, hook_home: Path) -> None:
+    broken = (FIXTURES / "invalid" / "duplicate-key.yaml").read_text()
+    repository = _scratch_repository(tmp_path / "repo", broken)
+    result = _try_repo(repository, hook_home)
+    output = result.stdout + result.stderr
+    assert result.returncode == 1, output
+    assert "config.yaml:9:5: error: duplicate key 'priority'" in output
