@@ -201,13 +201,23 @@ def test_init_refuses_providers_without_embeddings(
     assert result.exit_code == 2 and "embeddings need ollama or openai" in result.stderr
 
 
-@pytest.mark.parametrize("target", ["bridge", "env"])
-def test_init_refuses_a_target_it_cannot_write_yet(
-    sekha_inprocess: Sekha, tmp_path: Path, target: str
+@pytest.mark.parametrize("template", ["minimal", "hybrid", "full"])
+@pytest.mark.parametrize(("target", "name"), [("docker", "config.yaml"),
+                                              ("bridge", "config.yaml"), ("env", "sekha.env")])
+def test_init_writes_a_valid_config_for_every_template_and_dialect(
+    sekha_inprocess: Sekha, tmp_path: Path, template: str, target: str, name: str
 ) -> None:
-    result = sekha_inprocess("init", "-t", "minimal", "--target", target, cwd=tmp_path)
-    assert result.exit_code == 2 and "not written yet" in result.stderr
-    assert not (tmp_path / "config.yaml").exists()
+    from sekha_migrate.validate.engine import validate_file
+
+    result = sekha_inprocess("init", "-t", template, "--target", target, cwd=tmp_path)
+    assert result.exit_code == 0, result.stderr
+    checked = validate_file(tmp_path / name)
+    assert (checked.target, checked.valid) == (target, True), checked.findings
+    assert not [f for f in checked.findings if f.severity.value == "warning"]
+    text = (tmp_path / name).read_text()
+    assert ("yaml-language-server" in text) == (target != "env")
+    if target == "bridge":
+        assert "sekha-bridge-config.schema.json" in text.splitlines()[0]
 
 
 def test_init_schema_url_goes_into_the_modeline(sekha_inprocess: Sekha, tmp_path: Path) -> None:

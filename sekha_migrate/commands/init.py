@@ -28,11 +28,14 @@ def init_command(
         show_default=False,
     ),
     output: Path = typer.Option(
-        Path("config.yaml"), "--output", "-o", help="Where to write; - for stdout."
+        None, "--output", "-o",
+        help="Where to write; - for stdout. Default: config.yaml (sekha.env for --target env).",
+        show_default=False,
     ),
     target: Target = typer.Option(
         Target.docker, "--target",
-        help="The dialect to write: docker (sekha-docker's schema; bridge and env: not yet).",
+        help="The dialect to write: docker (sekha-docker's schema), bridge (sekha-llm-bridge's "
+        "config.yaml) or env (the compose environment).",
     ),
     force: bool = typer.Option(False, "--force", help="Overwrite an existing file."),
     schema_url: str = typer.Option(
@@ -56,8 +59,9 @@ def init_command(
     )
 
     if target.value not in DUMPERS:
-        _fail(f"--target {target.value} is not written yet; use --target docker",
-              exit_codes.USAGE)
+        _fail(f"--target {target.value}: choose one of {', '.join(DUMPERS)}", exit_codes.USAGE)
+    if output is None:
+        output = Path("sekha.env" if target.value == "env" else "config.yaml")
     to_stdout = str(output) == "-"
     if not to_stdout and output.exists() and not force:
         _fail(f"{output} exists; pass --force to replace it", exit_codes.USAGE)
@@ -69,7 +73,8 @@ def init_command(
         _fail("no --template and no terminal to ask on: pass --template "
               "minimal|hybrid|full", exit_codes.USAGE)
     try:
-        text = render_starter(choices, target=target.value, modeline=schema_modeline(schema_url))
+        modeline = None if target.value == "env" else schema_modeline(schema_url, target.value)
+        text = render_starter(choices, target=target.value, modeline=modeline)
     except StarterError as exc:
         _fail(str(exc), exit_codes.USAGE)
     if to_stdout:

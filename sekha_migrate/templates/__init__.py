@@ -135,12 +135,21 @@ def _defaults(models: Sequence[Mapping[str, Any]]) -> dict[str, str]:
 # ---- writing it -----------------------------------------------------------------------------
 
 
-def starter_header(choices: StarterChoices, modeline: str) -> list[str]:
+_READER = {
+    "docker": 'Sekha configuration, format "2.0" (see: sekha-migrate schema).',
+    "bridge": "Sekha LLM bridge configuration (see: sekha-migrate schema --target bridge).",
+    "env": "Sekha settings for docker compose (the project's .env, or env_file:).",
+}
+
+
+def starter_header(
+    choices: StarterChoices, modeline: str | None, target: str = "docker"
+) -> list[str]:
     names = ", ".join(choices.providers)
     keys = sorted({key for p in choices.providers if (key := _CONNECTION[p][2])})
     lines = [
-        modeline,
-        'Sekha configuration, format "2.0" (see: sekha-migrate schema).',
+        *([modeline] if modeline else []),
+        _READER[target],
         f"Written by sekha-migrate init for: {names}.",
     ]
     if keys:
@@ -158,12 +167,28 @@ def dump_docker(document: Mapping[str, Any], header: Sequence[str]) -> str:
     return render_document(document, header=header)
 
 
-# Target dialect -> writer of the v2 document. Other dialects (bridge, env) plug in here.
+def _dump_through_model(target: str) -> Callable[[Mapping[str, Any], Sequence[str]], str]:
+    """The starter in another dialect: read into the typed model, written by its dialect."""
+
+    def dump(document: Mapping[str, Any], header: Sequence[str]) -> str:
+        from sekha_migrate.convert import render_written, write_config
+        from sekha_migrate.dialects import docker
+
+        written = write_config(docker.read(document), target)
+        return render_written(written, header=list(header))
+
+    return dump
+
+
+# Target dialect -> writer of the v2 document.
 DUMPERS: dict[str, Callable[[Mapping[str, Any], Sequence[str]], str]] = {
     "docker": dump_docker,
+    "bridge": _dump_through_model("bridge"),
+    "env": _dump_through_model("env"),
 }
 
 
-def render_starter(choices: StarterChoices, *, target: str, modeline: str) -> str:
+def render_starter(choices: StarterChoices, *, target: str, modeline: str | None) -> str:
+    """The starter's text; `modeline` names the target's schema (None for a .env)."""
     document = build_starter(choices)
-    return DUMPERS[target](document, starter_header(choices, modeline))
+    return DUMPERS[target](document, starter_header(choices, modeline, target))
