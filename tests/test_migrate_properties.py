@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from dotenv import dotenv_values
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from migrate_support import tree_bytes
@@ -139,7 +140,10 @@ def test_output_always_validates_against_both_schemas(config: dict[str, Any]) ->
         plan = plan_migration(MigrationRequest(directory=directory))
         assert plan.valid, [i.message for i in plan.issues if i.severity.value == "error"]
         data = yaml.safe_load(plan.text)
-        expanded, unresolved = expand_placeholders(data, config["cloud"])
+        # keys from .env are written as ${VAR} references to it: expand them as the
+        # controller, run with that environment, would
+        env = {k: v for k, v in dotenv_values(directory / ".env").items() if v is not None}
+        expanded, unresolved = expand_placeholders(data, {**config["cloud"], **env})
         assert not unresolved
         assert list(compiled_validator().iter_errors(expanded)) == []
         assert list(_reference_validator().iter_errors(expanded)) == []

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -64,6 +64,7 @@ class Built:
     replaced: dict[str, str] = field(default_factory=dict)  # setting -> what replaced it
     issues: list[Issue] = field(default_factory=list)
     embedding: EmbeddingChoice | None = None
+    env_sources: frozenset[str] = frozenset({ENVIRONMENT})
 
 
 Values = Mapping[str, tuple[Any, Origin]]
@@ -75,9 +76,11 @@ def build_v2(
     *,
     dimension: tuple[int, Origin] | None = None,
     measured_dimension: int | None = None,
+    env_sources: Collection[str] = (ENVIRONMENT,),
 ) -> Built:
-    """`values` holds every v1 setting that has a value (defaults included) and its origin."""
-    built = Built(document={"version": "2.0"})
+    """`values` holds every v1 setting that has a value (defaults included) and its origin;
+    `env_sources` names the sources that are environments (.env files, the process)."""
+    built = Built(document={"version": "2.0"}, env_sources=frozenset(env_sources))
     built.provenance["$.version"] = Origin(None, key="v2 format")
     _providers(built, values, dimension, measured_dimension)
     _default_models(built, values)
@@ -91,11 +94,11 @@ def build_v2(
 def _put(built: Built, values: Values, path: DataPath, setting: str) -> None:
     """Set `path` to the setting's value, recording where it came from.
 
-    A key the process environment holds (SEKHA_API_KEY=...) is written as a reference to
-    that variable: the controller runs with the same environment, and the secret stays
-    where the user keeps it instead of being copied into a file."""
+    A key an environment holds (SEKHA_API_KEY=... in the process or a .env file) is written
+    as a reference to that variable: the controller runs with the same environment, and the
+    secret stays where the user keeps it instead of being copied into a file."""
     actual, origin = values[setting]
-    if setting in ENV_REFERENCED and origin.file == ENVIRONMENT:
+    if setting in ENV_REFERENCED and origin.file in built.env_sources and origin.key:
         actual = f"${{{origin.key}}}"
     _assign(built.document, path, actual)
     where = format_path(path)

@@ -200,10 +200,11 @@ def _plan_v1(
     dimension = (
         (request.dimension, Origin(None, key="--dimension")) if request.dimension else None
     )
-    built = build_v2(values, dimension=dimension, measured_dimension=request.measured_dimension)
+    env_files = {r.source.name for r in readings if r.source.kind is SourceKind.ENV}
+    built = build_v2(values, dimension=dimension, measured_dimension=request.measured_dimension,
+                     env_sources=env_files | {ENVIRONMENT})
     issues += built.issues
     reads = _account(raw, typed, invalid, overridden, built)
-    env_files = {r.source.name for r in readings if r.source.kind is SourceKind.ENV}
     issues += _read_issues(reads, env_files | {ENVIRONMENT})
     document = built.document
     secrets: tuple[tuple[str, str], ...] = ()

@@ -10,8 +10,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from sekha_migrate.model.masking import mask_secret
 from sekha_migrate.probe.http import display_url
-from sekha_migrate.secrets import mask_secret
 from sekha_migrate.validate.placeholders import expand_placeholders
 
 DEFAULT_TIMEOUT = 120.0

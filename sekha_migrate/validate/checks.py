@@ -8,6 +8,7 @@ from typing import Any
 from urllib.parse import SplitResult, urlsplit
 
 from sekha_migrate.findings import DataPath, Finding, Severity, format_path, value_at
+from sekha_migrate.model.masking import hide_url_credentials, is_local_host
 from sekha_migrate.model.v2 import (
     CHAT_TASKS,
     CIRCUIT_BREAKER,
@@ -25,7 +26,6 @@ from sekha_migrate.model.v2 import (
     describe_path,
 )
 from sekha_migrate.schema import definition_properties, is_uri
-from sekha_migrate.secrets import hide_url_credentials, is_local_host
 from sekha_migrate.sources.yaml_doc import LoadedYaml
 from sekha_migrate.validate.placeholders import placeholder_names
 
@@ -66,7 +66,9 @@ def _providers(data: Mapping[str, Any]) -> list[tuple[DataPath, dict[str, Any]]]
     return [((key, i), p) for i, p in enumerate(items) if isinstance(p, dict)]
 
 
-def _models(provider_path: DataPath, provider: dict[str, Any]) -> list[tuple[DataPath, dict]]:
+def _models(
+    provider_path: DataPath, provider: dict[str, Any]
+) -> list[tuple[DataPath, dict[str, Any]]]:
     models = provider.get("models")
     if not isinstance(models, list):
         return []

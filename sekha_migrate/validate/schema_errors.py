@@ -7,8 +7,8 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from sekha_migrate.findings import DataPath, Finding, Severity, format_path, value_at
+from sekha_migrate.model.masking import hide_url_credentials
 from sekha_migrate.model.v2 import DIALECT_KEYS, SECRET_KEYS, describe_path
-from sekha_migrate.secrets import hide_url_credentials
 from sekha_migrate.sources.yaml_doc import LoadedYaml
 from sekha_migrate.validate.placeholders import placeholder_names
 
