@@ -10,8 +10,10 @@ from typing import Any
 
 SCHEMA_FILE = "sekha-config-v2.schema.json"
 
-# A string that holds an unexpanded ${VAR}. The same pattern the schema uses.
-PLACEHOLDER = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+# A `${VAR}` reference (group 1), or `$$`, an escaped `$` (group 1 is None): matching `$$`
+# first is what keeps `$${VAR}` a literal, as compose writes it. The schema's own pattern
+# is simpler and also accepts `$${VAR}`.
+PLACEHOLDER = re.compile(r"\$(?:\$|\{([A-Za-z_][A-Za-z0-9_]*)\})")
 
 
 def schema_text() -> str:

@@ -15,6 +15,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from sekha_migrate.model.v2 import SECRET_KEYS
+from sekha_migrate.schema import PLACEHOLDER
 
 # Userinfo after `scheme://`, up to the last `@` before the host: a password may hold
 # spaces or `@`-free punctuation, and a password shown in part is still shown.
@@ -25,7 +26,6 @@ _JSON_SECRET = re.compile(
     r'"((?:[^"\\]|\\.)*)"',
     re.IGNORECASE,
 )
-_PLACEHOLDER = re.compile(r"(?<!\$)\$\{[A-Za-z_][A-Za-z0-9_]*\}")
 _SECRET_WORDS = ("KEY", "SECRET", "TOKEN", "PASSWORD", "PASSWD")
 _LOCAL_NAMES = frozenset({"localhost", "host.docker.internal"})
 MIN_SHOWN_LENGTH = 12  # below this a key shows nothing but stars: 8 of 11 would be most of it
@@ -52,7 +52,7 @@ def is_secret_name(name: str) -> bool:
 
 def is_reference(value: Any) -> bool:
     """A string that is only `${VAR}` references and text around them: nothing secret in it."""
-    return isinstance(value, str) and bool(_PLACEHOLDER.search(value))
+    return isinstance(value, str) and any(PLACEHOLDER.findall(value))
 
 
 def mask_value(value: Any, *, secret: bool = False) -> Any:

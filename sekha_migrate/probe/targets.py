@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sekha_migrate.model.masking import mask_secret
+from sekha_migrate.model.masking import mask_secret, mask_text
 from sekha_migrate.probe.http import display_url
 from sekha_migrate.validate.placeholders import expand_placeholders
 
@@ -92,7 +92,5 @@ def secrets_of(targets: tuple[ProviderTarget, ...]) -> dict[str, str]:
 
 
 def scrub(text: str, secrets: Mapping[str, str]) -> str:
-    """`text` with every secret replaced by its masked form; longest first, so none leaks."""
-    for secret in sorted(secrets, key=len, reverse=True):
-        text = text.replace(secret, secrets[secret])
-    return text
+    """`text` with every secret masked and URL credentials hidden (model.masking)."""
+    return mask_text(text, secrets)

@@ -147,7 +147,8 @@ def _message(
             and isinstance(value, (int, float))
             and not isinstance(value, bool)
         ):
-            hint = f'quote it: "{value}"'  # version: 2.0 is a number; "2.0" is the version
+            # version: 2.0 is a number; "2.0" is the version. A key is never repeated.
+            hint = "quote it" if _is_secret(path) else f'quote it: "{value}"'
         elif isinstance(value, str) and "boolean" in wanted_list and value.lower() in (
             "true", "false", "yes", "no", "on", "off",
         ):
