@@ -1,3 +1,3 @@
-from sekha_migrate.cli import main
+from sekha_migrate.entry import main
 
 main()
