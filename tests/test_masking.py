@@ -123,3 +123,16 @@ def test_a_key_read_from_an_env_file_is_written_as_a_reference_to_it(
     written = (tmp_path / "config.yaml").read_text()
     assert yaml.safe_load(written)["mcp_api_key"] == "${SEKHA_API_KEY}"
     assert NEW_KEY not in written
+
+
+def test_a_database_url_with_a_password_from_an_env_file_is_written_as_a_reference(
+    sekha_inprocess, tmp_path: Path
+) -> None:
+    write(tmp_path / ".env", f"SEKHA_DATABASE_URL=postgres://sekha:{DB_PASSWORD}@db/sekha\n"
+          f"SEKHA_CHROMA_URL=http://chroma:8000\n")
+    result = sekha_inprocess("migrate", "--dry-run", "--no-env", cwd=tmp_path)
+    assert result.exit_code == 0, result.stderr
+    document = yaml.safe_load(result.stdout)
+    assert document["database_url"] == "${SEKHA_DATABASE_URL}"
+    assert document["chroma_url"] == "http://chroma:8000"  # nothing secret: carried as is
+    assert DB_PASSWORD not in result.stdout + result.stderr

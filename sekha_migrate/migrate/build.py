@@ -10,6 +10,7 @@ from sekha_migrate.findings import DataPath, Severity, format_path
 from sekha_migrate.migrate.dialect import normalise_default_models, normalise_providers
 from sekha_migrate.migrate.embedding import lookup_embedding_model
 from sekha_migrate.migrate.results import ENVIRONMENT, EmbeddingChoice, Issue, Origin
+from sekha_migrate.model.masking import hide_url_credentials
 
 LOCAL_PROVIDER_ID = "ollama_local"
 DEFAULT_TIMEOUT = 120
@@ -94,11 +95,15 @@ def build_v2(
 def _put(built: Built, values: Values, path: DataPath, setting: str) -> None:
     """Set `path` to the setting's value, recording where it came from.
 
-    A key an environment holds (SEKHA_API_KEY=... in the process or a .env file) is written
-    as a reference to that variable: the controller runs with the same environment, and the
-    secret stays where the user keeps it instead of being copied into a file."""
+    A secret an environment holds (SEKHA_API_KEY=..., a database URL with a password, in the
+    process or a .env file) is written as a reference to that variable: the controller runs
+    with the same environment, and the secret stays where the user keeps it instead of
+    being copied into a file."""
     actual, origin = values[setting]
-    if setting in ENV_REFERENCED and origin.file in built.env_sources and origin.key:
+    secret = setting in ENV_REFERENCED or (
+        isinstance(actual, str) and hide_url_credentials(actual) != actual
+    )
+    if secret and origin.file in built.env_sources and origin.key:
         actual = f"${{{origin.key}}}"
     _assign(built.document, path, actual)
     where = format_path(path)
