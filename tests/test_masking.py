@@ -136,3 +136,15 @@ def test_a_database_url_with_a_password_from_an_env_file_is_written_as_a_referen
     assert document["database_url"] == "${SEKHA_DATABASE_URL}"
     assert document["chroma_url"] == "http://chroma:8000"  # nothing secret: carried as is
     assert DB_PASSWORD not in result.stdout + result.stderr
+
+
+def test_a_key_pasted_alone_on_an_env_line_is_not_shown_as_a_name(
+    sekha_inprocess, tmp_path: Path
+) -> None:
+    write(tmp_path / ".env", f"SEKHA_SERVER_PORT=8080\n{NEW_KEY}\n")
+    report = tmp_path / "report.json"
+    result = sekha_inprocess("migrate", "--dry-run", "--no-env", "--report", str(report),
+                             cwd=tmp_path)
+    assert result.exit_code == 0, result.stderr
+    assert NEW_KEY not in _outputs(result, report)
+    assert mask_secret(NEW_KEY) in result.stderr

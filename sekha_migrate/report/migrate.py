@@ -27,10 +27,18 @@ def known_secrets(plan: MigrationPlan) -> frozenset[str]:
     is searched for these, since it has no key names to go by."""
     found = {value for _, value in plan.secrets}
     for read in plan.reads:
+        if read.value is None and _pasted_key(read.origin.key):
+            found.add(read.origin.key)
         if read.secret:
             values = read.value if isinstance(read.value, list) else [read.value]
             found.update(str(v) for v in values if v not in (None, "") and not is_reference(v))
     return frozenset(found)
+
+
+def _pasted_key(name: str) -> bool:
+    """A .env line without `=` is read as a bare name; a long one that is not an UPPER_CASE
+    name is most likely a key pasted on a line of its own."""
+    return len(name) >= 16 and not name.isupper()
 
 
 def shown_issue(issue: Issue, secrets: frozenset[str]) -> Issue:
@@ -71,12 +79,14 @@ def value_rows(plan: MigrationPlan) -> list[dict[str, Any]]:
 
 
 def key_rows(plan: MigrationPlan) -> list[dict[str, Any]]:
-    return [_key_row(read) for read in plan.reads]
+    secrets = known_secrets(plan)
+    return [_key_row(read, secrets) for read in plan.reads]
 
 
-def _key_row(read: KeyRead) -> dict[str, Any]:
+def _key_row(read: KeyRead, secrets: frozenset[str]) -> dict[str, Any]:
     return {
         **read.origin.to_dict(),
+        "key": mask_text(read.origin.key, secrets),
         "setting": read.setting,
         "value": mask_value(read.value, secret=read.secret),
         "status": read.status.value,
@@ -137,6 +147,7 @@ def report_json(document: Mapping[str, Any]) -> str:
 def print_summary(plan: MigrationPlan, out: Any, *, verbose: bool = True) -> None:
     """The table of keys read and where they went, then the issues (see report.console)."""
     if plan.reads and verbose:
+        secrets = known_secrets(plan)
         folder = _common_folder(plan)
         title = "v1 keys read" + (f" (in {folder}/)" if folder else "")
         rows = []
@@ -150,7 +161,7 @@ def print_summary(plan: MigrationPlan, out: Any, *, verbose: bool = True) -> Non
             target = _targets(read) or (read.note or "")
             rows.append([
                 (where, ""),
-                (origin.key, ""),
+                (mask_text(origin.key, secrets), ""),
                 (_short(value), ""),
                 (read.status.value, _STATUS_STYLE[read.status]),
                 (target, ""),
