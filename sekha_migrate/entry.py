@@ -25,15 +25,17 @@ def main() -> None:
 
 
 def _standard_streams() -> None:
-    """A closed stream becomes os.devnull, opened on its own descriptor, so no file opened
-    later (a backup, an atomic write) takes descriptor 1 and receives output. A stream whose
-    encoding cannot show a character (PYTHONIOENCODING=ascii) shows '?' instead of failing."""
+    """A closed descriptor gets os.devnull, so no file opened later (a backup, an atomic
+    write) takes descriptor 1 and receives output; closed stdout and stderr write there.
+    A closed stdin stays None: reading `-` says that it is closed. A stream whose encoding
+    cannot show a character (PYTHONIOENCODING=ascii) shows '?' instead of failing."""
     for fd, name in ((0, "stdin"), (1, "stdout"), (2, "stderr")):
         stream = getattr(sys, name)
         if stream is None:
             opened = os.open(os.devnull, os.O_RDWR)  # the lowest free descriptor: this one
-            mode = "r" if fd == 0 else "w"
-            setattr(sys, name, open(opened, mode, encoding="utf-8", closefd=opened > 2))  # noqa: SIM115 - lives as long as the process
+            if fd > 0:
+                writer = open(opened, "w", encoding="utf-8", closefd=False)  # noqa: SIM115
+                setattr(sys, name, writer)  # lives as long as the process
         elif fd > 0 and hasattr(stream, "reconfigure"):
             stream.reconfigure(errors="replace")
 
