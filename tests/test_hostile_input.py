@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from conftest import FIXTURES, write
 from probe_support import config, model, only, provider
-from provider_servers import OPENAI
+from provider_servers import OPENAI, closed_port
 
 from sekha_migrate.probe import probe_config
 from sekha_migrate.validate.engine import validate_bytes, validate_text
@@ -205,6 +205,17 @@ def test_an_ascii_only_terminal_gets_question_marks_not_a_crash(tmp_path: Path) 
                          cwd=directory, env=env, capture_output=True, timeout=120)
     assert b"Traceback" not in run.stderr and run.returncode == 0
     assert b"version: '2.0'" in run.stdout or b'version: "2.0"' in run.stdout
+
+
+def test_probe_on_an_ascii_only_terminal_is_no_crash(tmp_path: Path) -> None:
+    with closed_port() as url:
+        text = MINIMAL.read_text().replace("http://localhost:11434", url)
+        target = write(tmp_path / "config.yaml", text)
+        env = {**os.environ, "PYTHONIOENCODING": "ascii", "NO_COLOR": "1"}
+        run = subprocess.run([_sekha_executable(), "probe", str(target)], env=env,
+                             capture_output=True, timeout=120)
+    assert b"Traceback" not in run.stderr + run.stdout
+    assert run.returncode == 1 and b"cannot connect" in run.stdout + run.stderr
 
 
 def test_ctrl_c_during_start_up_is_a_quiet_exit_130(tmp_path: Path) -> None:
