@@ -148,3 +148,8 @@ def test_a_key_pasted_alone_on_an_env_line_is_not_shown_as_a_name(
     assert result.exit_code == 0, result.stderr
     assert NEW_KEY not in _outputs(result, report)
     assert mask_secret(NEW_KEY) in result.stderr
+
+
+def test_numbers_are_masked_under_secret_keys_only() -> None:
+    shown = mask_value({"api_key": 12345678901234567890, "max_tokens": 4096})
+    assert shown == {"api_key": "1234…7890", "max_tokens": 4096}

@@ -61,7 +61,9 @@ def mask_value(value: Any, *, secret: bool = False) -> Any:
     Secrets are masked (a `${VAR}` reference is kept: it names, not holds, the secret);
     inside mappings, secret-named keys are masked; every string loses URL credentials."""
     if isinstance(value, dict):
-        return {k: mask_value(v, secret=secret or is_secret_name(str(k))) for k, v in value.items()}
+        return {
+            k: mask_value(v, secret=secret or _holds_secret(str(k), v)) for k, v in value.items()
+        }
     if isinstance(value, (list, tuple)):
         return [mask_value(item, secret=secret) for item in value]
     if isinstance(value, str):
@@ -71,6 +73,12 @@ def mask_value(value: Any, *, secret: bool = False) -> Any:
     if secret and value is not None:
         return mask_secret(json.dumps(value))
     return value
+
+
+def _holds_secret(name: str, value: Any) -> bool:
+    """The model's secret keys are masked whatever their type (`api_key: 1234...` is read as
+    a number); a name that only sounds secret (`max_tokens`) is masked when it holds text."""
+    return name in SECRET_KEYS or (isinstance(value, str) and is_secret_name(name))
 
 
 def mask_text(text: str, secrets: Iterable[str] = ()) -> str:
