@@ -153,3 +153,16 @@ def test_a_key_pasted_alone_on_an_env_line_is_not_shown_as_a_name(
 def test_numbers_are_masked_under_secret_keys_only() -> None:
     shown = mask_value({"api_key": 12345678901234567890, "max_tokens": 4096})
     assert shown == {"api_key": "1234…7890", "max_tokens": 4096}
+
+
+def test_a_secret_in_a_flow_mapping_of_the_current_output_is_not_diffed(
+    sekha_inprocess, tmp_path: Path
+) -> None:
+    write(tmp_path / "config.toml", 'server_port = 8081\n')
+    write(tmp_path / "out.yaml", f"version: '2.0'\nllm_providers:\n"
+          f"- {{id: o, type: openai, api_key: {OLD_KEY}, priority: 1}}\n")
+    result = sekha_inprocess("migrate", "--dry-run", "--diff", "--no-env",
+                             "-o", str(tmp_path / "out.yaml"), cwd=tmp_path)
+    assert result.exit_code == 0, result.stderr
+    assert "api_key: (secret changed), priority: 1}" in result.stdout
+    assert OLD_KEY not in result.stdout + result.stderr

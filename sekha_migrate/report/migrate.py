@@ -6,6 +6,7 @@ import json
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import replace
+from functools import partial
 from typing import Any
 
 from sekha_migrate.findings import Severity, format_path
@@ -235,6 +236,8 @@ def unified_diff(plan: MigrationPlan) -> str:
 
 _YAML_ENTRY = re.compile(r"^(?P<lead>\s*(?:-\s+)?)(?P<key>[\w.-]+)\s*:(?P<rest>.*)$")
 _YAML_ITEM = re.compile(r"^(?P<lead>\s*-\s+)(?P<rest>\S.*)$")
+# `{id: x, api_key: sk-...}`: a secret inside a flow mapping on one line.
+_FLOW_ENTRY = re.compile(r"(?P<key>[\w-]+)(?P<sep>\s*:\s+)(?P<value>[^,}\s][^,}]*)")
 
 
 def _masked_diff(lines: Iterable[str], secrets: frozenset[str]) -> Iterator[str]:
@@ -248,7 +251,9 @@ def _masked_diff(lines: Iterable[str], secrets: frozenset[str]) -> Iterator[str]
         mark, body = line[0], line[1:].rstrip("\n")
         label = "(secret changed)" if mark in "+-" else "(secret)"
         shown, list_indent = _masked_yaml_line(body, list_indent, label)
-        yield f"{mark}{shown if shown != body else mask_text(body, secrets)}\n"
+        if shown == body:
+            shown = _FLOW_ENTRY.sub(partial(_flow_shown, label=label), mask_text(body, secrets))
+        yield f"{mark}{shown}\n"
 
 
 def _masked_yaml_line(body: str, list_indent: int | None, label: str) -> tuple[str, int | None]:
@@ -264,6 +269,12 @@ def _masked_yaml_line(body: str, list_indent: int | None, label: str) -> tuple[s
     if not value:  # `additional_api_keys:`, its items on the lines below
         return body, indent
     return _secret_shown(f"{entry['lead']}{entry['key']}: ", value, label), None
+
+
+def _flow_shown(match: re.Match[str], label: str) -> str:
+    if not is_secret_name(match["key"]):
+        return match[0]
+    return _secret_shown(match["key"] + match["sep"], match["value"].strip(), label)
 
 
 def _secret_shown(lead: str, value: str, label: str) -> str:
