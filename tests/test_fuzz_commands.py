@@ -28,7 +28,7 @@ PASSWORD = "Fz9PaSsW0rd4u"
 SECRETS = (KEY, PASSWORD)
 
 FUZZ_SETTINGS = settings(
-    max_examples=60,
+    max_examples=80,
     derandomize=True,
     deadline=None,
     database=None,

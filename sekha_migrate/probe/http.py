@@ -138,7 +138,7 @@ def _inflate(data: bytes, wbits: int, url: httpx.URL, max_bytes: int) -> bytes:
     except zlib.error:
         if wbits != zlib.MAX_WBITS:
             raise CheckFailure(ProbeStatus.ERROR, f"the answer from {display_url(str(url))} "
-                               "is not the gzip data it says it is") from None
+                               "is not the compressed data its Content-Encoding says") from None
         return _inflate(data, -zlib.MAX_WBITS, url, max_bytes)  # raw deflate, as some send
     if len(out) > max_bytes:
         raise CheckFailure(ProbeStatus.ERROR, _too_large(url, max_bytes))
