@@ -8,10 +8,10 @@ import pytest
 from probe_support import config, model, only, provider
 from provider_servers import ANTHROPIC, OLLAMA, OPENAI, closed_port
 
+from sekha_migrate.model.masking import is_local_url
 from sekha_migrate.probe import ProbeError, ProbeStatus, measure_embedding_dimension, probe_config
 from sekha_migrate.probe.runner import key_exposure_warnings
 from sekha_migrate.probe.targets import build_targets
-from sekha_migrate.secrets import is_local_url
 
 KEY = "sk-test-9a8b7c6d5e4f3a2b1c0d"
 
@@ -87,7 +87,7 @@ def test_a_redirect_loop_is_an_error_not_a_hang(servers):
     ],
 )
 def test_which_hosts_count_as_local(url, local):
-    # The same rule validate's insecure-transport lint uses (sekha_migrate.secrets).
+    # The same rule validate's insecure-transport lint uses (sekha_migrate.model.masking).
     assert is_local_url(url) is local
 
 

@@ -371,7 +371,7 @@ class _Run:
 
 def stdin_is_terminal() -> bool:
     """Whether anyone could answer a question (tests replace this to play the user)."""
-    return sys.stdin.isatty()
+    return sys.stdin is not None and sys.stdin.isatty()  # None: started with stdin closed
 
 
 

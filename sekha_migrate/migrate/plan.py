@@ -329,14 +329,16 @@ def _plan_v1(
     dimension = (
         (request.dimension, Origin(None, key="--dimension")) if request.dimension else None
     )
-    built = build_v2(values, dimension=dimension, measured_dimension=request.measured_dimension)
+    # Values from these are written as ${VAR} references when they are secrets.
+    env_files = {r.source.name for r in readings
+                 if r.source.kind is SourceKind.ENV or r.is_compose}
+    built = build_v2(values, dimension=dimension, measured_dimension=request.measured_dimension,
+                     env_sources=env_files | {ENVIRONMENT})
     issues += built.issues
     indexed, indexed_issues = rules.apply_indexed(built, raw)
     issues += indexed_issues
     components = rules.component_settings(raw, typed)
     reads = _account(raw, typed, invalid, overridden, built, indexed, components)
-    env_files = {r.source.name for r in readings
-                 if r.source.kind is SourceKind.ENV or r.is_compose}
     issues += _read_issues(reads, raw, env_files | {ENVIRONMENT})
     refusal = rules.no_settings_issue(readings)
     if refusal is not None and not any(i.severity is Severity.ERROR for i in issues):

@@ -8,8 +8,10 @@ from typing import Any
 
 from sekha_migrate.findings import DataPath
 
-# A string that holds an unexpanded ${VAR}. The same pattern the schemas use.
-PLACEHOLDER = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+# A `${VAR}` reference (group 1), or `$$`, an escaped `$` (group 1 is None): matching `$$`
+# first is what keeps `$${VAR}` a literal, as compose writes it. The schemas' own pattern
+# is simpler and also accepts `$${VAR}`.
+PLACEHOLDER = re.compile(r"\$(?:\$|\{([A-Za-z_][A-Za-z0-9_]*)\})")
 
 
 def expand_placeholders(
@@ -44,9 +46,9 @@ def expand_placeholders_at(
     unresolved: list[tuple[DataPath, str]] = []
     result = data
     for path in paths:
-        parent_chain = [result]
-        for part in path[:-1]:
-            parent_chain.append(parent_chain[-1][part])
+        parent_chain = _chain(result, path)
+        if parent_chain is None:
+            continue
         original = parent_chain[-1][path[-1]] if path else result
         if not isinstance(original, str):
             continue
@@ -68,19 +70,39 @@ def expand_placeholders_at(
     return result, unresolved
 
 
+def _chain(data: Any, path: DataPath) -> list[Any] | None:
+    """The containers from the root to the parent of `path`; None when the path no longer
+    leads anywhere (a duplicate key replaced the value that held the `${`)."""
+    chain = [data]
+    for part in path:
+        container = chain[-1]
+        if isinstance(container, list):
+            if not (isinstance(part, int) and 0 <= part < len(container)):
+                return None
+        elif not (isinstance(container, dict) and part in container):
+            return None
+        chain.append(container[part])
+    return chain[:-1]
+
+
 def _expand_string(
     value: str, path: DataPath, env: Mapping[str, str], unresolved: list[tuple[DataPath, str]]
 ) -> str:
     if "${" not in value:
         return value
-    names = PLACEHOLDER.findall(value)
+    names = placeholder_names(value)
     missing = [name for name in names if name not in env]
     if missing:
         unresolved.extend((path, name) for name in dict.fromkeys(missing))
         return value
-    return PLACEHOLDER.sub(lambda match: env[match.group(1)], value)
+    if not names:
+        return value
+    # `$$` stays as written: only whole `${VAR}` references are the environment's to fill.
+    return PLACEHOLDER.sub(lambda m: env[m.group(1)] if m.group(1) else m.group(0), value)
 
 
 def placeholder_names(value: Any) -> list[str]:
-    """The variables a string refers to (empty for anything else)."""
-    return PLACEHOLDER.findall(value) if isinstance(value, str) else []
+    """The variables a string refers to (empty for anything else; `$${X}` is no reference)."""
+    if not isinstance(value, str) or "${" not in value:
+        return []
+    return [name for name in PLACEHOLDER.findall(value) if name]

@@ -8,10 +8,13 @@ header is called (httpx strips only `Authorization`).
 from __future__ import annotations
 
 import asyncio
+import base64
 import json
 import os
 import socket
+import ssl
 import time
+import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -19,9 +22,14 @@ from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 
+from sekha_migrate.model.masking import mask_text
 from sekha_migrate.probe.results import ProbeStatus
 
 MAX_BODY_BYTES = 4 * 1024 * 1024
+# Encodings we decode ourselves, layer by layer, so each layer's output is bounded: httpx
+# inflates a whole network chunk at once, and `gzip, gzip` turns 1 KB into gigabytes.
+_WBITS = {"gzip": 16 + zlib.MAX_WBITS, "x-gzip": 16 + zlib.MAX_WBITS, "deflate": zlib.MAX_WBITS}
+ACCEPT_ENCODING = "gzip, deflate"
 MAX_REDIRECTS = 5
 _REDIRECT_CODES = frozenset({301, 302, 303, 307, 308})
 
@@ -53,6 +61,8 @@ class Reply:
     elapsed_ms: float
     # Set when a redirect left the original origin, so the credential was not sent on.
     credentials_withheld_from: str | None = None
+    # The credentials sent, so an answer that echoes one is masked before it is cut short.
+    secrets: tuple[str, ...] = ()
 
     def json(self) -> Any:
         try:
@@ -60,7 +70,11 @@ class Reply:
         except (ValueError, UnicodeDecodeError):
             raise CheckFailure(
                 ProbeStatus.ERROR,
-                f"the answer from {self.url} is not JSON ({_preview(self.body)})",
+                f"the answer from {self.url} is not JSON ({_preview(self.body, self.secrets)})",
+            ) from None
+        except RecursionError:  # the C decoder's own depth bound, reached by a hostile body
+            raise CheckFailure(
+                ProbeStatus.ERROR, f"the answer from {self.url} is JSON nested too deeply to read"
             ) from None
 
 
@@ -80,8 +94,9 @@ def _origin(url: httpx.URL) -> tuple[str, str, int | None]:
     return (url.scheme, url.host, url.port)
 
 
-def _preview(body: bytes) -> str:
-    text = body[:60].decode("utf-8", "replace").replace("\n", " ").strip()
+def _preview(body: bytes, secrets: tuple[str, ...] = ()) -> str:
+    text = mask_text(body[:4096].decode("utf-8", "replace"), secrets)  # mask, then cut
+    text = text[:60].replace("\n", " ").strip()
     return f"starts with {text!r}" if text else "empty body"
 
 
@@ -91,13 +106,43 @@ async def _read_capped(response: httpx.Response, max_bytes: int) -> bytes:
         raise CheckFailure(ProbeStatus.ERROR, _too_large(response.url, max_bytes))
     chunks: list[bytes] = []
     size = 0
-    # aiter_bytes yields decompressed data, so the cap also bounds a gzip bomb.
-    async for chunk in response.aiter_bytes():
+    async for chunk in response.aiter_raw():  # still compressed: see _decoded
         size += len(chunk)
         if size > max_bytes:
             raise CheckFailure(ProbeStatus.ERROR, _too_large(response.url, max_bytes))
         chunks.append(chunk)
-    return b"".join(chunks)
+    return _decoded(b"".join(chunks), response, max_bytes)
+
+
+def _decoded(body: bytes, response: httpx.Response, max_bytes: int) -> bytes:
+    """The body with its Content-Encoding layers undone, each bounded to `max_bytes`."""
+    header = response.headers.get("content-encoding", "")
+    layers = [part.strip().lower() for part in header.split(",") if part.strip()]
+    for layer in reversed(layers):  # the last encoding listed was applied last
+        if layer == "identity":
+            continue
+        if layer not in _WBITS:
+            shown = display_url(str(response.url))
+            raise CheckFailure(
+                ProbeStatus.ERROR, f"the answer from {shown} is encoded as {layer!r}, "
+                "which probe cannot read",
+            )
+        body = _inflate(body, _WBITS[layer], response.url, max_bytes)
+    return body
+
+
+def _inflate(data: bytes, wbits: int, url: httpx.URL, max_bytes: int) -> bytes:
+    decoder = zlib.decompressobj(wbits)
+    try:
+        out = decoder.decompress(data, max_bytes + 1)
+    except zlib.error:
+        if wbits != zlib.MAX_WBITS:
+            raise CheckFailure(ProbeStatus.ERROR, f"the answer from {display_url(str(url))} "
+                               "is not the compressed data its Content-Encoding says") from None
+        return _inflate(data, -zlib.MAX_WBITS, url, max_bytes)  # raw deflate, as some send
+    if len(out) > max_bytes:
+        raise CheckFailure(ProbeStatus.ERROR, _too_large(url, max_bytes))
+    return out
 
 
 def _too_large(url: httpx.URL, max_bytes: int) -> str:
@@ -109,15 +154,15 @@ async def _exchange(
     client: httpx.AsyncClient, request: Request, timeout: float, max_bytes: int
 ) -> Reply:
     started = time.perf_counter()
-    url = httpx.URL(request.url)
+    url, secret_headers = _without_userinfo(httpx.URL(request.url), request.secret_headers)
     first_origin = _origin(url)
     method, body = request.method, request.json_body
     withheld_from: str | None = None
     for _hop in range(MAX_REDIRECTS + 1):
-        headers = dict(request.headers)
+        headers = {"Accept-Encoding": ACCEPT_ENCODING, **request.headers}
         # Once a redirect has left the origin, the credential stays behind for good.
         if withheld_from is None and _origin(url) == first_origin:
-            headers.update(request.secret_headers)
+            headers.update(secret_headers)
         elif withheld_from is None and request.secret_headers:
             withheld_from = display_url(str(url))
         async with client.stream(
@@ -134,7 +179,9 @@ async def _exchange(
             content = await _read_capped(response, max_bytes)
             elapsed = round((time.perf_counter() - started) * 1000, 1)
             shown = display_url(str(url))
-            return Reply(response.status_code, content, shown, elapsed, withheld_from)
+            # `Bearer KEY`: the key is what an echo would hold, and what is masked in it
+            secrets = tuple(v.split(" ", 1)[-1] for v in secret_headers.values())
+            return Reply(response.status_code, content, shown, elapsed, withheld_from, secrets)
     shown = display_url(request.url)
     raise CheckFailure(ProbeStatus.ERROR, f"more than {MAX_REDIRECTS} redirects from {shown}")
 
@@ -186,6 +233,21 @@ async def send(
         ) from None
 
 
+def _without_userinfo(
+    url: httpx.URL, secret_headers: Mapping[str, str]
+) -> tuple[httpx.URL, dict[str, str]]:
+    """`http://user:pass@host` as the URL without them, and Basic auth as a credential header
+    (withheld on redirects like the key) unless the key already uses Authorization: httpx
+    would otherwise replace the provider's `Bearer` key with the URL's Basic auth."""
+    headers = dict(secret_headers)
+    if not url.userinfo:
+        return url, headers
+    if not any(name.lower() == "authorization" for name in headers):
+        pair = f"{url.username}:{url.password}".encode()
+        headers["Authorization"] = "Basic " + base64.b64encode(pair).decode("ascii")
+    return url.copy_with(userinfo=b""), headers
+
+
 def _refuse_unsendable(request: Request, shown: str) -> None:
     """Catch what would only fail deep inside httpx, and say it without echoing a key."""
     try:
@@ -215,6 +277,8 @@ def _reason(exc: BaseException) -> str:
         if isinstance(group, tuple) and group:
             seen = group[0]
             continue
+        if isinstance(seen, ssl.SSLError):  # its errno is OpenSSL's, not the system's
+            return _tls_reason(seen)
         if isinstance(seen, socket.gaierror) and seen.strerror:
             return f"cannot resolve the host name ({seen.strerror})"
         if isinstance(seen, OSError) and seen.errno and seen.errno > 0:
@@ -223,12 +287,22 @@ def _reason(exc: BaseException) -> str:
     return str(exc) or type(exc).__name__
 
 
+def _tls_reason(error: ssl.SSLError) -> str:
+    reason = (error.reason or "").upper()
+    if reason in ("WRONG_VERSION_NUMBER", "RECORD_LAYER_FAILURE", "HTTP_REQUEST",
+                  "PACKET_LENGTH_TOO_LONG", "UNKNOWN_PROTOCOL"):
+        return "the TLS handshake failed: the server does not speak TLS there (use http://?)"
+    if isinstance(error, ssl.SSLCertVerificationError):
+        return f"the server's TLS certificate is not trusted ({error.verify_message})"
+    return f"the TLS handshake failed ({error.reason or 'unknown reason'})"
+
+
 def raise_for_status(reply: Reply) -> None:
     """Turn an HTTP error answer into the CheckFailure that names it."""
     code = reply.status_code
     if 200 <= code < 300:
         return
-    detail = _error_detail(reply.body)
+    detail = _error_detail(reply.body, reply.secrets)
     suffix = f": {detail}" if detail else ""
     if code in (401, 403):
         raise CheckFailure(
@@ -237,13 +311,14 @@ def raise_for_status(reply: Reply) -> None:
     raise CheckFailure(ProbeStatus.ERROR, f"HTTP {code} from {reply.url}{suffix}")
 
 
-def _error_detail(body: bytes) -> str:
-    """The provider's own error message, if it sent one in a form we know, kept short."""
+def _error_detail(body: bytes, secrets: tuple[str, ...] = ()) -> str:
+    """The provider's own error message, if it sent one in a form we know, kept short:
+    masked first, since a key cut in half no longer matches what masking looks for."""
     try:
         payload = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
         return ""
     error = payload.get("error") if isinstance(payload, dict) else None
     if isinstance(error, dict):
         error = error.get("message")
-    return error[:200] if isinstance(error, str) else ""
+    return mask_text(error, secrets)[:200] if isinstance(error, str) else ""

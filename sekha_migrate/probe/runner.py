@@ -18,6 +18,7 @@ from typing import Any, TypeVar
 import httpx
 
 from sekha_migrate.findings import Finding, Severity
+from sekha_migrate.model.masking import is_local_url, mask_secret
 from sekha_migrate.probe import wire
 from sekha_migrate.probe.http import (
     MAX_BODY_BYTES,
@@ -43,7 +44,6 @@ from sekha_migrate.probe.targets import (
 )
 from sekha_migrate.registry import ProviderRegistry, RegistryError
 from sekha_migrate.resilience import CircuitBreaker, CircuitOpenError, iso_utc, utc_now
-from sekha_migrate.secrets import is_local_url, mask_secret
 
 T = TypeVar("T")
 MAX_LISTING_PAGES = 20

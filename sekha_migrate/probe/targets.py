@@ -11,9 +11,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from sekha_migrate.model.config import Provider
+from sekha_migrate.model.masking import mask_secret, mask_text
 from sekha_migrate.model.placeholders import expand_placeholders
 from sekha_migrate.probe.http import display_url
-from sekha_migrate.secrets import mask_secret
 
 
 @dataclass(frozen=True)
@@ -79,7 +79,5 @@ def secrets_of(targets: tuple[ProviderTarget, ...]) -> dict[str, str]:
 
 
 def scrub(text: str, secrets: Mapping[str, str]) -> str:
-    """`text` with every secret replaced by its masked form; longest first, so none leaks."""
-    for secret in sorted(secrets, key=len, reverse=True):
-        text = text.replace(secret, secrets[secret])
-    return text
+    """`text` with every secret masked and URL credentials hidden (model.masking)."""
+    return mask_text(text, secrets)

@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping
+import re
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import replace
+from functools import partial
 from typing import Any
 
 from sekha_migrate.findings import Severity, format_path
-from sekha_migrate.migrate.results import KeyRead, KeyStatus, MigrationPlan, origin_at
-from sekha_migrate.model.placeholders import placeholder_names
+from sekha_migrate.migrate.results import Issue, KeyRead, KeyStatus, MigrationPlan, origin_at
+from sekha_migrate.model.masking import is_reference, is_secret_name, mask_text, mask_value
 from sekha_migrate.report.console import emit, emit_table
-from sekha_migrate.secrets import mask_secret
 
-SECRET_LEAVES = frozenset({"api_key", "mcp_api_key", "rest_api_key", "additional_api_keys"})
 _STATUS_STYLE = {
     KeyStatus.MAPPED: "green",
     KeyStatus.OVERRIDDEN: "yellow",
@@ -22,22 +23,36 @@ _STATUS_STYLE = {
 _SEVERITY_STYLE = {Severity.ERROR: "red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
 
 
-def shown_value(value: Any, *, secret: bool) -> Any:
-    """A value as it may be displayed or stored in a report: secrets masked, ${VAR} kept."""
-    if isinstance(value, list):
-        return [shown_value(item, secret=secret) for item in value]
-    if secret and isinstance(value, str) and not placeholder_names(value):
-        return mask_secret(value)
-    if secret and not isinstance(value, str) and value is not None:
-        return mask_secret(json.dumps(value))
-    return value
+def known_secrets(plan: MigrationPlan) -> frozenset[str]:
+    """Every secret value the plan read or moved: free text (messages, hints, diff lines)
+    is searched for these, since it has no key names to go by."""
+    found = {value for _, value in plan.secrets}
+    for read in plan.reads:
+        if read.value is None and _pasted_key(read.origin.key):
+            found.add(read.origin.key)
+        if read.secret:
+            values = read.value if isinstance(read.value, list) else [read.value]
+            found.update(str(v) for v in values if v not in (None, "") and not is_reference(v))
+    return frozenset(found)
+
+
+def _pasted_key(name: str) -> bool:
+    """A .env line without `=` is read as a bare name; a long one that is not an UPPER_CASE
+    name is most likely a key pasted on a line of its own."""
+    return len(name) >= 16 and not name.isupper()
+
+
+def shown_issue(issue: Issue, secrets: frozenset[str]) -> Issue:
+    """An issue whose message and hint may be printed: no secret in them, whole or in part."""
+    hint = mask_text(issue.hint, secrets) if issue.hint else issue.hint
+    return replace(issue, message=mask_text(issue.message, secrets), hint=hint)
 
 
 def _leaves(value: Any, path: tuple[Any, ...] = ()) -> Iterator[tuple[tuple[Any, ...], Any]]:
     if isinstance(value, dict) and value:
         for key, item in value.items():
             yield from _leaves(item, (*path, key))
-    elif isinstance(value, list) and value and path[-1:] != ("additional_api_keys",):
+    elif isinstance(value, list) and value and not _is_secret_path(path):
         for index, item in enumerate(value):
             yield from _leaves(item, (*path, index))
     else:
@@ -45,7 +60,7 @@ def _leaves(value: Any, path: tuple[Any, ...] = ()) -> Iterator[tuple[tuple[Any,
 
 
 def _is_secret_path(path: tuple[Any, ...]) -> bool:
-    return any(part in SECRET_LEAVES for part in path if isinstance(part, str))
+    return any(is_secret_name(part) for part in path if isinstance(part, str))
 
 
 def value_rows(plan: MigrationPlan) -> list[dict[str, Any]]:
@@ -56,7 +71,7 @@ def value_rows(plan: MigrationPlan) -> list[dict[str, Any]]:
         origin = origin_at(where, plan.provenance)
         rows.append({
             "path": where,
-            "value": shown_value(value, secret=_is_secret_path(path)),
+            "value": mask_value(value, secret=_is_secret_path(path)),
             "from": origin.to_dict() if origin else None,
             # derived: set by the migration itself (defaults, v2 structure), not read anywhere
             "derived": origin.is_default if origin else None,
@@ -65,14 +80,16 @@ def value_rows(plan: MigrationPlan) -> list[dict[str, Any]]:
 
 
 def key_rows(plan: MigrationPlan) -> list[dict[str, Any]]:
-    return [_key_row(read) for read in plan.reads]
+    secrets = known_secrets(plan)
+    return [_key_row(read, secrets) for read in plan.reads]
 
 
-def _key_row(read: KeyRead) -> dict[str, Any]:
+def _key_row(read: KeyRead, secrets: frozenset[str]) -> dict[str, Any]:
     return {
         **read.origin.to_dict(),
+        "key": mask_text(read.origin.key, secrets),
         "setting": read.setting,
-        "value": shown_value(read.value, secret=read.secret),
+        "value": mask_value(read.value, secret=read.secret),
         "status": read.status.value,
         "targets": list(read.targets),
         "note": read.note,
@@ -91,6 +108,7 @@ def report_document(
     for read in plan.reads:
         counts[read.status.value] += 1
     embedding = plan.embedding
+    secrets = known_secrets(plan)
     return {
         "tool": "sekha migrate",
         "version": version,
@@ -111,7 +129,7 @@ def report_document(
         },
         "values": value_rows(plan),
         "keys": key_rows(plan),
-        "issues": [issue.to_dict() for issue in plan.issues],
+        "issues": [shown_issue(issue, secrets).to_dict() for issue in plan.issues],
         "secrets_file": str(plan.secrets_file) if plan.secrets else None,
         "externalized": [name for name, _ in plan.secrets],
         "backup": dict(backup) if backup else None,
@@ -130,6 +148,7 @@ def report_json(document: Mapping[str, Any]) -> str:
 def print_summary(plan: MigrationPlan, out: Any, *, verbose: bool = True) -> None:
     """The table of keys read and where they went, then the issues (see report.console)."""
     if plan.reads and verbose:
+        secrets = known_secrets(plan)
         folder = _common_folder(plan)
         title = "v1 keys read" + (f" (in {folder}/)" if folder else "")
         rows = []
@@ -139,11 +158,11 @@ def print_summary(plan: MigrationPlan, out: Any, *, verbose: bool = True) -> Non
             if folder and file.startswith(folder + "/"):
                 file = file[len(folder) + 1 :]
             where = f"{file}:{origin.line}" if origin.line else file
-            value = shown_value(read.value, secret=read.secret)
+            value = mask_value(read.value, secret=read.secret)
             target = _targets(read) or (read.note or "")
             rows.append([
                 (where, ""),
-                (origin.key, ""),
+                (mask_text(origin.key, secrets), ""),
                 (_short(value), ""),
                 (read.status.value, _STATUS_STYLE[read.status]),
                 (target, ""),
@@ -158,7 +177,8 @@ def print_summary(plan: MigrationPlan, out: Any, *, verbose: bool = True) -> Non
 
 
 def print_issues(plan: MigrationPlan, out: Any) -> None:
-    for issue in plan.issues:
+    secrets = known_secrets(plan)
+    for issue in (shown_issue(issue, secrets) for issue in plan.issues):
         where = issue.file or ""
         if issue.line:
             where += f":{issue.line}"
@@ -196,7 +216,10 @@ def _short(value: Any) -> str:
 
 
 def unified_diff(plan: MigrationPlan) -> str:
-    """`--diff`: the migrated text against the output file as it is now."""
+    """`--diff`: the migrated text against the output file as it is now.
+
+    A line holding a secret shows `(secret changed)` in its place, as a plan tool would:
+    the diff says that a key changes, never what it was or becomes."""
     import difflib
 
     before = (plan.existing_output or b"").decode("utf-8", "replace").splitlines(keepends=True)
@@ -207,4 +230,54 @@ def unified_diff(plan: MigrationPlan) -> str:
         fromfile=f"{name} (current)" if plan.existing_output is not None else "/dev/null",
         tofile=f"{name} (migrated)",
     )
-    return "".join(line if line.endswith("\n") else line + "\n" for line in lines)
+    whole = (line if line.endswith("\n") else line + "\n" for line in lines)
+    return "".join(_masked_diff(whole, known_secrets(plan)))
+
+
+_YAML_ENTRY = re.compile(r"^(?P<lead>\s*(?:-\s+)?)(?P<key>[\w.-]+)\s*:(?P<rest>.*)$")
+_YAML_ITEM = re.compile(r"^(?P<lead>\s*-\s+)(?P<rest>\S.*)$")
+# `{id: x, api_key: sk-...}`: a secret inside a flow mapping on one line.
+_FLOW_ENTRY = re.compile(r"(?P<key>[\w-]+)(?P<sep>\s*:\s+)(?P<value>[^,}\s][^,}]*)")
+
+
+def _masked_diff(lines: Iterable[str], secrets: frozenset[str]) -> Iterator[str]:
+    """Diff lines with secret values replaced: `key: value` under a secret key, items of a
+    secret list (additional_api_keys), and any known secret value anywhere else."""
+    list_indent: int | None = None  # indentation of the secret list being walked, if any
+    for line in lines:
+        if line.startswith(("---", "+++", "@@")) or not line.strip():
+            yield line
+            continue
+        mark, body = line[0], line[1:].rstrip("\n")
+        label = "(secret changed)" if mark in "+-" else "(secret)"
+        shown, list_indent = _masked_yaml_line(body, list_indent, label)
+        if shown == body:
+            shown = _FLOW_ENTRY.sub(partial(_flow_shown, label=label), mask_text(body, secrets))
+        yield f"{mark}{shown}\n"
+
+
+def _masked_yaml_line(body: str, list_indent: int | None, label: str) -> tuple[str, int | None]:
+    """The line with a secret value replaced by `label`, and the secret list still open."""
+    indent = len(body) - len(body.lstrip())
+    item = _YAML_ITEM.match(body)
+    if list_indent is not None and item and indent >= list_indent:
+        return _secret_shown(item["lead"], item["rest"], label), list_indent
+    entry = _YAML_ENTRY.match(body)
+    if entry is None or not is_secret_name(entry["key"]):
+        return body, None
+    value = entry["rest"].strip()
+    if not value:  # `additional_api_keys:`, its items on the lines below
+        return body, indent
+    return _secret_shown(f"{entry['lead']}{entry['key']}: ", value, label), None
+
+
+def _flow_shown(match: re.Match[str], label: str) -> str:
+    if not is_secret_name(match["key"]):
+        return match[0]
+    return _secret_shown(match["key"] + match["sep"], match["value"].strip(), label)
+
+
+def _secret_shown(lead: str, value: str, label: str) -> str:
+    if is_reference(value) or value in ("null", "~", "''", '""', "[]"):
+        return lead + value
+    return lead + label

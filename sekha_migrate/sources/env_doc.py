@@ -8,6 +8,7 @@ are kept as written (not expanded): v2 files understand them too.
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -30,7 +31,8 @@ class EnvEntry:
 @dataclass
 class LoadedEnv:
     entries: list[EnvEntry] = field(default_factory=list)
-    # Lines python-dotenv could not parse (it skips them with a warning; so do we).
+    # Lines python-dotenv could not parse (it skips them with a warning; so do we), as an
+    # excerpt that is safe to print (see `_safe_excerpt`).
     unparsed: list[tuple[int, str]] = field(default_factory=list)
 
     def values(self) -> dict[str, str | None]:
@@ -44,7 +46,7 @@ def load_env_text(text: str) -> LoadedEnv:
         line = binding.original.line
         if binding.error:
             first = binding.original.string.splitlines()[0] if binding.original.string else ""
-            result.unparsed.append((line, first.strip()))
+            result.unparsed.append((line, _safe_excerpt(first)))
             continue
         if binding.key is None:
             continue
@@ -90,3 +92,16 @@ def _key_column(original: str, key: str) -> int:
         if found >= 0 and not text_line.lstrip().startswith("#"):
             return found + 1
     return 1
+
+
+_LEADING_NAME = re.compile(r"\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_.]*)")
+
+
+def _safe_excerpt(line: str) -> str:
+    """The name a broken line starts with, never its value: a line dotenv cannot parse is
+    often `NAME value` or a pasted key, and echoing it would print the key whole."""
+    found = _LEADING_NAME.match(line)
+    rest = line[found.end():].strip() if found else line.strip()
+    if found and rest and len(found.group(1)) <= 40:
+        return f"{found.group(1)} …"
+    return f"({len(line.strip())} characters, not shown)"

@@ -90,7 +90,7 @@ def decode_text(data: bytes) -> str:
             column=column,
         )
     try:
-        return data.decode("utf-8-sig")
+        text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line, column = _position(data, exc.start)
         raise SourceError(
@@ -100,6 +100,12 @@ def decode_text(data: bytes) -> str:
             column=column,
             hint="save the file as UTF-8",
         ) from None
+    if text.startswith("\ufeff"):  # YAML allows one byte-order mark, at the very start
+        raise SourceError(
+            "the file starts with two byte-order marks (U+FEFF); only one is allowed",
+            code="encoding", line=1, column=1, hint="save the file as UTF-8 without a BOM",
+        )
+    return text
 
 
 def _position(data: bytes, offset: int) -> tuple[int, int]:

@@ -152,12 +152,19 @@ def _compose(text: str) -> LoadedYaml:
         key, key_mark = frame.key, frame.key_mark
         frame.key, frame.key_mark = _NO_KEY, None
         if key is _MERGE_KEY:
+            if frame.merges:  # PyYAML keeps the last `<<`, a merge-aware reader the first
+                first = frame.merges[0][1]
+                result.findings.append(_duplicate_key("<<", (*frame.path, "<<"), key_mark, first))
             frame.merges.append((value, mark))
             return
         path = (*frame.path, key)
         if key in frame.container:
             result.findings.append(_duplicate_key(key, path, key_mark, result.key_marks.get(path)))
             del frame.container[key]
+            # the first value's `${` strings are gone with it
+            result.placeholder_paths = [
+                p for p in result.placeholder_paths if p[: len(path)] != path
+            ]
         frame.container[key] = value
         if isinstance(value, str) and "${" in value:
             result.placeholder_paths.append(path)
@@ -224,7 +231,8 @@ def _duplicate_key(key: Any, path: DataPath, at: Mark | None, first: Mark | None
         path=format_path(path),
         line=at.line if at else None,
         column=at.column if at else None,
-        hint="remove one of the two entries",
+        hint="list the sources in one merge key: <<: [*a, *b]" if key == "<<"
+        else "remove one of the two entries",
     )
 
 

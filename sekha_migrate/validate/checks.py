@@ -9,6 +9,7 @@ from urllib.parse import SplitResult, urlsplit
 
 from sekha_migrate.findings import DataPath, Finding, Severity, format_path, value_at
 from sekha_migrate.model.facts import BRIDGE_TASKS, ROLE_NEEDS, serves_role
+from sekha_migrate.model.masking import hide_url_credentials, is_local_host
 from sekha_migrate.model.placeholders import placeholder_names
 from sekha_migrate.model.v2 import (
     CIRCUIT_BREAKER,
@@ -26,7 +27,6 @@ from sekha_migrate.model.v2 import (
     dialect_keys,
 )
 from sekha_migrate.schema import definition_properties, is_uri
-from sekha_migrate.secrets import hide_url_credentials, is_local_host
 from sekha_migrate.sources.yaml_doc import LoadedYaml
 
 

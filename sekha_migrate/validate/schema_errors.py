@@ -8,9 +8,9 @@ from typing import Any
 
 from sekha_migrate.findings import DataPath, Finding, Severity, format_path, value_at
 from sekha_migrate.model.facts import SECRET_KEYS
+from sekha_migrate.model.masking import hide_url_credentials
 from sekha_migrate.model.placeholders import placeholder_names
 from sekha_migrate.model.v2 import describe_path, dialect_keys
-from sekha_migrate.secrets import hide_url_credentials
 from sekha_migrate.sources.yaml_doc import LoadedYaml
 
 _TYPE_WORDS = {
@@ -150,7 +150,8 @@ def _message(
             and isinstance(value, (int, float))
             and not isinstance(value, bool)
         ):
-            hint = f'quote it: "{value}"'  # version: 2.0 is a number; "2.0" is the version
+            # version: 2.0 is a number; "2.0" is the version. A key is never repeated.
+            hint = "quote it" if _is_secret(path) else f'quote it: "{value}"'
         elif isinstance(value, str) and "boolean" in wanted_list and value.lower() in (
             "true", "false", "yes", "no", "on", "off",
         ):
