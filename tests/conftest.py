@@ -49,7 +49,35 @@ def _sekha_executable() -> str:
 
 
 @pytest.fixture
-def sekha() -> Callable[..., CliResult]:
+def sekha(monkeypatch: pytest.MonkeyPatch) -> Callable[..., CliResult]:
+    """Run a `sekha` command in this process: the same app and flags as the entry point,
+    without starting an interpreter per call (`sekha_e2e` does that where it matters)."""
+    from typer.testing import CliRunner
+
+    from sekha_migrate.cli import app
+
+    def run(
+        *args: str,
+        cwd: Path | None = None,
+        input: str | bytes | None = None,
+        env: dict[str, str] | None = None,
+        timeout: float = 60,
+    ) -> CliResult:
+        with monkeypatch.context() as patch:
+            for name, value in {"NO_COLOR": "1", "COLUMNS": "160", **(env or {})}.items():
+                patch.setenv(name, value)
+            if cwd is not None:
+                patch.chdir(cwd)
+            result = CliRunner().invoke(app, list(args), input=input)
+        if result.exception is not None and not isinstance(result.exception, SystemExit):
+            raise result.exception
+        return CliResult(result.exit_code, result.stdout, result.stderr)
+
+    return run
+
+
+@pytest.fixture
+def sekha_e2e() -> Callable[..., CliResult]:
     """Run the installed `sekha` entry point as a user would, in a subprocess."""
 
     def run(

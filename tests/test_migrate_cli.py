@@ -38,10 +38,12 @@ def test_dry_run_prints_valid_v2_to_stdout_and_writes_nothing(sekha, tmp_path: P
     assert not (directory / ".sekha-backups").exists()
 
 
-def test_migrate_writes_backs_up_and_rollback_restores_every_byte(sekha, tmp_path: Path) -> None:
+def test_migrate_writes_backs_up_and_rollback_restores_every_byte(
+    sekha_e2e, tmp_path: Path
+) -> None:
     directory = copy_fixture("examples/v1-basic", tmp_path)
     before = tree_bytes(directory)
-    result = sekha("migrate", "--no-env", cwd=directory)  # stdin is not a TTY: no prompt
+    result = sekha_e2e("migrate", "--no-env", cwd=directory)  # stdin is not a TTY: no prompt
     assert result.exit_code == 0, result.stderr
     written = directory / "config.yaml"
     assert validate_text(written.read_text()).valid
@@ -51,11 +53,11 @@ def test_migrate_writes_backs_up_and_rollback_restores_every_byte(sekha, tmp_pat
     assert sorted(Path(f["original"]).name for f in manifest["files"]) == [".env", "config.toml"]
     assert "sk-proj-example-not-a-real-key-000000" not in (backup / "report.json").read_text()
 
-    again = sekha("migrate", "--no-env", cwd=directory)
+    again = sekha_e2e("migrate", "--no-env", cwd=directory)
     assert again.exit_code == 0 and "nothing written" in again.stdout
     assert len(backups(directory)) == 1
 
-    undone = sekha("rollback", "--yes", cwd=directory)
+    undone = sekha_e2e("rollback", "--yes", cwd=directory)
     assert undone.exit_code == 0, undone.stderr
     assert tree_bytes(directory) == before
 

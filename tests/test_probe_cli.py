@@ -73,8 +73,8 @@ def test_everything_answering_exits_0_with_both_tables(sekha, healthy, tmp_path)
     assert KEY not in out + result.stderr
 
 
-def test_json_document_has_the_documented_shape(sekha, healthy, tmp_path):
-    result = sekha(
+def test_json_document_has_the_documented_shape(sekha_e2e, healthy, tmp_path):
+    result = sekha_e2e(
         "probe", "config.yaml", "-e", ".env", "--embed", "--format", "json", cwd=tmp_path
     )
     assert result.exit_code == 0, result.stderr

@@ -56,11 +56,15 @@ def test_quiet_text_shows_only_errors_and_the_summary(sekha: Sekha, tmp_path: Pa
     assert result.stdout.rstrip().endswith("(1 error, 1 warning, 0 notes)")
 
 
-def test_json_format_has_exactly_the_documented_shape(sekha: Sekha, tmp_path: Path) -> None:
+def test_json_format_has_exactly_the_documented_shape(
+    sekha_e2e: Sekha, tmp_path: Path
+) -> None:
     write(tmp_path / "good.yaml", MINIMAL)
     write(tmp_path / "bad.yaml", DUPLICATE)
     write(tmp_path / "warn.yaml", UNKNOWN_KEY)
-    result = sekha("validate", "-f", "json", "good.yaml", "bad.yaml", "warn.yaml", cwd=tmp_path)
+    result = sekha_e2e(
+        "validate", "-f", "json", "good.yaml", "bad.yaml", "warn.yaml", cwd=tmp_path
+    )
     assert result.exit_code == 1
     document = json.loads(result.stdout)
     assert list(document) == ["files", "summary"]
@@ -452,10 +456,10 @@ def test_closed_stdin_is_unreadable_not_a_crash(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("output_format", ["text", "json"])
 def test_output_to_an_ascii_only_pipe_does_not_crash(
-    sekha: Sekha, tmp_path: Path, output_format: str
+    sekha_e2e: Sekha, tmp_path: Path, output_format: str
 ) -> None:
     write(tmp_path / "config.yaml", "version: '2.0'\ncafé: 1\n")
-    result = sekha(
+    result = sekha_e2e(
         "validate", "-f", output_format, "config.yaml", cwd=tmp_path,
         env={"PYTHONIOENCODING": "ascii"},
     )
@@ -475,10 +479,10 @@ def test_an_empty_path_is_a_usage_error(sekha: Sekha, tmp_path: Path) -> None:
 
 
 def test_github_annotations_to_an_ascii_only_pipe_do_not_crash(
-    sekha: Sekha, tmp_path: Path
+    sekha_e2e: Sekha, tmp_path: Path
 ) -> None:
     write(tmp_path / "config.yaml", "version: '2.0'\ncafé: 1\n")
-    result = sekha(
+    result = sekha_e2e(
         "validate", "-f", "github", "config.yaml", cwd=tmp_path,
         env={"PYTHONIOENCODING": "ascii"},
     )
