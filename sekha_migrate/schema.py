@@ -77,21 +77,3 @@ def format_checker() -> Any:
 
 
 FORMATS = {"uri": is_uri}
-
-
-@cache
-def compiled_validator(target: str = "docker") -> Any:
-    """Built once per process and dialect, and reused for every file (validate/compiled.py)."""
-    return validator_for(load_schema(target))
-
-
-def validator_for(schema: dict[str, Any]) -> Any:
-    """Our compiled validator when it knows every keyword of `schema`, else jsonschema's."""
-    from sekha_migrate.validate.compiled import CompiledValidator, UnsupportedSchema
-
-    try:
-        return CompiledValidator(schema, FORMATS)
-    except UnsupportedSchema:
-        from jsonschema import Draft7Validator
-
-        return Draft7Validator(schema, format_checker=format_checker())

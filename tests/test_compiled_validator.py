@@ -14,8 +14,8 @@ from hypothesis import strategies as st
 from jsonschema import Draft7Validator
 from validate_support import document_paths
 
-from sekha_migrate.schema import FORMATS, format_checker, load_schema, validator_for
-from sekha_migrate.validate.compiled import CompiledValidator, UnsupportedSchema
+from sekha_migrate.schema import FORMATS, format_checker, load_schema
+from sekha_migrate.validate.compiled import CompiledValidator, UnsupportedSchema, validator_for
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 REFERENCE_SCHEMA = json.loads((FIXTURES / "reference" / "sekha-config-schema.json").read_text())

@@ -19,7 +19,8 @@ from sekha_migrate.migrate.plan import MigrationRequest, plan_migration
 from sekha_migrate.migrate.results import KeyStatus
 from sekha_migrate.model import v1
 from sekha_migrate.model.placeholders import expand_placeholders
-from sekha_migrate.schema import compiled_validator, format_checker
+from sekha_migrate.schema import format_checker
+from sekha_migrate.validate.compiled import compiled_validator
 
 REFERENCE_SCHEMA = Path(__file__).resolve().parent.parent / "fixtures/reference"
 PROPERTY_SETTINGS = settings(

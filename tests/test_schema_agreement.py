@@ -25,9 +25,10 @@ from jsonschema import Draft7Validator
 from validate_support import document_paths
 
 from sekha_migrate.model.placeholders import PLACEHOLDER
-from sekha_migrate.schema import compiled_validator, format_checker
+from sekha_migrate.schema import format_checker
 from sekha_migrate.sources.text import SourceError, decode_text
 from sekha_migrate.sources.yaml_doc import load_yaml
+from sekha_migrate.validate.compiled import compiled_validator
 
 if sys.version_info >= (3, 11):
     import tomllib

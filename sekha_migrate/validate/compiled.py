@@ -11,9 +11,11 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 
 from sekha_migrate.findings import DataPath
+from sekha_migrate.schema import FORMATS, format_checker, load_schema
 
 
 @dataclass(frozen=True)
@@ -282,3 +284,19 @@ def _with_schema_path(error: SchemaViolation, schema_path: tuple[Any, ...]) -> S
         error.validator, error.validator_value, error.instance, error.absolute_path,
         error.schema, error.message, schema_path, error.context,
     )
+
+
+@cache
+def compiled_validator(target: str = "docker") -> Any:
+    """Built once per process and dialect, and reused for every file."""
+    return validator_for(load_schema(target))
+
+
+def validator_for(schema: dict[str, Any]) -> Any:
+    """Our compiled validator when it knows every keyword of `schema`, else jsonschema's."""
+    try:
+        return CompiledValidator(schema, FORMATS)
+    except UnsupportedSchema:
+        from jsonschema import Draft7Validator
+
+        return Draft7Validator(schema, format_checker=format_checker())

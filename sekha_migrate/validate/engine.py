@@ -22,7 +22,6 @@ from sekha_migrate.findings import (
 )
 from sekha_migrate.model.placeholders import expand_placeholders, expand_placeholders_at
 from sekha_migrate.model.v1 import looks_like_v1
-from sekha_migrate.schema import compiled_validator
 from sekha_migrate.sources.text import (
     SourceError,
     UnreadablePathError,
@@ -32,6 +31,7 @@ from sekha_migrate.sources.text import (
 )
 from sekha_migrate.sources.yaml_doc import LoadedYaml, load_yaml
 from sekha_migrate.validate import checks
+from sekha_migrate.validate.compiled import compiled_validator
 from sekha_migrate.validate.schema_errors import describe_schema_errors
 
 CONFIG_SUFFIXES = (".yaml", ".yml", ".json")
