@@ -12,6 +12,7 @@ from typing import Any
 
 from sekha_migrate.dialects import TARGETS, bridge, docker, env
 from sekha_migrate.dialects.base import Spelling, Written
+from sekha_migrate.errors import UsageError
 from sekha_migrate.migrate.render import BRIDGE_LAYOUT, DOCKER_LAYOUT, CommentLookup, Layout
 from sekha_migrate.model.config import SekhaConfig
 
@@ -19,7 +20,7 @@ _SPELLINGS: dict[str, Spelling] = {"docker": docker.SPELLING, "bridge": bridge.S
 _LAYOUTS: dict[str, Layout] = {"docker": DOCKER_LAYOUT, "bridge": BRIDGE_LAYOUT}
 
 
-class ConversionError(ValueError):
+class ConversionError(UsageError, ValueError):
     """A target no dialect answers to."""
 
 

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
 
+from sekha_migrate.errors import UsageError
+
 # config-rs's File::with_name("config") reads ./config.* in any format it knows.
 DISCOVERED_NAMES = ("config.toml", "config.yaml", "config.yml", "config.json", ".env")
 COMPOSE_PATTERNS = ("docker-compose*.yml", "docker-compose*.yaml", "compose*.yml", "compose*.yaml")
@@ -41,7 +43,7 @@ class SourceFile:
         return str(self.path)
 
 
-class MigrateUsageError(Exception):
+class MigrateUsageError(UsageError):
     """Arguments that name nothing to migrate, or a path that cannot be read (exit 2)."""
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from sekha_migrate.dialects import detect_dialect
+from sekha_migrate.errors import UsageError as UsageError  # re-exported: callers catch it here
 from sekha_migrate.findings import (
     FileResult,
     Finding,
@@ -40,7 +41,7 @@ STDIN = "-"
 _SKIPPED_DIRS = {".git", ".sekha-backups", ".venv", "venv", "node_modules", "__pycache__"}
 
 
-class UsageError(Exception):
+class ValidateUsageError(UsageError):
     """Arguments that name nothing to validate, or an env file that cannot be read."""
 
 
@@ -246,18 +247,18 @@ def expand_paths(arguments: Sequence[str]) -> list[str]:
     found: list[str] = []
     for argument in arguments:
         if not argument:
-            raise UsageError("an empty path was given")
+            raise ValidateUsageError("an empty path was given")
         if argument == STDIN:
             found.append(STDIN)
         elif os.path.isdir(argument):
             matches = _config_files_under(Path(argument))
             if not matches:
-                raise UsageError(f"no .yaml, .yml or .json files in directory {argument}")
+                raise ValidateUsageError(f"no .yaml, .yml or .json files in directory {argument}")
             found.extend(matches)
         elif glob.has_magic(argument) and not os.path.exists(argument):
             matches = [m for m in sorted(glob.glob(argument, recursive=True)) if os.path.isfile(m)]
             if not matches:
-                raise UsageError(f"no files match {argument}")
+                raise ValidateUsageError(f"no files match {argument}")
             found.extend(matches)
         else:
             found.append(argument)
@@ -314,11 +315,11 @@ def load_env(env_files: Iterable[Path | str]) -> dict[str, str]:
 
         path = Path(env_file)
         if not path.is_file():
-            raise UsageError(f"env file {path} does not exist or is not a file")
+            raise ValidateUsageError(f"env file {path} does not exist or is not a file")
         try:
             values = dotenv_values(path, encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:
-            raise UsageError(f"env file {path} cannot be read: {exc}") from None
+            raise ValidateUsageError(f"env file {path} cannot be read: {exc}") from None
         merged.update({k: v for k, v in values.items() if v is not None})
     merged.update(os.environ)
     return merged

@@ -1,0 +1,13 @@
+"""The one error type the public API raises for a call it cannot act on.
+
+Bad *content* never raises: it comes back as findings in a result. A `UsageError` is about
+the call itself: a path that names nothing to validate, an env file that cannot be read,
+sources that cannot be migrated together, an unknown target. The CLI turns it into one
+line on stderr and exit code 2.
+"""
+
+from __future__ import annotations
+
+
+class UsageError(Exception):
+    """The arguments name nothing the library can work on; the message says what to change."""
