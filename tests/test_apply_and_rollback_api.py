@@ -18,7 +18,7 @@ from sekha_migrate.migrate.apply import ApplyError, ApplyStatus, apply_plan
 from sekha_migrate.migrate.discover import MigrateUsageError
 from sekha_migrate.migrate.plan import MigrationRequest, plan_migration
 from sekha_migrate.migrate.results import MigrationPlan
-from sekha_migrate.rollback import RollbackFailed, list_backup_sets, rollback
+from sekha_migrate.undo import RollbackFailed, list_backup_sets, rollback
 
 
 class Where(os.PathLike[str]):

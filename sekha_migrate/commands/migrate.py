@@ -1,11 +1,16 @@
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 import typer
 
 from sekha_migrate.commands.common import fail, stdin_is_terminal
+
+if TYPE_CHECKING:  # imported where used, so `sekha --help` stays fast
+    from sekha_migrate.migrate.overwrite import Refusal
+    from sekha_migrate.migrate.results import MigrationPlan
 
 
 def migrate_command(
@@ -128,7 +133,7 @@ def migrate_command(
     _apply(plan, report, dry_run=dry_run, diff=diff, yes=yes, strict=strict, force=force)
 
 
-def _check(plan: Any) -> NoReturn:
+def _check(plan: MigrationPlan) -> NoReturn:
     """--check: like `ruff format --check`, 0 when the output is up to date, else 1."""
     from sekha_migrate import exit_codes
 
@@ -141,7 +146,7 @@ def _check(plan: Any) -> NoReturn:
 
 
 def _apply(
-    plan: Any, report: Path | None, *, dry_run: bool, diff: bool, yes: bool, strict: bool,
+    plan: MigrationPlan, report: Path | None, *, dry_run: bool, diff: bool, yes: bool, strict: bool,
     force: bool,
 ) -> NoReturn:
     """apply_plan, rendered; on a terminal the user sees the plan before being asked."""
@@ -151,9 +156,9 @@ def _apply(
     from sekha_migrate.report.migrate_outcome import print_outcome, print_preview
 
     info = make_writer(stderr=dry_run)
-    previewed = []
+    previewed: list[bool] = []
 
-    def ask(plan: Any) -> bool:
+    def ask(plan: MigrationPlan) -> bool:
         if not stdin_is_terminal():
             return True  # nobody could answer; the backup makes going ahead safe
         print_preview(plan, ApplyStatus.WRITTEN, info, diff=diff)
@@ -176,7 +181,7 @@ def _apply(
     raise typer.Exit(exit_codes.OK if result.ok and not differs else exit_codes.PROBLEMS)
 
 
-def _refused(found: Any) -> NoReturn:
+def _refused(found: Sequence[Refusal]) -> NoReturn:
     """Each reason not to write, then what would let the run go ahead (exit 2)."""
     from sekha_migrate import exit_codes
 

@@ -2,11 +2,14 @@ from __future__ import annotations
 
 from enum import Enum
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import typer
 
 from sekha_migrate.commands.common import fail, stdin_is_terminal
+
+if TYPE_CHECKING:  # imported where used, so `sekha --help` stays fast
+    from sekha_migrate.backup import BackupSet
 
 
 class RollbackFormat(str, Enum):
@@ -49,7 +52,7 @@ def rollback_command(
     from sekha_migrate import exit_codes
     from sekha_migrate.backup import BackupError, BackupLookupError
     from sekha_migrate.report import rollback as render
-    from sekha_migrate.rollback import RollbackFailed, list_backup_sets, rollback
+    from sekha_migrate.undo import RollbackFailed, list_backup_sets, rollback
 
     root = directory if directory is not None else Path.cwd()
     if not root.is_dir():  # the library says so too, but without naming the flag
@@ -74,7 +77,7 @@ def rollback_command(
     raise typer.Exit(exit_codes.OK)
 
 
-def _ask(backup: Any) -> bool:
+def _ask(backup: BackupSet) -> bool:
     """On a terminal, show what would change and ask; without one nobody could answer."""
     from sekha_migrate.report import rollback as render
 

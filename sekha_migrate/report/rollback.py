@@ -13,7 +13,7 @@ from typing import Any
 
 from sekha_migrate.backup import KIND_MIGRATION, KIND_PRE_ROLLBACK, BackupSet, RestoreResult
 from sekha_migrate.report.console import Line, emit, emit_table, make_writer
-from sekha_migrate.rollback import BackupListing
+from sekha_migrate.undo import BackupListing
 
 # --- JSON -----------------------------------------------------------------------------------
 

@@ -3,7 +3,8 @@ says which sets there are. Neither prints nor exits.
 
 Errors: BackupLookupError (no such directory or set: a usage error) and BackupError (a set that
 is damaged, locked, or cannot be restored); RollbackFailed, a BackupError, names the set that a
-restore stopped in.
+restore stopped in. (Not `rollback.py`: a submodule of that name would shadow a `rollback`
+exported by the package.)
 """
 
 from __future__ import annotations
