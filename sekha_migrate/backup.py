@@ -28,7 +28,7 @@ import signal
 import stat
 import threading
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -141,7 +141,7 @@ def create_backup(
     files: Sequence[Path],
     *,
     root: Path,
-    report: Mapping[str, Any] | None = None,
+    report: Mapping[str, Any] | Callable[[str, Path], Mapping[str, Any]] | None = None,
     generated: Sequence[Path] = (),
     written: Mapping[Path, str | bytes] | None = None,
     kind: str = KIND_MIGRATION,
@@ -151,9 +151,11 @@ def create_backup(
 
     Missing files are skipped (there is nothing to lose). A symbolic link is recorded as a
     link (and its target's bytes as the copy). `written` is what the migration is about to
-    write to each generated path, recorded by sha256. Every path must lie inside `root`,
-    since a rollback refuses any other. On any failure the half-made set is removed and
-    BackupError says why; nothing outside `root/.sekha-backups` is touched.
+    write to each generated path, recorded by sha256. `report` may be a function of the new
+    set's ID and directory, so the report stored in the set can name its own set. Every
+    path must lie inside `root`, since a rollback refuses any other. On any failure the
+    half-made set is removed and BackupError says why; nothing outside
+    `root/.sekha-backups` is touched.
     """
     root = _absolute(Path(root))
     originals = _existing_files(files)
@@ -171,7 +173,8 @@ def create_backup(
         entries = _store_copies(originals, directory)
         _verify_copies(directory, entries)
         if report is not None:
-            _write_in_set(directory / REPORT_NAME, _report_json(report))
+            document = report(backup_id, directory) if callable(report) else report
+            _write_in_set(directory / REPORT_NAME, _report_json(document))
         backup = BackupSet(
             backup_id, directory, _iso(moment), entries, generated_paths,
             kind=kind, undoes=undoes, written=digests,

@@ -202,10 +202,10 @@ def test_exception_after_backup_before_write_loses_nothing(
     directory = copy_fixture("examples/v1-basic", tmp_path)
     before = tree_bytes(directory)
 
-    def explode(self) -> None:
+    def explode(*args: object) -> None:
         raise RuntimeError("injected after the backup")
 
-    monkeypatch.setattr("sekha_migrate.commands.migrate._Run._write_files", explode)
+    monkeypatch.setattr("sekha_migrate.migrate.apply._write_files", explode)
     with pytest.raises(RuntimeError):
         sekha_inprocess("migrate", "--yes", "--no-env", "--dir", str(directory))
     assert tree_bytes(directory) == before

@@ -232,7 +232,7 @@ def test_restore_failure_exits_1_with_a_clear_message(
 def _pretend_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
     from sekha_migrate.commands import rollback as command
 
-    monkeypatch.setattr(command, "_stdin_is_a_terminal", lambda: True)
+    monkeypatch.setattr(command, "stdin_is_terminal", lambda: True)
 
 
 def test_terminal_user_who_says_no_changes_nothing(

@@ -1,11 +1,12 @@
 from __future__ import annotations
 
-import sys
 from enum import Enum
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any
 
 import typer
+
+from sekha_migrate.commands.common import fail, stdin_is_terminal
 
 
 class Template(str, Enum):
@@ -59,24 +60,25 @@ def init_command(
     )
 
     if target.value not in DUMPERS:
-        _fail(f"--target {target.value}: choose one of {', '.join(DUMPERS)}", exit_codes.USAGE)
+        known = ", ".join(DUMPERS)
+        fail("init", f"--target {target.value}: choose one of {known}", exit_codes.USAGE)
     if output is None:
         output = Path("sekha.env" if target.value == "env" else "config.yaml")
     to_stdout = str(output) == "-"
     if not to_stdout and output.exists() and not force:
-        _fail(f"{output} exists; pass --force to replace it", exit_codes.USAGE)
+        fail("init", f"{output} exists; pass --force to replace it", exit_codes.USAGE)
     if template is not None:
         choices = choices_for_template(template.value)
     elif stdin_is_terminal():
         choices = ask_choices()
     else:
-        _fail("no --template and no terminal to ask on: pass --template "
+        fail("init", "no --template and no terminal to ask on: pass --template "
               "minimal|hybrid|full", exit_codes.USAGE)
     try:
         modeline = None if target.value == "env" else schema_modeline(schema_url, target.value)
         text = render_starter(choices, target=target.value, modeline=modeline)
     except StarterError as exc:
-        _fail(str(exc), exit_codes.USAGE)
+        fail("init", str(exc), exit_codes.USAGE)
     if to_stdout:
         typer.echo(text, nl=False)
         raise typer.Exit(exit_codes.OK)
@@ -127,17 +129,4 @@ def _write(output: Path, text: str) -> None:
     try:
         write_atomically(output, text)
     except WriteError as exc:
-        _fail(str(exc), exit_codes.USAGE)
-
-
-def stdin_is_terminal() -> bool:
-    """Whether anyone could answer (tests replace this to play the user)."""
-    try:
-        return sys.stdin.isatty()
-    except (AttributeError, ValueError):
-        return False
-
-
-def _fail(message: str, code: int) -> NoReturn:
-    typer.echo(f"sekha init: {message}", err=True)
-    raise typer.Exit(code)
+        fail("init", str(exc), exit_codes.USAGE)

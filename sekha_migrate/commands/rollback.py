@@ -1,11 +1,15 @@
 from __future__ import annotations
 
-import sys
 from enum import Enum
 from pathlib import Path
-from typing import NoReturn
+from typing import TYPE_CHECKING
 
 import typer
+
+from sekha_migrate.commands.common import fail, stdin_is_terminal
+
+if TYPE_CHECKING:  # imported where used, so `sekha --help` stays fast
+    from sekha_migrate.backup import BackupSet
 
 
 class RollbackFormat(str, Enum):
@@ -46,58 +50,38 @@ def rollback_command(
     (CI, a pipe) nobody could answer, so the rollback goes ahead without asking.
     """
     from sekha_migrate import exit_codes
-    from sekha_migrate.backup import (
-        BackupError,
-        BackupLookupError,
-        exclusive_writer,
-        find_damaged_backups,
-        list_backups,
-        load_backup,
-        restore_backup,
-    )
+    from sekha_migrate.backup import BackupError, BackupLookupError
     from sekha_migrate.report import rollback as render
+    from sekha_migrate.undo import RollbackFailed, list_backup_sets, rollback
 
     root = directory if directory is not None else Path.cwd()
-    if not root.is_dir():
-        _fail(f"--dir {root} is not a directory", exit_codes.USAGE)
+    if not root.is_dir():  # the library says so too, but without naming the flag
+        fail("rollback", f"--dir {root} is not a directory", exit_codes.USAGE)
     fmt = output_format.value
     try:
         if list_only:
-            sets = list_backups(root)
-            if backup_id is not None:
-                sets = [load_backup(root, backup_id)]
-            damaged = find_damaged_backups(root)
-            render.print_backup_list(root, sets, damaged, fmt, detail=backup_id is not None)
+            render.print_backup_list(list_backup_sets(root, backup_id), fmt)
             raise typer.Exit(exit_codes.OK)
-        backup = load_backup(root, backup_id)
+        done = rollback(root, backup_id, confirm=None if yes else _ask)
     except BackupLookupError as exc:
-        _fail(str(exc), exit_codes.USAGE)
+        fail("rollback", str(exc), exit_codes.USAGE)
+    except RollbackFailed as exc:
+        render.print_restore_failure(exc.backup, str(exc), fmt)
+        fail("rollback", str(exc), exit_codes.PROBLEMS)
     except BackupError as exc:
-        _fail(f"{exc}; pick another set by its ID (sekha rollback --list)", exit_codes.PROBLEMS)
-
-    if not yes and _stdin_is_a_terminal():
-        render.print_restore_plan(backup)
-        if not typer.confirm("Restore these files?", default=False, err=True):
-            _fail("rollback cancelled; nothing was changed", exit_codes.PROBLEMS)
-    try:
-        # One writer at a time; restore_backup reads the set's log again under the lock, so
-        # a rollback that ran meanwhile is not applied twice.
-        with exclusive_writer(root):
-            result = restore_backup(backup)
-    except BackupError as exc:
-        render.print_restore_failure(backup, str(exc), fmt)
-        _fail(str(exc), exit_codes.PROBLEMS)
-    render.print_restore_result(backup, result, fmt)
+        fail("rollback", f"{exc}; pick another set by its ID (sekha rollback --list)",
+             exit_codes.PROBLEMS)
+    if done.restore is None:
+        fail("rollback", "rollback cancelled; nothing was changed", exit_codes.PROBLEMS)
+    render.print_restore_result(done.backup, done.restore, fmt)
     raise typer.Exit(exit_codes.OK)
 
 
-def _stdin_is_a_terminal() -> bool:
-    try:
-        return sys.stdin.isatty()
-    except (AttributeError, ValueError):  # closed or replaced stdin
-        return False
+def _ask(backup: BackupSet) -> bool:
+    """On a terminal, show what would change and ask; without one nobody could answer."""
+    from sekha_migrate.report import rollback as render
 
-
-def _fail(message: str, code: int) -> NoReturn:
-    typer.echo(f"sekha rollback: {message}", err=True)
-    raise typer.Exit(code)
+    if not stdin_is_terminal():
+        return True
+    render.print_restore_plan(backup)
+    return typer.confirm("Restore these files?", default=False, err=True)

@@ -65,6 +65,9 @@ class MigrationRequest:
     # file stays in the dialect it is written in.
     target: str | None = None
     schema_url: str | None = None  # for the editor modeline; default: the shipped schema
+    # Measure the embedding dimension with the configured provider (one embedding request)
+    # instead of the table of known models; its ${VARS} come from this process's environment.
+    probe: bool = False
 
 
 def default_output(directory: Path, target: str | None) -> Path:
@@ -74,6 +77,23 @@ def default_output(directory: Path, target: str | None) -> Path:
 
 
 def plan_migration(request: MigrationRequest) -> MigrationPlan:
+    """The migration `request` asks for, written nowhere. MigrateUsageError when the request
+    names nothing to migrate (or cannot be met); with `probe`, ProbeError when the provider
+    cannot measure the dimension."""
+    if request.target not in (None, "docker", "bridge", "env"):
+        raise MigrateUsageError(f"--target {request.target!r}: choose docker, bridge or env")
+    if request.probe and request.dimension is not None:
+        raise MigrateUsageError("--probe measures the dimension; --dimension sets it: choose one")
+    plan = _plan(request)
+    if request.probe and plan.embedding is not None:
+        from sekha_migrate.migrate.probe_dimension import measure_plan_dimension
+
+        measured = measure_plan_dimension(plan, env={**os.environ, **dict(plan.secrets)})
+        plan = _plan(replace(request, measured_dimension=measured))
+    return plan
+
+
+def _plan(request: MigrationRequest) -> MigrationPlan:
     sources = _sources(request)
     readings = _compose_variables([_load(source, request.environ) for source in sources])
     v2_files: list[SourceReading] = []
