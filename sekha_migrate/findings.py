@@ -12,6 +12,9 @@ DataPath = tuple[PathPart, ...]
 
 
 class Severity(str, Enum):
+    """How much a finding matters: an error fails the check (exit 1), a warning fails it only
+    under --strict, an info is a note."""
+
     ERROR = "error"
     WARNING = "warning"
     INFO = "info"

@@ -17,7 +17,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("files", ("sources", "io", "backup")),
     ("model", ("model", "dialects", "schema")),
     ("decide", ("validate", "migrate", "probe", "registry", "resilience", "convert",
-                "templates", "undo")),
+                "templates", "undo", "api")),
     ("report", ("report",)),
     ("cli", ("commands", "cli", "entry", "__main__", "__init__")),
 ]
