@@ -310,10 +310,13 @@ def test_unreadable_file_as_another_user_is_exit_2(world_readable_dir: Path) -> 
         pytest.skip("needs root and setpriv to run the CLI as an unprivileged user")
     as_nobody = [setpriv, "--reuid=65534", "--regid=65534", "--clear-groups"]
     sekha_exe = Path(sys.executable).parent / "sekha"
+    # Coverage cannot write its data as another user: that process is not measured.
+    environ = {k: v for k, v in os.environ.items() if not k.startswith("COVERAGE")}
     # Probe with what the test really runs: the entry point importing the package from this
     # checkout, run from the same directory (a checkout under /root fails here, not below).
     probe = subprocess.run(
-        [*as_nobody, str(sekha_exe), "--version"], cwd=world_readable_dir, capture_output=True
+        [*as_nobody, str(sekha_exe), "--version"], cwd=world_readable_dir, capture_output=True,
+        env=environ,
     )
     if probe.returncode != 0:
         pytest.skip("`sekha` cannot run as an unprivileged user here (its checkout or interpreter "
@@ -326,7 +329,7 @@ def test_unreadable_file_as_another_user_is_exit_2(world_readable_dir: Path) -> 
         cwd=world_readable_dir,
         capture_output=True,
         text=True,
-        env={**os.environ, "NO_COLOR": "1", "HOME": str(world_readable_dir)},
+        env={**environ, "NO_COLOR": "1", "HOME": str(world_readable_dir)},
         timeout=60,
     )
     assert proc.returncode == 2, proc.stdout + proc.stderr
