@@ -117,13 +117,84 @@ def _is_tab_at(text: str, index: int) -> bool:
 
 
 def _compose(text: str) -> LoadedYaml:
-    result = LoadedYaml(data=None)
-    stack: list[_Frame] = []
-    anchors: dict[str, tuple[Any, int]] = {}
-    documents = 0
-    alias_expansion = 0
+    composer = _Composer()
+    handlers = {
+        yaml.ScalarEvent: composer.scalar,
+        yaml.MappingStartEvent: composer.start,
+        yaml.SequenceStartEvent: composer.start,
+        yaml.MappingEndEvent: composer.end,
+        yaml.SequenceEndEvent: composer.end,
+        yaml.AliasEvent: composer.alias,
+        yaml.DocumentStartEvent: composer.document,
+    }
+    event: Any
+    for event in yaml.parse(text, Loader=_Loader):
+        handler = handlers.get(type(event))
+        if handler is not None:
+            handler(event)
+    return composer.result
+
+
+class _Composer:
+    """Builds the document from libyaml's event stream, with the marks of every key and
+    value, refusing alias bombs and nesting the C composer would crash on."""
+
+    def __init__(self) -> None:
+        self.result = LoadedYaml(data=None)
+        self.stack: list[_Frame] = []
+        self.anchors: dict[str, tuple[Any, int]] = {}
+        self.documents = 0
+        self.alias_expansion = 0
+
+    # -- events --------------------------------------------------------------------------------
+
+    def scalar(self, event: Any) -> None:
+        tag = _scalar_tag(event)
+        value = _construct_scalar(event, tag)
+        self.attach(value, _mark(event), 1, event.anchor, tag, event.value)
+
+    def start(self, event: Any) -> None:
+        if len(self.stack) >= MAX_DEPTH:
+            raise _refuse(f"the document is nested more than {MAX_DEPTH} levels deep",
+                          "too-deep", event)
+        _check_collection_tag(event)
+        container: dict[Any, Any] | list[Any] = (
+            {} if type(event) is yaml.MappingStartEvent else []
+        )
+        self.stack.append(_Frame(container, _child_path(self.stack), _mark(event), event.anchor))
+
+    def end(self, event: Any) -> None:
+        frame = self.stack.pop()
+        if frame.merges:
+            _apply_merges(frame, self.result)
+        self.attach(frame.container, frame.mark, frame.size, frame.anchor, None)
+
+    def alias(self, event: Any) -> None:
+        if event.anchor not in self.anchors:
+            raise _refuse(f"alias *{event.anchor} refers to an anchor that is not defined",
+                          "syntax", event)
+        value, size = self.anchors[event.anchor]
+        self.result.shares_values = True
+        self.alias_expansion += size
+        if self.alias_expansion > MAX_ALIAS_EXPANSION:
+            raise _refuse(f"aliases expand to more than {MAX_ALIAS_EXPANSION:,} nodes; "
+                          "refusing a possible alias bomb", "alias-bomb", event)
+        self.attach(value, _mark(event), size, None, None)
+
+    def document(self, event: Any) -> None:
+        self.documents += 1
+        if self.documents > 1:
+            raise _refuse(
+                "the file holds more than one YAML document; a Sekha config is one document",
+                "multiple-documents",
+                event,
+                hint="remove the '---' separator and merge or split the documents into files",
+            )
+
+    # -- placing a finished value -----------------------------------------------------------
 
     def attach(
+        self,
         value: Any,
         mark: Mark,
         size: int,
@@ -132,23 +203,30 @@ def _compose(text: str) -> LoadedYaml:
         text: str | None = None,
     ) -> None:
         if anchor:
-            anchors[anchor] = (value, size)
-        if not stack:
-            result.data = value
-            result.value_marks[()] = mark
+            self.anchors[anchor] = (value, size)
+        if not self.stack:
+            self.result.data = value
+            self.result.value_marks[()] = mark
             return
-        frame = stack[-1]
+        frame = self.stack[-1]
         frame.size += size
         if isinstance(frame.container, list):
-            path = (*frame.path, len(frame.container))
-            frame.container.append(value)
-            result.value_marks.setdefault(path, mark)
-            if isinstance(value, str) and "${" in value:
-                result.placeholder_paths.append(path)
-            return
-        if frame.key is _NO_KEY:
-            _take_key(frame, value, mark, tag, result, text)
-            return
+            self._append(frame, value, mark)
+        elif frame.key is _NO_KEY:
+            _take_key(frame, value, mark, tag, self.result, text)
+        else:
+            self._set(frame, value, mark)
+
+    def _append(self, frame: _Frame, value: Any, mark: Mark) -> None:
+        assert isinstance(frame.container, list)
+        path = (*frame.path, len(frame.container))
+        frame.container.append(value)
+        self.result.value_marks.setdefault(path, mark)
+        if isinstance(value, str) and "${" in value:
+            self.result.placeholder_paths.append(path)
+
+    def _set(self, frame: _Frame, value: Any, mark: Mark) -> None:
+        result = self.result
         key, key_mark = frame.key, frame.key_mark
         frame.key, frame.key_mark = _NO_KEY, None
         if key is _MERGE_KEY:
@@ -158,63 +236,21 @@ def _compose(text: str) -> LoadedYaml:
             frame.merges.append((value, mark))
             return
         path = (*frame.path, key)
-        if key in frame.container:
+        container = frame.container
+        assert isinstance(container, dict)
+        if key in container:
             result.findings.append(_duplicate_key(key, path, key_mark, result.key_marks.get(path)))
-            del frame.container[key]
+            del container[key]
             # the first value's `${` strings are gone with it
             result.placeholder_paths = [
                 p for p in result.placeholder_paths if p[: len(path)] != path
             ]
-        frame.container[key] = value
+        container[key] = value
         if isinstance(value, str) and "${" in value:
             result.placeholder_paths.append(path)
         if key_mark is not None:
             result.key_marks[path] = key_mark
         result.value_marks[path] = mark
-
-    event: Any
-    for event in yaml.parse(text, Loader=_Loader):
-        kind = type(event)
-        if kind is yaml.ScalarEvent:
-            tag = _scalar_tag(event)
-            value = _construct_scalar(event, tag)
-            attach(value, _mark(event), 1, event.anchor, tag, event.value)
-        elif kind is yaml.MappingStartEvent or kind is yaml.SequenceStartEvent:
-            if len(stack) >= MAX_DEPTH:
-                raise _refuse(f"the document is nested more than {MAX_DEPTH} levels deep",
-                              "too-deep", event)
-            _check_collection_tag(event)
-            path = _child_path(stack)
-            container: dict[Any, Any] | list[Any] = (
-                {} if kind is yaml.MappingStartEvent else []
-            )
-            stack.append(_Frame(container, path, _mark(event), event.anchor))
-        elif kind is yaml.MappingEndEvent or kind is yaml.SequenceEndEvent:
-            frame = stack.pop()
-            if frame.merges:
-                _apply_merges(frame, result)
-            attach(frame.container, frame.mark, frame.size, frame.anchor, None)
-        elif kind is yaml.AliasEvent:
-            if event.anchor not in anchors:
-                raise _refuse(f"alias *{event.anchor} refers to an anchor that is not defined",
-                              "syntax", event)
-            value, size = anchors[event.anchor]
-            result.shares_values = True
-            alias_expansion += size
-            if alias_expansion > MAX_ALIAS_EXPANSION:
-                raise _refuse(f"aliases expand to more than {MAX_ALIAS_EXPANSION:,} nodes; "
-                              "refusing a possible alias bomb", "alias-bomb", event)
-            attach(value, _mark(event), size, None, None)
-        elif kind is yaml.DocumentStartEvent:
-            documents += 1
-            if documents > 1:
-                raise _refuse(
-                    "the file holds more than one YAML document; a Sekha config is one document",
-                    "multiple-documents",
-                    event,
-                    hint="remove the '---' separator and merge or split the documents into files",
-                )
-    return result
 
 
 def _refuse(message: str, code: str, event: Any, hint: str | None = None) -> SourceError:
