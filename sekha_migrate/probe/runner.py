@@ -222,6 +222,30 @@ async def probe_provider(
     loop = asyncio.get_running_loop()
     checks = _Checks(client, target, breaker, loop.time() + target.timeout, max_bytes)
     warnings = key_exposure_warnings(target)
+    listing, version = await _list_models(checks, target, warnings)
+    measured = await _measure_embeddings(checks, target, listing) if embed else _Measured()
+    status, error = _summary_error(checks)
+    if status is ProbeStatus.AUTH_FAILED and not target.api_key:
+        error = f"{error} (no api_key is configured for this provider)"
+    return ProviderProbe(
+        id=target.id,
+        type=target.type,
+        base_url=target.display_url,
+        status=status,
+        latency_ms=listing.latency_ms if listing is not None else None,
+        error=error,
+        breaker=breaker.get_stats(),
+        models=_model_checks(target, listing, measured.lengths, measured.errors),
+        warnings=tuple(warnings),
+        version=version,
+        skipped_checks=tuple(checks.skipped),
+    )
+
+
+async def _list_models(
+    checks: _Checks, target: ProviderTarget, warnings: list[str]
+) -> tuple[_Listing | None, str | None]:
+    """The provider's model list (and Ollama's version); adds what it warns about."""
     version: str | None = None
     if target.type == "ollama":
         listing, version = await asyncio.gather(
@@ -239,38 +263,33 @@ async def probe_provider(
         warnings.extend(listing.warnings)
         if target.type == "anthropic":
             listing = await _with_aliases(checks, listing)
+    return listing, version
 
-    lengths: dict[str, int | None] = {}
-    embed_errors: dict[str, str] = {}
-    if embed:
-        for spec in _embedding_models(target, listing):
-            if target.type not in wire.EMBEDDING_TYPES:
-                embed_errors[spec.model_id] = f"{target.type} has no embeddings API to measure"
-                continue
-            failures_before = len(checks.failures)
-            lengths[spec.model_id] = await checks.guarded(
-                f"embed {spec.model_id}",
-                partial(checks.embedding_length, spec.model_id),
-            )
-            if len(checks.failures) > failures_before:
-                embed_errors[spec.model_id] = checks.failures[-1][1].message
 
-    status, error = _summary_error(checks)
-    if status is ProbeStatus.AUTH_FAILED and not target.api_key:
-        error = f"{error} (no api_key is configured for this provider)"
-    return ProviderProbe(
-        id=target.id,
-        type=target.type,
-        base_url=target.display_url,
-        status=status,
-        latency_ms=listing.latency_ms if listing is not None else None,
-        error=error,
-        breaker=breaker.get_stats(),
-        models=_model_checks(target, listing, lengths, embed_errors),
-        warnings=tuple(warnings),
-        version=version,
-        skipped_checks=tuple(checks.skipped),
-    )
+@dataclass
+class _Measured:
+    """Vector lengths measured per embedding model, and why a measurement failed."""
+
+    lengths: dict[str, int | None] = field(default_factory=dict)
+    errors: dict[str, str] = field(default_factory=dict)
+
+
+async def _measure_embeddings(
+    checks: _Checks, target: ProviderTarget, listing: _Listing | None
+) -> _Measured:
+    measured = _Measured()
+    for spec in _embedding_models(target, listing):
+        if target.type not in wire.EMBEDDING_TYPES:
+            measured.errors[spec.model_id] = f"{target.type} has no embeddings API to measure"
+            continue
+        failures_before = len(checks.failures)
+        measured.lengths[spec.model_id] = await checks.guarded(
+            f"embed {spec.model_id}",
+            partial(checks.embedding_length, spec.model_id),
+        )
+        if len(checks.failures) > failures_before:
+            measured.errors[spec.model_id] = checks.failures[-1][1].message
+    return measured
 
 
 async def _with_aliases(checks: _Checks, listing: _Listing) -> _Listing:
