@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 from typing import Any
 
 from sekha_migrate.findings import DataPath, Finding, Severity, format_path, value_at
@@ -131,71 +132,119 @@ def _near_miss_hint(
     return f"'{close[0]}'{on_line} looks like a misspelling of it: rename it to '{name}'"
 
 
-def _message(
-    error: Any, path: DataPath, raw_value: Any, subject: str
-) -> tuple[str, str | None]:
-    keyword = error.validator
-    value = error.instance
-    shown = _show(path, value)
-    expanded = _expanded_note(raw_value, value)
-    if keyword == "type":
-        wanted = error.validator_value
-        wanted_list = wanted if isinstance(wanted, list) else [wanted]
-        words = " or ".join(_TYPE_WORDS.get(str(w), str(w)) for w in wanted_list)
-        hint = None
-        if isinstance(value, str) and "integer" in wanted_list and value.strip().isdigit():
-            hint = f"remove the quotes: {value.strip()}"
-        elif (
-            "string" in wanted_list
-            and isinstance(value, (int, float))
-            and not isinstance(value, bool)
-        ):
-            # version: 2.0 is a number; "2.0" is the version. A key is never repeated.
-            hint = "quote it" if _is_secret(path) else f'quote it: "{value}"'
-        elif isinstance(value, str) and "boolean" in wanted_list and value.lower() in (
-            "true", "false", "yes", "no", "on", "off",
-        ):
-            hint = "write true or false without quotes"
-        return f"{subject} must be {words}, not {_type_word(value)}{shown}{expanded}", hint
-    if keyword == "enum":
-        choices = ", ".join(str(c) for c in error.validator_value)
-        close = difflib.get_close_matches(str(value), [str(c) for c in error.validator_value], 1)
-        hint = f"did you mean '{close[0]}'?" if close else f"use one of: {choices}"
-        return f"{subject} is {value!r}{expanded}; it must be one of: {choices}", hint
-    if keyword in ("minimum", "exclusiveMinimum", "maximum", "exclusiveMaximum"):
-        bound = error.validator_value
-        relation = {
-            "minimum": f"at least {bound}",
-            "exclusiveMinimum": f"more than {bound}",
-            "maximum": f"at most {bound}",
-            "exclusiveMaximum": f"less than {bound}",
-        }[keyword]
-        return f"{subject} is {value!r}{expanded}; it must be {relation}", _range_hint(error)
-    if keyword == "minLength":
-        length = len(value) if isinstance(value, str) else 0
-        hint = None
-        if _is_secret(path):
-            hint = "generate one with: python -c 'import secrets; print(secrets.token_urlsafe(32))'"
-        return (
-            f"{subject} is {length} characters long{expanded}; "
-            f"it must be at least {error.validator_value}",
-            hint,
-        )
-    if keyword == "pattern":
-        rule = _PATTERN_RULES.get(error.validator_value, f"must match {error.validator_value}")
-        hint = None
-        if error.validator_value == "^[a-z0-9_-]+$" and isinstance(value, str):
-            suggestion = "".join(c if c.isalnum() or c in "_-" else "_" for c in value.lower())
-            hint = f"for example '{suggestion}'"
-        return f"{subject}{shown} {rule}", hint
-    if keyword == "minItems":
-        return f"{subject} is empty; it needs at least {error.validator_value} entry", None
-    if keyword == "format":
-        return (
-            f"{subject}{shown}{expanded} is not a valid {error.validator_value.upper()}",
-            "write a full URL with its scheme, e.g. http://localhost:11434",
-        )
-    return f"{subject}: {error.message}", None
+@dataclass(frozen=True)
+class _Broken:
+    """One schema error, with what a message about it needs."""
+
+    error: Any
+    path: DataPath
+    subject: str  # `priority of provider 'ollama_local'`
+    shown: str  # ` ('value')`, or nothing for a secret
+    expanded: str  # ` after expanding ${VAR}`, or nothing
+
+    @property
+    def value(self) -> Any:
+        return self.error.instance
+
+    @property
+    def rule(self) -> Any:
+        return self.error.validator_value
+
+
+Message = tuple[str, str | None]
+
+
+def _message(error: Any, path: DataPath, raw_value: Any, subject: str) -> Message:
+    broken = _Broken(
+        error, path, subject, _show(path, error.instance), _expanded_note(raw_value, error.instance)
+    )
+    describe = _DESCRIBE.get(error.validator)
+    if describe is None:
+        return f"{subject}: {error.message}", None
+    return describe(broken)
+
+
+def _type_message(b: _Broken) -> Message:
+    wanted = b.rule if isinstance(b.rule, list) else [b.rule]
+    words = " or ".join(_TYPE_WORDS.get(str(w), str(w)) for w in wanted)
+    return f"{b.subject} must be {words}, not {_type_word(b.value)}{b.shown}{b.expanded}", (
+        _type_hint(b, wanted)
+    )
+
+
+def _type_hint(b: _Broken, wanted: list[Any]) -> str | None:
+    value = b.value
+    if isinstance(value, str) and "integer" in wanted and value.strip().isdigit():
+        return f"remove the quotes: {value.strip()}"
+    if "string" in wanted and isinstance(value, (int, float)) and not isinstance(value, bool):
+        # version: 2.0 is a number; "2.0" is the version. A key is never repeated.
+        return "quote it" if _is_secret(b.path) else f'quote it: "{value}"'
+    if isinstance(value, str) and "boolean" in wanted and value.lower() in (
+        "true", "false", "yes", "no", "on", "off",
+    ):
+        return "write true or false without quotes"
+    return None
+
+
+def _enum_message(b: _Broken) -> Message:
+    choices = [str(c) for c in b.rule]
+    close = difflib.get_close_matches(str(b.value), choices, 1)
+    hint = f"did you mean '{close[0]}'?" if close else f"use one of: {', '.join(choices)}"
+    return f"{b.subject} is {b.value!r}{b.expanded}; it must be one of: {', '.join(choices)}", hint
+
+
+_RELATIONS = {
+    "minimum": "at least {}",
+    "exclusiveMinimum": "more than {}",
+    "maximum": "at most {}",
+    "exclusiveMaximum": "less than {}",
+}
+
+
+def _range_message(b: _Broken) -> Message:
+    relation = _RELATIONS[b.error.validator].format(b.rule)
+    return f"{b.subject} is {b.value!r}{b.expanded}; it must be {relation}", _range_hint(b.error)
+
+
+def _min_length_message(b: _Broken) -> Message:
+    length = len(b.value) if isinstance(b.value, str) else 0
+    hint = None
+    if _is_secret(b.path):
+        hint = "generate one with: python -c 'import secrets; print(secrets.token_urlsafe(32))'"
+    message = f"{b.subject} is {length} characters long{b.expanded}; it must be at least {b.rule}"
+    return message, hint
+
+
+def _pattern_message(b: _Broken) -> Message:
+    rule = _PATTERN_RULES.get(b.rule, f"must match {b.rule}")
+    hint = None
+    if b.rule == "^[a-z0-9_-]+$" and isinstance(b.value, str):
+        suggestion = "".join(c if c.isalnum() or c in "_-" else "_" for c in b.value.lower())
+        hint = f"for example '{suggestion}'"
+    return f"{b.subject}{b.shown} {rule}", hint
+
+
+def _min_items_message(b: _Broken) -> Message:
+    return f"{b.subject} is empty; it needs at least {b.rule} entry", None
+
+
+def _format_message(b: _Broken) -> Message:
+    return (
+        f"{b.subject}{b.shown}{b.expanded} is not a valid {b.rule.upper()}",
+        "write a full URL with its scheme, e.g. http://localhost:11434",
+    )
+
+
+# Schema keyword -> the words for its error, in the user's vocabulary.
+_DESCRIBE: dict[str, Callable[[_Broken], Message]] = {
+    "type": _type_message,
+    "enum": _enum_message,
+    **dict.fromkeys(_RELATIONS, _range_message),
+    "minLength": _min_length_message,
+    "pattern": _pattern_message,
+    "minItems": _min_items_message,
+    "format": _format_message,
+}
 
 
 def _range_hint(error: Any) -> str | None:
