@@ -257,33 +257,45 @@ def check_default_models(data: dict[str, Any], loaded: LoadedYaml) -> Iterator[F
 def check_security(
     data: dict[str, Any], expanded: dict[str, Any], loaded: LoadedYaml
 ) -> Iterator[Finding]:
+    """Keys written into the file instead of referred to, and keys sent in the clear."""
     at = _Located(loaded)
     for provider_path, provider in _providers(data):
         api_key = provider.get("api_key")
-        if not isinstance(api_key, str) or not api_key:
-            continue
-        name = provider.get("id", provider_path[-1])
-        if not placeholder_names(api_key):
-            variable = f"{str(provider.get('type') or 'PROVIDER').upper()}_API_KEY"
-            yield at.finding(
-                Severity.WARNING,
-                "literal-secret",
-                f"provider '{name}' has its API key written into the file",
-                (*provider_path, "api_key"),
-                hint=f"write api_key: ${{{variable}}} and set {variable} in the environment",
-            )
-        base_url = value_at(expanded, (*provider_path, "base_url"))
-        if isinstance(base_url, str) and base_url.lower().startswith("http://"):
-            parts = _split_url(base_url)
-            host = (parts.hostname or "") if parts else ""  # unsplittable: check_urls says so
-            if host and not is_local_host(host):
-                yield at.finding(
-                    Severity.WARNING,
-                    "insecure-transport",
-                    f"provider '{name}' sends its API key over plain http:// to {host}",
-                    (*provider_path, "base_url"),
-                    hint="use https://",
-                )
+        if isinstance(api_key, str) and api_key:
+            yield from _provider_key(provider_path, provider, expanded, at)
+    yield from _controller_keys(data, at)
+
+
+def _provider_key(
+    path: DataPath, provider: dict[str, Any], expanded: dict[str, Any], at: _Located
+) -> Iterator[Finding]:
+    name = provider.get("id", path[-1])
+    if not placeholder_names(provider["api_key"]):
+        kind = provider.get("type") or provider.get("provider_type") or "PROVIDER"
+        variable = f"{str(kind).upper()}_API_KEY"
+        yield at.finding(
+            Severity.WARNING,
+            "literal-secret",
+            f"provider '{name}' has its API key written into the file",
+            (*path, "api_key"),
+            hint=f"write api_key: ${{{variable}}} and set {variable} in the environment",
+        )
+    base_url = value_at(expanded, (*path, "base_url"))
+    if not isinstance(base_url, str) or not base_url.lower().startswith("http://"):
+        return
+    parts = _split_url(base_url)
+    host = (parts.hostname or "") if parts else ""  # unsplittable: check_urls says so
+    if host and not is_local_host(host):
+        yield at.finding(
+            Severity.WARNING,
+            "insecure-transport",
+            f"provider '{name}' sends its API key over plain http:// to {host}",
+            (*path, "base_url"),
+            hint="use https://",
+        )
+
+
+def _controller_keys(data: dict[str, Any], at: _Located) -> Iterator[Finding]:
     for key in ("mcp_api_key", "rest_api_key"):
         value = data.get(key)
         if isinstance(value, str) and value and not placeholder_names(value):
@@ -295,16 +307,15 @@ def check_security(
                 hint="write ${SEKHA_API_KEY} and set SEKHA_API_KEY in the environment",
             )
     extra = data.get("additional_api_keys")
-    if isinstance(extra, list):
-        for index, value in enumerate(extra):
-            if isinstance(value, str) and value and not placeholder_names(value):
-                yield at.finding(
-                    Severity.WARNING,
-                    "literal-secret",
-                    f"additional_api_keys[{index}] is written into the file",
-                    ("additional_api_keys", index),
-                    hint="refer to an environment variable with ${NAME}",
-                )
+    for index, value in enumerate(extra if isinstance(extra, list) else []):
+        if isinstance(value, str) and value and not placeholder_names(value):
+            yield at.finding(
+                Severity.WARNING,
+                "literal-secret",
+                f"additional_api_keys[{index}] is written into the file",
+                ("additional_api_keys", index),
+                hint="refer to an environment variable with ${NAME}",
+            )
 
 
 # ---- URLs ---------------------------------------------------------------------------------
