@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 from typing import Any
 
 from sekha_migrate.findings import Finding, Severity, ValidationRun
+from sekha_migrate.report.json_document import dump_json
 
 _SEVERITY = {Severity.ERROR: "major", Severity.WARNING: "minor", Severity.INFO: "info"}
 
@@ -59,4 +59,4 @@ def fingerprint(path: str, finding: Finding, occurrence: int = 0) -> str:
 
 
 def validation_gitlab(run: ValidationRun) -> str:
-    return json.dumps(gitlab_issues(run), indent=2, ensure_ascii=True)
+    return dump_json(gitlab_issues(run))

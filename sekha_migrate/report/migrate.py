@@ -9,10 +9,12 @@ from dataclasses import replace
 from functools import partial
 from typing import Any
 
-from sekha_migrate.findings import Severity, format_path
-from sekha_migrate.migrate.results import Issue, KeyRead, KeyStatus, MigrationPlan, origin_at
+from sekha_migrate.findings import Finding, Severity, format_path
+from sekha_migrate.migrate.results import KeyRead, KeyStatus, MigrationPlan, origin_at
 from sekha_migrate.model.masking import is_reference, is_secret_name, mask_text, mask_value
 from sekha_migrate.report.console import emit, emit_table
+from sekha_migrate.report.findings import finding_lines
+from sekha_migrate.report.json_document import dump_json
 
 _STATUS_STYLE = {
     KeyStatus.MAPPED: "green",
@@ -20,7 +22,6 @@ _STATUS_STYLE = {
     KeyStatus.UNMAPPABLE: "magenta",
     KeyStatus.INVALID: "red",
 }
-_SEVERITY_STYLE = {Severity.ERROR: "red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
 
 
 def known_secrets(plan: MigrationPlan) -> frozenset[str]:
@@ -42,7 +43,7 @@ def _pasted_key(name: str) -> bool:
     return len(name) >= 16 and not name.isupper()
 
 
-def shown_issue(issue: Issue, secrets: frozenset[str]) -> Issue:
+def shown_issue(issue: Finding, secrets: frozenset[str]) -> Finding:
     """An issue whose message and hint may be printed: no secret in them, whole or in part."""
     hint = mask_text(issue.hint, secrets) if issue.hint else issue.hint
     return replace(issue, message=mask_text(issue.message, secrets), hint=hint)
@@ -142,7 +143,7 @@ def report_document(
 
 
 def report_json(document: Mapping[str, Any]) -> str:
-    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    return dump_json(document) + "\n"
 
 
 def print_summary(plan: MigrationPlan, out: Any, *, verbose: bool = True) -> None:
@@ -178,19 +179,8 @@ def print_summary(plan: MigrationPlan, out: Any, *, verbose: bool = True) -> Non
 
 def print_issues(plan: MigrationPlan, out: Any) -> None:
     secrets = known_secrets(plan)
-    for issue in (shown_issue(issue, secrets) for issue in plan.issues):
-        where = issue.file or ""
-        if issue.line:
-            where += f":{issue.line}"
-            if issue.column:
-                where += f":{issue.column}"
-        prefix = f"{where}: " if where else ""
-        line = [
-            (prefix, ""),
-            (issue.severity.value, _SEVERITY_STYLE[issue.severity]),
-            (f": {issue.message} ({issue.code})", ""),
-        ]
-        emit(out, line, *([[(f"  hint: {issue.hint}", "")]] if issue.hint else []))
+    for issue in plan.issues:
+        emit(out, *finding_lines(shown_issue(issue, secrets)))
 
 
 def _common_folder(plan: MigrationPlan) -> str | None:

@@ -5,7 +5,6 @@ The JSON documents are a public interface (see the README).
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Sequence
 from pathlib import Path
@@ -20,6 +19,7 @@ from sekha_migrate.backup import (
     backups_directory,
 )
 from sekha_migrate.report.console import Line, emit, emit_table, make_writer
+from sekha_migrate.report.json_document import dump_json
 
 # --- JSON -----------------------------------------------------------------------------------
 
@@ -71,7 +71,7 @@ def restore_document(backup: BackupSet, result: RestoreResult) -> dict[str, Any]
 
 
 def _dump(document: dict[str, Any]) -> None:
-    print(json.dumps(document, indent=2, ensure_ascii=False))
+    print(dump_json(document))
 
 
 # --- printing -------------------------------------------------------------------------------

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
 from sekha_migrate.findings import Finding, Severity, ValidationRun
+from sekha_migrate.report.json_document import dump_json
 from sekha_migrate.validate.rules import Rule, rule_for
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -72,4 +72,4 @@ def artifact_uri(path: str) -> str:
 
 
 def validation_sarif(run: ValidationRun, *, version: str) -> str:
-    return json.dumps(sarif_document(run, version=version), indent=2, ensure_ascii=True)
+    return dump_json(sarif_document(run, version=version))
