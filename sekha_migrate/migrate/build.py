@@ -270,6 +270,7 @@ def _cloud_providers(built: Built, values: Values) -> None:
             f"{cloud.variable} adds the provider '{cloud.id}' (priority {priority}) with an "
             "empty model list: nothing routes to it until you add models",
             file=origin.file, line=origin.line, column=origin.column,
+            path=format_path(("llm_providers", index, "models")),
             hint=f"add models under the '{cloud.id}' provider when you want to use it",
         ))
 

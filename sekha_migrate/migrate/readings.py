@@ -89,10 +89,7 @@ def load_source(source: SourceFile, environ: Mapping[str, str] | None = None) ->
     except SourceError as exc:
         if isinstance(exc, UnreadablePathError):
             raise
-        reading.issues.append(
-            Finding(Severity.ERROR, exc.code, exc.message, file=source.name, line=exc.line,
-                    column=exc.column, hint=exc.hint)
-        )
+        reading.issues.append(exc.finding(file=source.name))
     return reading
 
 
@@ -219,8 +216,7 @@ def _dotenv_beside(directory: Path, shell: Mapping[str, str], reading: SourceRea
     try:
         loaded = load_env_text(decode_text(read_bytes(path)))
     except SourceError as exc:
-        reading.issues.append(Finding(Severity.WARNING, exc.code, exc.message,
-                                      file=str(path), line=exc.line, column=exc.column))
+        reading.issues.append(exc.finding(file=str(path), severity=Severity.WARNING))
         return {}
     return {r.entry.name: r.value for r in resolve_env(loaded, shell) if r.value is not None}
 

@@ -183,6 +183,7 @@ def never_read_issue(read: KeyRead) -> Finding | None:
         f"{origin.key}: the v1 controller never read this name, so it ran with the "
         f"default{shown}" + (": a change of behaviour" if changes else ""),
         file=origin.file, line=origin.line, column=origin.column,
+        path=read.targets[0] if read.targets else "$",
         hint="check that v2 should use this value; remove it from the v2 file if not",
     )
 

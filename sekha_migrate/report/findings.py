@@ -3,6 +3,8 @@
     file:line:column: severity: message [code] path
       hint: what fixes it
 
+(`path` is left out when it is `$`, the whole document.)
+
 validate, migrate and probe all print their findings through `finding_lines`; the JSON shape
 is `Finding.to_dict`, the machine formats (github, sarif, junit, gitlab) render the same objects.
 """
@@ -28,11 +30,13 @@ def finding_location(finding: Finding, file: str | None = None) -> str:
 
 def finding_line(finding: Finding, file: str | None = None, *, indent: str = "") -> Line:
     where = finding_location(finding, file)
+    # "$" (the whole document) says nothing a reader could use: the line ends at the code
+    path = "" if finding.path == "$" else f" {finding.path}"
     return [
         (f"{indent}{where}: " if where else indent, ""),
         (finding.severity.value, SEVERITY_STYLE[finding.severity]),
         (f": {finding.message} ", ""),
-        (f"[{finding.code}] {finding.path}", "dim"),
+        (f"[{finding.code}]{path}", "dim"),
     ]
 
 
