@@ -18,6 +18,7 @@ from sekha_migrate.backup import (
     RestoreResult,
     backups_directory,
 )
+from sekha_migrate.findings import Finding, Severity
 from sekha_migrate.report.console import Line, emit, emit_table, make_writer
 from sekha_migrate.report.json_document import dump_json
 
@@ -190,10 +191,17 @@ def print_restore_result(backup: BackupSet, result: RestoreResult, output_format
         )])
 
 
+def restore_failure_document(backup: BackupSet, message: str) -> dict[str, Any]:
+    """What failed, as `error` and as a finding in the shape every command's JSON uses."""
+    finding = Finding(Severity.ERROR, "restore-failed", message, file=str(backup.directory))
+    return {"ok": False, "backup": {"id": backup.id}, "error": message,
+            "findings": [finding.to_dict()]}
+
+
 def print_restore_failure(backup: BackupSet, message: str, output_format: str) -> None:
     """JSON callers get a document saying what failed; text callers get the stderr line."""
     if output_format == "json":
-        _dump({"ok": False, "backup": {"id": backup.id}, "error": message})
+        _dump(restore_failure_document(backup, message))
 
 
 def _when(iso: str) -> str:

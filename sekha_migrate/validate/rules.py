@@ -164,10 +164,16 @@ _PROBE = (
          "See `sekha probe --help`."),
 )
 
+_ROLLBACK = (
+    Rule("restore-failed", E, "A restore stopped part-way (a write failed); the files already "
+         "restored are listed, the rest are untouched.", "Fix the cause the message names "
+         "(disk space, permissions), then run sekha rollback again."),
+)
+
 # The registry, by the command whose own checks report the code (validate's codes also come
 # out of migrate and probe, which validate what they read and write).
 SECTIONS: dict[str, tuple[Rule, ...]] = {
-    "validate": _VALIDATE, "migrate": _MIGRATE, "probe": _PROBE,
+    "validate": _VALIDATE, "migrate": _MIGRATE, "probe": _PROBE, "rollback": _ROLLBACK,
 }
 RULES: dict[str, Rule] = {rule.code: rule for rules in SECTIONS.values() for rule in rules}
 SCHEMA_PREFIX = "schema-"
