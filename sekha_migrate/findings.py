@@ -93,6 +93,11 @@ class ValidationRun:
         return all(f.valid for f in self.files)
 
     @property
+    def findings(self) -> tuple[Finding, ...]:
+        """Every file's findings in order, each naming its file: what the renderers take."""
+        return tuple(f for result in self.files for f in result.findings)
+
+    @property
     def any_unreadable(self) -> bool:
         return any(not f.readable for f in self.files)
 

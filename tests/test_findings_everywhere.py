@@ -97,3 +97,23 @@ def test_validate_json_with_non_ascii_is_ascii(sekha_inprocess, tmp_path) -> Non
     result = sekha_inprocess("validate", "-f", "json", "config.yaml", cwd=tmp_path)
     assert result.stdout.isascii()
     assert "ολλάμα" in json.dumps(json.loads(result.stdout), ensure_ascii=False)
+
+
+def test_machine_formats_take_any_commands_findings(sekha_inprocess, tmp_path) -> None:
+    from sekha_migrate.report.github import github_annotations
+    from sekha_migrate.report.gitlab import gitlab_issues
+    from sekha_migrate.report.sarif import sarif_document
+
+    _, report = _migrate_report(sekha_inprocess, tmp_path)
+    findings = [Finding(**{**f, "severity": Severity(f["severity"])}) for f in report["issues"]]
+    annotations = github_annotations(findings).splitlines()
+    assert len(annotations) == len(findings)
+    assert any(a.startswith("::warning file=") and ".env,line=3,col=1::" in a
+               for a in annotations)
+    sarif = sarif_document(findings, version="0")["runs"][0]
+    rules = {rule["id"] for rule in sarif["tool"]["driver"]["rules"]}
+    assert rules == {f.code for f in findings}
+    uris = {r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+            for r in sarif["results"]}
+    assert {uri.rsplit("/", 1)[-1] for uri in uris} >= {".env", "config.toml"}
+    assert len({issue["fingerprint"] for issue in gitlab_issues(findings)}) == len(findings)
