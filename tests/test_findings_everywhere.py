@@ -29,19 +29,20 @@ def _migrate_report(sekha_inprocess, tmp_path: Path) -> tuple[str, dict]:
     return result.stderr, json.loads((directory / "report.json").read_text())
 
 
-def _probe_document(sekha_inprocess, tmp_path: Path) -> dict:
-    with closed_port() as dead:
-        document = config(provider("local", "ollama", dead, [model("chatter")]),
-                          default_models={"chat_fast": "chatter", "chat_smart": "missing"})
-        write_config(tmp_path / "config.yaml", document)
-        result = sekha_inprocess("probe", "config.yaml", "--format", "json", cwd=tmp_path)
+def _probe_document(sekha_inprocess, tmp_path: Path, dead: str) -> dict:
+    """Probe a config with an error of its own and a provider where nothing listens."""
+    document = config(provider("local", "ollama", dead, [model("chatter")]),
+                      default_models={"chat_fast": "chatter", "chat_smart": "missing"})
+    write_config(tmp_path / "config.yaml", document)
+    result = sekha_inprocess("probe", "config.yaml", "--format", "json", cwd=tmp_path)
     assert result.exit_code == 1
     return json.loads(result.stdout)
 
 
 def test_every_command_writes_findings_in_one_json_shape(sekha_inprocess, tmp_path) -> None:
     _, report = _migrate_report(sekha_inprocess, tmp_path)
-    probed = _probe_document(sekha_inprocess, tmp_path)
+    with closed_port() as dead:
+        probed = _probe_document(sekha_inprocess, tmp_path, dead)
     write(tmp_path / "bad.yaml", DUPLICATE.read_text())
     checked = json.loads(sekha_inprocess("validate", "-f", "json", "bad.yaml",
                                          cwd=tmp_path).stdout)
@@ -65,12 +66,17 @@ def test_migrate_prints_its_findings_as_validate_does(sekha_inprocess, tmp_path)
             and "[cloud-provider-without-models] $.llm_providers[1].models\n" in stderr)
 
 
-def test_probe_prints_config_findings_as_validate_does(sekha_inprocess, tmp_path) -> None:
-    probed = _probe_document(sekha_inprocess, tmp_path)
-    result = sekha_inprocess("probe", "config.yaml", cwd=tmp_path)
+def test_probe_prints_every_finding_as_validate_does(sekha_inprocess, tmp_path) -> None:
+    with closed_port() as dead:
+        probed = _probe_document(sekha_inprocess, tmp_path, dead)
+        result = sekha_inprocess("probe", "config.yaml", cwd=tmp_path)
+    lines = result.stdout.splitlines()
     unknown = next(f for f in probed["findings"] if f["code"] == "unknown-default-model")
     line = f"config.yaml:{unknown['line']}:{unknown['column']}: error: {unknown['message']}"
-    assert f"{line} [unknown-default-model] $.default_models.chat_smart" in result.stdout
+    assert f"{line} [unknown-default-model] $.default_models.chat_smart" in lines
+    # the probe's own problem, unwrapped however long, in the same shape
+    (unreachable,) = [x for x in lines if x.startswith("config.yaml: error: local: unreachable")]
+    assert unreachable.endswith(" [provider-unreachable] $.llm_providers[0]")
 
 
 def test_a_finding_line_names_file_position_code_and_path() -> None:

@@ -63,7 +63,7 @@ def render_probe(result: ProbeResult, output_format: str) -> None:
 
     config_lines = _config_finding_lines(result)
     for line in config_lines:
-        console.print(Text.assemble(*line))
+        console.print(Text.assemble(*line), soft_wrap=True)  # one line, as validate prints it
     if config_lines:
         console.print()
     if result.providers:
@@ -74,8 +74,8 @@ def render_probe(result: ProbeResult, output_format: str) -> None:
         console.print()
         console.print(_boxless(routing_table(result), plain))
     console.print()
-    for problem in _probe_problems(result):
-        console.print(f"[bold red]✗[/] {_escape(problem)}")
+    for line in _probe_problem_lines(result):
+        console.print(Text.assemble(*line), soft_wrap=True)  # one line, as validate prints it
     console.print(_summary(result))
 
 
@@ -99,8 +99,13 @@ def _boxless(table: Any, plain: bool) -> Any:
 
 
 
-def _probe_problems(result: ProbeResult) -> list[str]:
-    return [f.message for f in result.probe_findings if f.severity is Severity.ERROR]
+def _probe_problem_lines(result: ProbeResult) -> list[Line]:
+    """What the probe found wrong, in the line every command prints a finding with."""
+    lines: list[Line] = []
+    for finding in result.probe_findings:
+        if finding.severity is Severity.ERROR:
+            lines += finding_lines(finding, result.source)
+    return lines
 
 
 # -- the provider table ------------------------------------------------------------------------
