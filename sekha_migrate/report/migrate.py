@@ -43,10 +43,10 @@ def _pasted_key(name: str) -> bool:
     return len(name) >= 16 and not name.isupper()
 
 
-def shown_issue(issue: Finding, secrets: frozenset[str]) -> Finding:
-    """An issue whose message and hint may be printed: no secret in them, whole or in part."""
-    hint = mask_text(issue.hint, secrets) if issue.hint else issue.hint
-    return replace(issue, message=mask_text(issue.message, secrets), hint=hint)
+def shown_finding(finding: Finding, secrets: frozenset[str]) -> Finding:
+    """A finding whose message and hint may be printed: no secret in them, whole or in part."""
+    hint = mask_text(finding.hint, secrets) if finding.hint else finding.hint
+    return replace(finding, message=mask_text(finding.message, secrets), hint=hint)
 
 
 def _leaves(value: Any, path: tuple[Any, ...] = ()) -> Iterator[tuple[tuple[Any, ...], Any]]:
@@ -130,7 +130,7 @@ def report_document(
         },
         "values": value_rows(plan),
         "keys": key_rows(plan),
-        "issues": [shown_issue(issue, secrets).to_dict() for issue in plan.issues],
+        "issues": [shown_finding(issue, secrets).to_dict() for issue in plan.issues],
         "secrets_file": str(plan.secrets_file) if plan.secrets else None,
         "externalized": [name for name, _ in plan.secrets],
         "backup": dict(backup) if backup else None,
@@ -180,7 +180,7 @@ def print_summary(plan: MigrationPlan, out: Any, *, verbose: bool = True) -> Non
 def print_issues(plan: MigrationPlan, out: Any) -> None:
     secrets = known_secrets(plan)
     for issue in plan.issues:
-        emit(out, *finding_lines(shown_issue(issue, secrets)))
+        emit(out, *finding_lines(shown_finding(issue, secrets)))
 
 
 def _common_folder(plan: MigrationPlan) -> str | None:
