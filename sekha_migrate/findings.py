@@ -1,9 +1,13 @@
-"""Findings: one dataclass for every problem any command reports, rendered many ways."""
+"""Findings: one dataclass for every problem any command reports, rendered many ways.
+
+validate, migrate, rollback and probe all return `Finding`s; `report.findings` renders one as a
+text line or a JSON object, the same for every command.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import KW_ONLY, dataclass, field, replace
 from enum import Enum
 from typing import Any, NamedTuple
 
@@ -29,19 +33,29 @@ class Mark(NamedTuple):
 
 @dataclass(frozen=True)
 class Finding:
+    """One problem or remark: what, how bad, and where (file position and document path).
+
+    Everything after `message` is keyword-only: `file` and `path` are both strings, and a
+    positional mix-up between them would pass the type checker.
+    """
+
     severity: Severity
-    code: str
+    code: str  # an entry of validate.rules: the registry documents every code
     message: str
-    path: str = "$"
+    _: KW_ONLY
+    file: str | None = None  # None: the file the caller reports on (validate's FileResult)
     line: int | None = None
     column: int | None = None
+    path: str = "$"  # where in the document, "$" for the whole of it
     hint: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
+        """The JSON shape of a finding, the same in every command's document."""
         return {
             "severity": self.severity.value,
             "code": self.code,
             "message": self.message,
+            "file": self.file,
             "line": self.line,
             "column": self.column,
             "path": self.path,
@@ -59,6 +73,12 @@ class FileResult:
     readable: bool = True
     target: str | None = None  # the dialect it was validated as: docker, bridge or env
 
+    def __post_init__(self) -> None:
+        # Each finding names its file, so it reads the same once it leaves this result
+        # (migrate and probe pass validate's findings on; JSON consumers merge lists).
+        named = tuple(f if f.file else replace(f, file=self.path) for f in self.findings)
+        object.__setattr__(self, "findings", named)
+
     @property
     def valid(self) -> bool:
         return self.readable and not any(f.severity is Severity.ERROR for f in self.findings)
@@ -74,6 +94,11 @@ class ValidationRun:
     @property
     def valid(self) -> bool:
         return all(f.valid for f in self.files)
+
+    @property
+    def findings(self) -> tuple[Finding, ...]:
+        """Every file's findings in order, each naming its file: what the renderers take."""
+        return tuple(f for result in self.files for f in result.findings)
 
     @property
     def any_unreadable(self) -> bool:

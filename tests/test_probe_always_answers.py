@@ -15,7 +15,7 @@ from conftest import write
 from probe_support import config, model, provider, write_config
 from provider_servers import OLLAMA, closed_port
 
-FINDING_KEYS = {"severity", "code", "message", "line", "column", "path", "hint"}
+FINDING_KEYS = {"severity", "code", "message", "file", "line", "column", "path", "hint"}
 # Valid for the schema; chat_smart names a model no provider offers.
 SEMANTIC_ERROR_DEFAULTS = {
     "embedding": "embedder",

@@ -225,6 +225,14 @@ def test_restore_failure_exits_1_with_a_clear_message(
     assert "roll back again" in result.stderr
     assert (tmp_path / ".env").read_text() == "# externalized\n"
 
+    json_result = sekha_inprocess("rollback", "--yes", "--format", "json", cwd=tmp_path)
+    document = json.loads(json_result.stdout)
+    assert json_result.exit_code == 1 and document["ok"] is False
+    (finding,) = document["findings"]
+    assert finding["code"] == "restore-failed" and finding["severity"] == "error"
+    assert finding["message"] == document["error"] and "no space left" in finding["message"]
+    assert Path(finding["file"]).parent.name == ".sekha-backups"
+
 
 # --- asking first, on a terminal only -------------------------------------------------------
 

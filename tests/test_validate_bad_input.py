@@ -133,7 +133,10 @@ def test_bom_and_crlf_simply_work_with_the_same_positions(
     _, windows = _json_run(sekha, "windows.yaml", tmp_path)
     result, valid = _json_run(sekha, "valid.yaml", tmp_path)
     assert result.exit_code == 0 and valid["files"][0]["findings"] == []
-    assert windows["files"][0]["findings"] == plain["files"][0]["findings"]
+    def placed(document: dict) -> list[dict]:  # every finding, all but its file name
+        return [{**f, "file": None} for f in document["files"][0]["findings"]]
+
+    assert placed(windows) == placed(plain)
     (finding,) = plain["files"][0]["findings"]
     assert (finding["code"], finding["line"], finding["column"]) == ("schema-minimum", 9, 15)
 

@@ -155,7 +155,7 @@ def test_gitlab_fingerprints_are_unique_within_a_report(tmp_path: Path) -> None:
 
     twice = Finding(Severity.WARNING, "unknown-key", "unknown key", path="$.x", line=3)
     run = ValidationRun((FileResult("a.yaml", (twice, twice)), FileResult("b.yaml", (twice,))))
-    prints = [issue["fingerprint"] for issue in gitlab_issues(run)]
+    prints = [issue["fingerprint"] for issue in gitlab_issues(run.findings)]
     assert len(set(prints)) == 3
 
 

@@ -23,7 +23,7 @@ DUPLICATE = (FIXTURES / "invalid" / "duplicate-key.yaml").read_text()
 UNKNOWN_KEY = (FIXTURES / "invalid" / "unknown-key.yaml").read_text()
 LITERAL_KEY = (FIXTURES / "invalid" / "literal-api-key.yaml").read_text()
 ANSI = re.compile(r"\x1b\[")
-FINDING_KEYS = ["severity", "code", "message", "line", "column", "path", "hint"]
+FINDING_KEYS = ["severity", "code", "message", "file", "line", "column", "path", "hint"]
 
 
 # ---- formats ------------------------------------------------------------------------------
@@ -79,6 +79,7 @@ def test_json_format_has_exactly_the_documented_shape(
             "code": "duplicate-key",
             "message": "duplicate key 'priority' (first defined on line 8); "
             "YAML loaders keep only the last value",
+            "file": "bad.yaml",
             "line": 9,
             "column": 5,
             "path": "$.llm_providers[0].priority",

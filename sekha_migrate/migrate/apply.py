@@ -211,7 +211,7 @@ def _report_document(
     plan: MigrationPlan, status: ApplyStatus, backup: Mapping[str, str] | None
 ) -> dict[str, Any]:
     from sekha_migrate import __version__
-    from sekha_migrate.report.migrate import report_document
+    from sekha_migrate.migrate.report_doc import report_document
 
     return report_document(plan, status=status.value, backup=backup, version=__version__)
 
@@ -223,7 +223,7 @@ def _reported(result: ApplyResult, path: Path | None) -> ApplyResult:
         return result
     from dataclasses import replace
 
-    from sekha_migrate.report.migrate import report_json
+    from sekha_migrate.migrate.report_doc import report_json
 
     backup = result.backup
     shown = {"id": backup.id, "directory": str(backup.directory)} if backup else None

@@ -6,10 +6,10 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from sekha_migrate.findings import DataPath, Severity, format_path
+from sekha_migrate.findings import DataPath, Finding, Severity, format_path
 from sekha_migrate.migrate.dialect import normalise_default_models, normalise_providers
 from sekha_migrate.migrate.embedding import lookup_embedding_model
-from sekha_migrate.migrate.results import ENVIRONMENT, EmbeddingChoice, Issue, Origin
+from sekha_migrate.migrate.results import ENVIRONMENT, EmbeddingChoice, Origin
 from sekha_migrate.model import facts
 from sekha_migrate.model.masking import hide_url_credentials
 from sekha_migrate.model.placeholders import placeholder_names
@@ -65,7 +65,7 @@ class Built:
     provenance: dict[str, Origin] = field(default_factory=dict)
     uses: dict[str, list[str]] = field(default_factory=dict)  # setting -> v2 paths
     replaced: dict[str, str] = field(default_factory=dict)  # setting -> what replaced it
-    issues: list[Issue] = field(default_factory=list)
+    issues: list[Finding] = field(default_factory=list)
     embedding: EmbeddingChoice | None = None
     env_sources: frozenset[str] = frozenset({ENVIRONMENT})
 
@@ -137,8 +137,8 @@ def _providers(
             if setting in values:
                 built.replaced[setting] = origin.key or "llm_providers"
         built.issues += [
-            Issue(Severity.INFO, "dialect-key", f"{origin.key}: {rename.describe()}",
-                  origin.file, origin.line, origin.column)
+            Finding(Severity.INFO, "dialect-key", f"{origin.key}: {rename.describe()}",
+                  file=origin.file, line=origin.line, column=origin.column)
             for rename in renames
         ]
     else:
@@ -213,7 +213,7 @@ def _embedding_model(
         choice = EmbeddingChoice(name, size, "--dimension")
         built.provenance[path] = flag
         if known and known.dimension != size:
-            built.issues.append(Issue(
+            built.issues.append(Finding(
                 Severity.WARNING, "dimension-differs",
                 f"--dimension {size} differs from the published {known.dimension} of {name}",
                 hint="make sure the vector store was built with this dimension",
@@ -227,11 +227,11 @@ def _embedding_model(
     else:
         choice = EmbeddingChoice(name, ASSUMED_DIMENSION, "assumed")
         built.provenance[path] = Origin(None, key="assumed")
-        built.issues.append(Issue(
+        built.issues.append(Finding(
             Severity.WARNING, "unknown-embedding-model",
             f"the embedding model {name!r} is not in the table of known models; its "
             f"dimension is ASSUMED to be {ASSUMED_DIMENSION} and may be wrong",
-            origin.file, origin.line, origin.column,
+            file=origin.file, line=origin.line, column=origin.column,
             hint="pass --dimension N (or --probe to measure it); --strict makes this an error",
         ))
     entry["dimension"] = choice.dimension
@@ -265,11 +265,12 @@ def _cloud_providers(built: Built, values: Values) -> None:
         built.provenance[format_path(("llm_providers", index))] = origin
         built.provenance[where] = origin
         built.uses.setdefault(cloud.setting, []).append(where)
-        built.issues.append(Issue(
+        built.issues.append(Finding(
             Severity.WARNING, "cloud-provider-without-models",
             f"{cloud.variable} adds the provider '{cloud.id}' (priority {priority}) with an "
             "empty model list: nothing routes to it until you add models",
-            origin.file, origin.line, origin.column,
+            file=origin.file, line=origin.line, column=origin.column,
+            path=format_path(("llm_providers", index, "models")),
             hint=f"add models under the '{cloud.id}' provider when you want to use it",
         ))
 

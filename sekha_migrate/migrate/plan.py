@@ -12,7 +12,7 @@ from typing import Any
 from sekha_migrate.convert import render_written
 from sekha_migrate.dialects import detect_dialect
 from sekha_migrate.dialects.base import Written
-from sekha_migrate.findings import DataPath, FileResult, Mark, Severity, format_path
+from sekha_migrate.findings import DataPath, FileResult, Finding, Mark, Severity, format_path
 from sekha_migrate.migrate import v1_rules as rules
 from sekha_migrate.migrate.build import Built, build_v2
 from sekha_migrate.migrate.dialect import Rename, looks_like_v2, normalise_document
@@ -31,7 +31,6 @@ from sekha_migrate.migrate.render import render_document
 from sekha_migrate.migrate.results import (
     BUILT_IN,
     ENVIRONMENT,
-    Issue,
     KeyRead,
     KeyStatus,
     MigrationPlan,
@@ -122,11 +121,11 @@ def _plan(request: MigrationRequest) -> MigrationPlan:
     replaced = [r for r in v2_files if r.source.path.resolve() == output.resolve()]
     if replaced and not plan.up_to_date:
         names = ", ".join(_shown(s.path, output.parent) for s in plan.sources)
-        warning = Issue(
+        warning = Finding(
             Severity.WARNING, "replaces-v2",
             f"{output} is already a v2 file; migrating {names} replaces it "
             "(it is backed up first)",
-            str(output), hint="use --output to write somewhere else, or --diff to compare",
+            file=str(output), hint="use --output to write somewhere else, or --diff to compare",
         )
         plan = replace(plan, issues=(*plan.issues, warning))
     return plan
@@ -202,11 +201,7 @@ def _plan_conversion(
 
     file = reading.source.name
     checked = _validate(reading.text or "", reading.source.path, {}, source_dialect)
-    errors = [
-        Issue(Severity.ERROR, f.code, f"{f.path}: {f.message}", file, f.line, f.column, f.hint)
-        for f in checked.findings
-        if f.severity is Severity.ERROR
-    ]
+    errors = [replace(f, file=file) for f in checked.findings if f.severity is Severity.ERROR]
     if source_dialect == target or errors:
         # Already in the target dialect: nothing to write, or nothing safe to convert.
         return MigrationPlan(PlanKind.CANONICAL if not errors else PlanKind.DIALECT,
@@ -221,7 +216,7 @@ def _plan_conversion(
     validation = _validate(text, output, {}, target)
     provenance = _conversion_provenance(reading, written.links)
     issues = list(reading.issues)
-    issues += [Issue(f.severity, f.code, f.message, file) for f in written.findings()]
+    issues += [replace(f, file=file) for f in written.findings()]
     issues += _validation_issues(validation, output, provenance)
     return MigrationPlan(
         PlanKind.DIALECT,
@@ -261,8 +256,7 @@ def _plan_dialect(
     if not renames and same_file:
         # Already v2: nothing to convert, but an invalid file is not "nothing to do".
         own = _validate(reading.text or "", output, {})
-        errors = [Issue(f.severity, f.code, f"{f.path}: {f.message}", reading.source.name,
-                        f.line, f.column, f.hint)
+        errors = [replace(f, file=reading.source.name)
                   for f in own.findings if f.severity is Severity.ERROR]
         kind = PlanKind.DIALECT if errors else PlanKind.CANONICAL
         return MigrationPlan(kind, (reading.source,), output, document, "",
@@ -273,8 +267,10 @@ def _plan_dialect(
     for rename in renames:
         severity = Severity.WARNING if rename.conflict else Severity.INFO
         mark = _dialect_mark(reading, rename.path)
-        issues.append(Issue(severity, "dialect-key", rename.describe(), file,
-                            mark.line if mark else None, mark.column if mark else None))
+        issues.append(Finding(severity, "dialect-key", rename.describe(), file=file,
+                              line=mark.line if mark else None,
+                              column=mark.column if mark else None,
+                              path=format_path(rename.path)))
     provenance = _dialect_provenance(reading, document, renames)
     text = render_document(document, header=_header([reading.source], output, "docker", schema_url))
     validation = _validate(text, output, {})
@@ -380,7 +376,7 @@ def _plan_v1(
     else:
         written = _write_target(document, components.values.get("bridge", {}), target)
         text = render_written(written, header=header)
-        issues += [Issue(f.severity, f.code, f.message, None) for f in written.findings()]
+        issues += list(written.findings())
     variables = {k: v for r in readings for k, v in r.variables.items()}
     check_env = {**variables, **_env_file_values(readings), **_sekha_environ(request),
                  **dict(secrets)}
@@ -426,12 +422,12 @@ def _write_target(
 
 def _type_reads(
     raw: list[RawRead],
-) -> tuple[dict[int, Any], dict[int, str], list[Issue]]:
+) -> tuple[dict[int, Any], dict[int, str], list[Finding]]:
     """Typed values by read index; the reads whose value could not be typed, and why.
     Empty values stay untyped: they mean unset."""
     typed: dict[int, Any] = {}
     invalid: dict[int, str] = {}
-    issues: list[Issue] = []
+    issues: list[Finding] = []
     for index, read in enumerate(raw):
         key = rules.typing_key(read)
         if key is None:
@@ -442,9 +438,9 @@ def _type_reads(
             reason = str(exc) if isinstance(exc, v1.V1ValueError) else "nested too deeply"
             invalid[index] = reason
             origin = read.origin
-            issues.append(Issue(
+            issues.append(Finding(
                 Severity.ERROR, "invalid-value", f"{origin.key}: {reason}",
-                origin.file, origin.line, origin.column,
+                file=origin.file, line=origin.line, column=origin.column,
             ))
     return typed, invalid, issues
 
@@ -531,7 +527,7 @@ def _looks_secret(name: str) -> bool:
     return any(word in upper for word in _SECRET_WORDS)
 
 
-def _read_issues(reads: list[KeyRead], raw: list[RawRead], env_files: set[str]) -> list[Issue]:
+def _read_issues(reads: list[KeyRead], raw: list[RawRead], env_files: set[str]) -> list[Finding]:
     """Misplaced keys, names v1 never read, and keys v2 cannot hold. Unrelated names in
     environment files (a compose project's POSTGRES_PASSWORD) are only noted; in config
     files, and for unknown SEKHA__ names, they are warned about: likely typos."""
@@ -539,11 +535,11 @@ def _read_issues(reads: list[KeyRead], raw: list[RawRead], env_files: set[str]) 
     for read, source in zip(reads, raw, strict=True):
         origin = read.origin
         if read.status is KeyStatus.MAPPED and read.note:
-            issues.append(Issue(
+            issues.append(Finding(
                 Severity.WARNING, "misplaced-key",
                 f"{origin.key}: {read.note}, where it does not belong; mapped to "
                 f"{', '.join(read.targets)}",
-                origin.file, origin.line, origin.column,
+                file=origin.file, line=origin.line, column=origin.column,
                 hint="move it to where v1 expects it, or leave it: the v2 file is what counts",
             ))
         elif source.never_read and (issue := rules.never_read_issue(read)) is not None:
@@ -552,12 +548,12 @@ def _read_issues(reads: list[KeyRead], raw: list[RawRead], env_files: set[str]) 
             loud_name = source.setting is None and (
                 origin.key.upper().startswith("SEKHA__") or origin.key.upper() in v1.DEAD_NAMES)
             quiet = (origin.file in env_files or source.is_sekha) and not loud_name
-            issues.append(Issue(
+            issues.append(Finding(
                 Severity.INFO if quiet else Severity.WARNING,
                 "unmappable-key",
                 f"{origin.key} is not carried to v2: {read.note}; "
                 "its value stays in the backup",
-                origin.file, origin.line, origin.column,
+                file=origin.file, line=origin.line, column=origin.column,
             ))
     return issues
 
@@ -643,20 +639,18 @@ def _validate(
 
 def _validation_issues(
     validation: FileResult, output: Path, provenance: Mapping[str, Origin]
-) -> list[Issue]:
+) -> list[Finding]:
     """Errors of the generated text, told with the source the value came from."""
     issues = []
     for finding in validation.findings:
         if finding.severity is not Severity.ERROR:
             continue
         origin = origin_at(finding.path, provenance)
-        message = f"{finding.path}: {finding.message}"
         if origin is not None and not origin.is_default:
-            issues.append(Issue(Severity.ERROR, finding.code, message, origin.file,
-                                origin.line, origin.column, finding.hint))
+            issues.append(replace(finding, file=origin.file, line=origin.line,
+                                  column=origin.column))
         else:
-            issues.append(Issue(Severity.ERROR, finding.code, message, str(output),
-                                finding.line, finding.column, finding.hint))
+            issues.append(replace(finding, file=str(output)))
     return issues
 
 

@@ -8,14 +8,14 @@ and the process environment share another (they hold the same names).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
 from typing import Any
 
-from sekha_migrate.findings import DataPath, Mark, Severity
+from sekha_migrate.findings import DataPath, Finding, Mark, Severity
 from sekha_migrate.migrate.discover import SourceFile, SourceKind
-from sekha_migrate.migrate.results import ENVIRONMENT, Issue, Origin
+from sekha_migrate.migrate.results import ENVIRONMENT, Origin
 from sekha_migrate.model import v1
 from sekha_migrate.sources.compose_doc import ComposeService, is_compose, load_compose
 from sekha_migrate.sources.env_doc import load_env_text, resolve_env
@@ -45,7 +45,7 @@ class RawRead:
 class SourceReading:
     source: SourceFile
     reads: list[RawRead] = field(default_factory=list)
-    issues: list[Issue] = field(default_factory=list)
+    issues: list[Finding] = field(default_factory=list)
     data: Any = None  # the parsed document (TOML/YAML), for recognising v2 files
     text: str | None = None
     key_mark: Callable[[DataPath], Mark | None] | None = None  # YAML: where a key was
@@ -70,10 +70,7 @@ def load_source(source: SourceFile, environ: Mapping[str, str] | None = None) ->
         elif source.kind is SourceKind.YAML:
             loaded_yaml = load_yaml(reading.text)
             reading.data = loaded_yaml.data
-            reading.issues += [
-                Issue(f.severity, f.code, f.message, source.name, f.line, f.column, f.hint)
-                for f in loaded_yaml.findings
-            ]
+            reading.issues += [replace(f, file=source.name) for f in loaded_yaml.findings]
             reading.key_mark = partial(loaded_yaml.mark_for, prefer_key=True)
             if is_compose(loaded_yaml.data):
                 _read_compose(reading, loaded_yaml.data, shell)
@@ -81,21 +78,18 @@ def load_source(source: SourceFile, environ: Mapping[str, str] | None = None) ->
                 reading.reads = list(_walk_tree(loaded_yaml.data, reading.key_mark, source.name))
             elif loaded_yaml.data is not None:
                 reading.issues.append(
-                    Issue(Severity.ERROR, "not-a-mapping", "the file is not a mapping of keys",
-                          source.name, 1, 1)
+                    Finding(Severity.ERROR, "not-a-mapping", "the file is not a mapping of keys",
+                          file=source.name, line=1, column=1)
                 )
         else:
             reading.reads, reading.issues = _read_env_text(reading.text, source.name, shell)
     except RecursionError:
-        reading.issues.append(Issue(Severity.ERROR, "syntax", "nesting too deep to read",
-                                    source.name, 1, 1))
+        reading.issues.append(Finding(Severity.ERROR, "syntax", "nesting too deep to read",
+                                    file=source.name, line=1, column=1))
     except SourceError as exc:
         if isinstance(exc, UnreadablePathError):
             raise
-        reading.issues.append(
-            Issue(Severity.ERROR, exc.code, exc.message, source.name, exc.line, exc.column,
-                  exc.hint)
-        )
+        reading.issues.append(exc.finding(file=source.name))
     return reading
 
 
@@ -144,12 +138,12 @@ def _walk_table(
 
 def _read_env_text(
     text: str, file: str, shell: Mapping[str, str]
-) -> tuple[list[RawRead], list[Issue]]:
+) -> tuple[list[RawRead], list[Finding]]:
     loaded = load_env_text(text)
     issues = [
-        Issue(Severity.WARNING, "env-syntax",
+        Finding(Severity.WARNING, "env-syntax",
               f"python-dotenv cannot parse this line and skips it: {line_text[:60]!r}",
-              file, line, 1, hint="write NAME=value")
+              file=file, line=line, column=1, hint="write NAME=value")
         for line, line_text in loaded.unparsed
     ]
     component = v1.component_of_names([entry.name for entry in loaded.entries])
@@ -165,9 +159,9 @@ def _read_env_text(
     return reads, issues
 
 
-def _interpolation_issue(origin: Origin, error: str) -> Issue:
-    return Issue(Severity.ERROR, "interpolation", f"{origin.key}: {error}", origin.file,
-                 origin.line, origin.column,
+def _interpolation_issue(origin: Origin, error: str) -> Finding:
+    return Finding(Severity.ERROR, "interpolation", f"{origin.key}: {error}", file=origin.file,
+                 line=origin.line, column=origin.column,
                  hint="set the variable in the shell or in the .env beside the file")
 
 
@@ -222,8 +216,7 @@ def _dotenv_beside(directory: Path, shell: Mapping[str, str], reading: SourceRea
     try:
         loaded = load_env_text(decode_text(read_bytes(path)))
     except SourceError as exc:
-        reading.issues.append(Issue(Severity.WARNING, exc.code, f"{path}: {exc.message}",
-                                    str(path), exc.line, exc.column))
+        reading.issues.append(exc.finding(file=str(path), severity=Severity.WARNING))
         return {}
     return {r.entry.name: r.value for r in resolve_env(loaded, shell) if r.value is not None}
 
@@ -242,10 +235,10 @@ def _service_env_files(
             text = decode_text(read_bytes(path))
         except SourceError as exc:
             if required:
-                reading.issues.append(Issue(
+                reading.issues.append(Finding(
                     Severity.ERROR, "env-file", f"services.{service.name}.env_file: "
-                    f"{exc.message}", reading.source.name, mark.line if mark else None,
-                    mark.column if mark else None,
+                    f"{exc.message}", file=reading.source.name, line=mark.line if mark else None,
+                    column=mark.column if mark else None,
                     hint="create the file, or mark it `required: false`"))
             continue
         for resolved in resolve_env(load_env_text(text), variables):

@@ -8,7 +8,7 @@ from enum import Enum
 from pathlib import Path
 from typing import Any
 
-from sekha_migrate.findings import FileResult, Severity
+from sekha_migrate.findings import FileResult, Finding, Severity
 from sekha_migrate.migrate.discover import SourceFile
 
 ENVIRONMENT = "<environment>"
@@ -50,30 +50,6 @@ def origin_at(path: str, provenance: Mapping[str, Origin]) -> Origin | None:
             return None
         path = path[:cut]
     return None
-
-
-@dataclass(frozen=True)
-class Issue:
-    """A problem or remark about the migration, located in a source file when possible."""
-
-    severity: Severity
-    code: str
-    message: str
-    file: str | None = None
-    line: int | None = None
-    column: int | None = None
-    hint: str | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "severity": self.severity.value,
-            "code": self.code,
-            "message": self.message,
-            "file": self.file,
-            "line": self.line,
-            "column": self.column,
-            "hint": self.hint,
-        }
 
 
 class KeyStatus(str, Enum):
@@ -123,7 +99,7 @@ class MigrationPlan:
     text: str  # the v2 YAML to write ("" when there is nothing to write)
     provenance: Mapping[str, Origin] = field(default_factory=dict)
     reads: tuple[KeyRead, ...] = ()
-    issues: tuple[Issue, ...] = ()
+    issues: tuple[Finding, ...] = ()
     embedding: EmbeddingChoice | None = None
     secrets: tuple[tuple[str, str], ...] = ()  # (VAR, value) for --externalize-secrets
     secrets_file: Path | None = None

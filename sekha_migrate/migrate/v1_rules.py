@@ -8,11 +8,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sekha_migrate.findings import Severity, format_path
+from sekha_migrate.findings import Finding, Severity, format_path
 from sekha_migrate.migrate.build import Built
 from sekha_migrate.migrate.discover import home_configs
 from sekha_migrate.migrate.readings import RawRead, SourceReading
-from sekha_migrate.migrate.results import ENVIRONMENT, Issue, KeyRead, KeyStatus, Origin
+from sekha_migrate.migrate.results import ENVIRONMENT, KeyRead, KeyStatus, Origin
 from sekha_migrate.model import v1
 
 # A secret written as ${VAR} stays a reference, even when VAR is unset where we run.
@@ -114,10 +114,10 @@ def component_status(read: RawRead, component: str, key: str) -> tuple[KeyStatus
 # ---- indexed overrides (SEKHA__LLM_PROVIDERS__0__API_KEY) ---------------------------------
 
 
-def apply_indexed(built: Built, raw: Sequence[RawRead]) -> tuple[dict[int, str], list[Issue]]:
+def apply_indexed(built: Built, raw: Sequence[RawRead]) -> tuple[dict[int, str], list[Finding]]:
     """Set the fields the indexed names address, as config-rs merges them into the list."""
     targets: dict[int, str] = {}
-    issues: list[Issue] = []
+    issues: list[Finding] = []
     for index, read in enumerate(raw):
         if not read.index_path or read.setting is None or is_empty(read.value):
             continue
@@ -127,11 +127,11 @@ def apply_indexed(built: Built, raw: Sequence[RawRead]) -> tuple[dict[int, str],
             node = _child(node, part)
         origin = read.origin
         if not _settable(node, last):
-            issues.append(Issue(
+            issues.append(Finding(
                 Severity.WARNING, "indexed-target-missing",
                 f"{origin.key}: {read.setting} has no entry at "
                 f"{format_path(read.index_path)}; the value is not carried",
-                origin.file, origin.line, origin.column,
+                file=origin.file, line=origin.line, column=origin.column,
                 hint=f"give the whole {read.setting} value, or fix the index"))
             continue
         node[last] = _field_value(read, str(last))
@@ -170,7 +170,7 @@ def _field_value(read: RawRead, key: str) -> Any:
 # ---- what to say about the reads ----------------------------------------------------------
 
 
-def never_read_issue(read: KeyRead) -> Issue | None:
+def never_read_issue(read: KeyRead) -> Finding | None:
     """A name v1 never read now takes effect: say so, louder when the value changes."""
     if read.status is not KeyStatus.MAPPED or read.setting is None:
         return None
@@ -178,11 +178,12 @@ def never_read_issue(read: KeyRead) -> Issue | None:
     default = v1.V1_DEFAULTS.get(read.setting)
     changes = read.value != default
     shown = "" if read.secret else f" ({default!r}); v2 will use {_short(read.value)}"
-    return Issue(
+    return Finding(
         Severity.WARNING if changes else Severity.INFO, "v1-never-read",
         f"{origin.key}: the v1 controller never read this name, so it ran with the "
         f"default{shown}" + (": a change of behaviour" if changes else ""),
-        origin.file, origin.line, origin.column,
+        file=origin.file, line=origin.line, column=origin.column,
+        path=read.targets[0] if read.targets else "$",
         hint="check that v2 should use this value; remove it from the v2 file if not",
     )
 
@@ -195,7 +196,7 @@ def _short(value: Any) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
-def no_settings_issue(readings: Sequence[SourceReading]) -> Issue | None:
+def no_settings_issue(readings: Sequence[SourceReading]) -> Finding | None:
     """A source set with no Sekha setting in it would migrate to a defaults-only config."""
     for reading in readings:
         if any(r.is_sekha and not is_empty(r.value) for r in reading.reads):
@@ -203,9 +204,9 @@ def no_settings_issue(readings: Sequence[SourceReading]) -> Issue | None:
     names = ", ".join(reading.source.name for reading in readings)
     skipped = [name for reading in readings for name in reading.skipped_services]
     detail = f" (services {', '.join(skipped)} are not Sekha's)" if skipped else ""
-    return Issue(
+    return Finding(
         Severity.ERROR, "no-sekha-settings", f"no Sekha settings in {names}{detail}",
-        readings[0].source.name if readings else None, None, None,
+        file=readings[0].source.name if readings else None, line=None, column=None,
         hint="name the file that holds the Sekha configuration (config.toml, .env, or a "
         "compose file with a Sekha service)",
     )
@@ -213,21 +214,21 @@ def no_settings_issue(readings: Sequence[SourceReading]) -> Issue | None:
 
 def layout_issues(
     readings: Sequence[SourceReading], output: Path, home: Path, include_home: bool
-) -> list[Issue]:
+) -> list[Finding]:
     issues = []
     if not include_home:
         for path in home_configs(home):
-            issues.append(Issue(
+            issues.append(Finding(
                 Severity.WARNING, "home-config-not-included",
                 f"{path} exists: a v1 controller run as this user read it over ./config.*, "
-                "but it is not part of this migration", str(path),
+                "but it is not part of this migration", file=str(path),
                 hint="pass --include-home to migrate it too"))
     beside = output.parent / "config.toml"
     if output.name in ("config.yaml", "config.yml") and beside.is_file():
-        issues.append(Issue(
+        issues.append(Finding(
             Severity.WARNING, "beside-v1-config",
             f"{output} is written beside {beside}: a v1 controller started in "
             f"{output.parent} keeps reading config.toml (it reads config.*), not this file",
-            str(beside),
+            file=str(beside),
             hint="stop the v1 controller, or move config.toml away once v2 runs"))
     return issues

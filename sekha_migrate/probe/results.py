@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import Enum
 from typing import Any
 
@@ -116,11 +116,11 @@ def provider_findings(provider: ProviderProbe) -> list[Finding]:
     found: list[Finding] = []
     if provider.status is not ProbeStatus.OK:
         message = f"{provider.id}: {provider.status.value}: {provider.error}"
-        found.append(Finding(Severity.ERROR, _STATUS_CODES[provider.status], message, where))
+        found.append(Finding(Severity.ERROR, _STATUS_CODES[provider.status], message, path=where))
     for index, model in enumerate(provider.models):
         found.extend(_model_findings(provider, f"{where}.models[{index}]", model))
     found.extend(
-        Finding(Severity.WARNING, "probe-warning", f"{provider.id}: {warning}", where)
+        Finding(Severity.WARNING, "probe-warning", f"{provider.id}: {warning}", path=where)
         for warning in provider.warnings
     )
     return found
@@ -133,16 +133,16 @@ def _model_findings(provider: ProviderProbe, where: str, model: ModelCheck) -> l
             f"{provider.id}: model {model.model_id!r} ({model.task}) is not offered by the "
             f"provider" + (f" ({hint})" if hint else "")
         )
-        return [Finding(Severity.ERROR, "model-not-offered", message, where, hint=hint)]
+        return [Finding(Severity.ERROR, "model-not-offered", message, path=where, hint=hint)]
     if model.dimension_mismatch:
         message = (
             f"{provider.id}: {model.model_id!r} returns {model.dimension_measured}-dimension "
             f"vectors but the config says dimension: {model.dimension_expected}"
         )
-        return [Finding(Severity.ERROR, "dimension-mismatch", message, f"{where}.dimension")]
+        return [Finding(Severity.ERROR, "dimension-mismatch", message, path=f"{where}.dimension")]
     if model.error is not None and provider.status is ProbeStatus.OK:
         message = f"{provider.id}: {model.model_id!r}: {model.error}"
-        return [Finding(Severity.ERROR, "model-check-failed", message, where)]
+        return [Finding(Severity.ERROR, "model-check-failed", message, path=where)]
     return []
 
 
@@ -169,7 +169,10 @@ class ProbeResult:
 
     @property
     def findings(self) -> tuple[Finding, ...]:
-        return (*self.config_findings, *self.probe_findings)
+        """Every finding, each naming the file it is about: the probed config file."""
+        found = (*self.config_findings, *self.probe_findings)
+        return tuple(f if f.file or not self.source else replace(f, file=self.source)
+                     for f in found)
 
     @property
     def ok(self) -> bool:

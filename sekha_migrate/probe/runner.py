@@ -454,7 +454,9 @@ def _well_formed_entries(
             name = entry.get("id") if isinstance(entry.get("id"), str) else where
             message = f"{name}: not probed, because this provider entry has errors"
             hint = "fix the errors reported for this entry, then probe again"
-            notes.append(Finding(Severity.INFO, "provider-not-probed", message, where, hint=hint))
+            notes.append(
+                Finding(Severity.INFO, "provider-not-probed", message, path=where, hint=hint)
+            )
             continue
         kept.append((index, entry))
     return kept, notes
@@ -475,7 +477,7 @@ def _registry_for(
     try:
         registry = ProviderRegistry.from_config({**kept, "routing": {}})
         message = f"probed with the default circuit breaker settings: {reason}"
-        return registry, [Finding(Severity.INFO, "default-breaker-used", message, "$.routing")]
+        return registry, [Finding(Severity.INFO, "default-breaker-used", message, path="$.routing")]
     except RegistryError:
         message = f"default_models routing was not worked out: {reason}"
         return None, [Finding(Severity.INFO, "routing-not-computed", message)]

@@ -19,7 +19,7 @@ def validation_output(
     if output_format == "github":
         from sekha_migrate.report.github import github_annotations
 
-        text = github_annotations(run)
+        text = github_annotations(run.findings)
         return text + "\n" if text else ""
     if output_format == "sarif":
         from sekha_migrate import __version__

@@ -1,8 +1,13 @@
-"""`--format github`: workflow commands that GitHub Actions shows as annotations."""
+"""`--format github`: workflow commands that GitHub Actions shows as annotations.
+
+Over findings of any command: each names its own file.
+"""
 
 from __future__ import annotations
 
-from sekha_migrate.findings import Finding, Severity, ValidationRun
+from collections.abc import Iterable
+
+from sekha_migrate.findings import Finding, Severity
 
 _COMMAND = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
 
@@ -15,8 +20,8 @@ def _escape_property(text: str) -> str:
     return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
 
 
-def annotation(path: str, finding: Finding) -> str:
-    location = [f"file={_escape_property(path)}"]
+def annotation(finding: Finding) -> str:
+    location = [f"file={_escape_property(finding.file or '')}"]
     if finding.line is not None:
         location.append(f"line={finding.line}")
     if finding.column is not None:
@@ -27,7 +32,5 @@ def annotation(path: str, finding: Finding) -> str:
     return f"::{_COMMAND[finding.severity]} {','.join(location)}::{_escape_data(message)}"
 
 
-def github_annotations(run: ValidationRun) -> str:
-    return "\n".join(
-        annotation(result.path, finding) for result in run.files for finding in result.findings
-    )
+def github_annotations(findings: Iterable[Finding]) -> str:
+    return "\n".join(annotation(finding) for finding in findings)

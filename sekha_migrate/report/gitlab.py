@@ -1,28 +1,31 @@
-"""`--format gitlab`: GitLab Code Quality JSON, shown in merge requests."""
+"""`--format gitlab`: GitLab Code Quality JSON, shown in merge requests.
+
+Over findings of any command: each names its own file.
+"""
 
 from __future__ import annotations
 
 import hashlib
-import json
 import os
+from collections.abc import Iterable
 from typing import Any
 
 from sekha_migrate.findings import Finding, Severity, ValidationRun
+from sekha_migrate.json_text import dump_json
 
 _SEVERITY = {Severity.ERROR: "major", Severity.WARNING: "minor", Severity.INFO: "info"}
 
 
-def gitlab_issues(run: ValidationRun) -> list[dict[str, Any]]:
+def gitlab_issues(findings: Iterable[Finding]) -> list[dict[str, Any]]:
     issues: list[dict[str, Any]] = []
     seen: dict[tuple[str, str, str], int] = {}
-    for result in run.files:
-        for finding in result.findings:
-            # The same code at the same key twice (rare) still gets two fingerprints.
-            key = (result.path, finding.code, finding.path)
-            occurrence = seen.get(key, 0)
-            seen[key] = occurrence + 1
-            print_ = fingerprint(result.path, finding, occurrence)
-            issues.append(_issue(result.path, finding, print_))
+    for finding in findings:
+        path = finding.file or ""
+        # The same code at the same key twice (rare) still gets two fingerprints.
+        key = (path, finding.code, finding.path)
+        occurrence = seen.get(key, 0)
+        seen[key] = occurrence + 1
+        issues.append(_issue(path, finding, fingerprint(path, finding, occurrence)))
     return issues
 
 
@@ -59,4 +62,4 @@ def fingerprint(path: str, finding: Finding, occurrence: int = 0) -> str:
 
 
 def validation_gitlab(run: ValidationRun) -> str:
-    return json.dumps(gitlab_issues(run), indent=2, ensure_ascii=True)
+    return dump_json(gitlab_issues(run.findings))

@@ -6,7 +6,7 @@ import re
 from xml.etree import ElementTree as ET
 
 from sekha_migrate.findings import FileResult, Finding, Severity, ValidationRun
-from sekha_migrate.report.validation_text import finding_location
+from sekha_migrate.report.findings import finding_text
 
 # XML 1.0 cannot carry most control characters, even escaped; a key or value quoted in a
 # message may hold them, and one such character would make the whole report unreadable.
@@ -55,6 +55,4 @@ def _testcase(result: FileResult) -> ET.Element:
 
 
 def _finding_text(path: str, finding: Finding) -> str:
-    text = f"{finding_location(path, finding)}: {finding.severity.value}: {finding.message}"
-    text += f" [{finding.code}] {finding.path}"
-    return text + (f"\n    hint: {finding.hint}" if finding.hint else "")
+    return finding_text(finding, path)

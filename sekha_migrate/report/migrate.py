@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import replace
+from collections.abc import Iterable, Iterator
 from functools import partial
 from typing import Any
 
-from sekha_migrate.findings import Severity, format_path
-from sekha_migrate.migrate.results import Issue, KeyRead, KeyStatus, MigrationPlan, origin_at
+from sekha_migrate.migrate.report_doc import (
+    known_secrets,
+    shown_finding,
+)
+from sekha_migrate.migrate.results import KeyRead, KeyStatus, MigrationPlan
 from sekha_migrate.model.masking import is_reference, is_secret_name, mask_text, mask_value
 from sekha_migrate.report.console import emit, emit_table
+from sekha_migrate.report.findings import finding_lines
 
 _STATUS_STYLE = {
     KeyStatus.MAPPED: "green",
@@ -20,129 +23,6 @@ _STATUS_STYLE = {
     KeyStatus.UNMAPPABLE: "magenta",
     KeyStatus.INVALID: "red",
 }
-_SEVERITY_STYLE = {Severity.ERROR: "red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
-
-
-def known_secrets(plan: MigrationPlan) -> frozenset[str]:
-    """Every secret value the plan read or moved: free text (messages, hints, diff lines)
-    is searched for these, since it has no key names to go by."""
-    found = {value for _, value in plan.secrets}
-    for read in plan.reads:
-        if read.value is None and _pasted_key(read.origin.key):
-            found.add(read.origin.key)
-        if read.secret:
-            values = read.value if isinstance(read.value, list) else [read.value]
-            found.update(str(v) for v in values if v not in (None, "") and not is_reference(v))
-    return frozenset(found)
-
-
-def _pasted_key(name: str) -> bool:
-    """A .env line without `=` is read as a bare name; a long one that is not an UPPER_CASE
-    name is most likely a key pasted on a line of its own."""
-    return len(name) >= 16 and not name.isupper()
-
-
-def shown_issue(issue: Issue, secrets: frozenset[str]) -> Issue:
-    """An issue whose message and hint may be printed: no secret in them, whole or in part."""
-    hint = mask_text(issue.hint, secrets) if issue.hint else issue.hint
-    return replace(issue, message=mask_text(issue.message, secrets), hint=hint)
-
-
-def _leaves(value: Any, path: tuple[Any, ...] = ()) -> Iterator[tuple[tuple[Any, ...], Any]]:
-    if isinstance(value, dict) and value:
-        for key, item in value.items():
-            yield from _leaves(item, (*path, key))
-    elif isinstance(value, list) and value and not _is_secret_path(path):
-        for index, item in enumerate(value):
-            yield from _leaves(item, (*path, index))
-    else:
-        yield path, value
-
-
-def _is_secret_path(path: tuple[Any, ...]) -> bool:
-    return any(is_secret_name(part) for part in path if isinstance(part, str))
-
-
-def value_rows(plan: MigrationPlan) -> list[dict[str, Any]]:
-    """Every value of the v2 document with where it came from."""
-    rows = []
-    for path, value in _leaves(plan.document or {}):
-        where = format_path(path)
-        origin = origin_at(where, plan.provenance)
-        rows.append({
-            "path": where,
-            "value": mask_value(value, secret=_is_secret_path(path)),
-            "from": origin.to_dict() if origin else None,
-            # derived: set by the migration itself (defaults, v2 structure), not read anywhere
-            "derived": origin.is_default if origin else None,
-        })
-    return rows
-
-
-def key_rows(plan: MigrationPlan) -> list[dict[str, Any]]:
-    secrets = known_secrets(plan)
-    return [_key_row(read, secrets) for read in plan.reads]
-
-
-def _key_row(read: KeyRead, secrets: frozenset[str]) -> dict[str, Any]:
-    return {
-        **read.origin.to_dict(),
-        "key": mask_text(read.origin.key, secrets),
-        "setting": read.setting,
-        "value": mask_value(read.value, secret=read.secret),
-        "status": read.status.value,
-        "targets": list(read.targets),
-        "note": read.note,
-    }
-
-
-def report_document(
-    plan: MigrationPlan,
-    *,
-    status: str,
-    backup: Mapping[str, Any] | None = None,
-    version: str = "",
-) -> dict[str, Any]:
-    """The full report, as written by --report FILE and stored with the backup."""
-    counts = {state.value: 0 for state in KeyStatus}
-    for read in plan.reads:
-        counts[read.status.value] += 1
-    embedding = plan.embedding
-    secrets = known_secrets(plan)
-    return {
-        "tool": "sekha migrate",
-        "version": version,
-        "status": status,
-        "kind": plan.kind.value,
-        "output": str(plan.output),
-        "sources": [
-            {"path": str(s.path), "kind": s.kind.value, "layer": s.layer.name.lower()}
-            for s in plan.sources
-        ],
-        "embedding": None
-        if embedding is None
-        else {
-            "model": embedding.model,
-            "dimension": embedding.dimension,
-            "source": embedding.source,
-            "assumed": embedding.assumed,
-        },
-        "values": value_rows(plan),
-        "keys": key_rows(plan),
-        "issues": [shown_issue(issue, secrets).to_dict() for issue in plan.issues],
-        "secrets_file": str(plan.secrets_file) if plan.secrets else None,
-        "externalized": [name for name, _ in plan.secrets],
-        "backup": dict(backup) if backup else None,
-        "summary": {
-            **counts,
-            "errors": sum(1 for i in plan.issues if i.severity is Severity.ERROR),
-            "warnings": sum(1 for i in plan.issues if i.severity is Severity.WARNING),
-        },
-    }
-
-
-def report_json(document: Mapping[str, Any]) -> str:
-    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
 
 
 def print_summary(plan: MigrationPlan, out: Any, *, verbose: bool = True) -> None:
@@ -178,19 +58,8 @@ def print_summary(plan: MigrationPlan, out: Any, *, verbose: bool = True) -> Non
 
 def print_issues(plan: MigrationPlan, out: Any) -> None:
     secrets = known_secrets(plan)
-    for issue in (shown_issue(issue, secrets) for issue in plan.issues):
-        where = issue.file or ""
-        if issue.line:
-            where += f":{issue.line}"
-            if issue.column:
-                where += f":{issue.column}"
-        prefix = f"{where}: " if where else ""
-        line = [
-            (prefix, ""),
-            (issue.severity.value, _SEVERITY_STYLE[issue.severity]),
-            (f": {issue.message} ({issue.code})", ""),
-        ]
-        emit(out, line, *([[(f"  hint: {issue.hint}", "")]] if issue.hint else []))
+    for issue in plan.issues:
+        emit(out, *finding_lines(shown_finding(issue, secrets)))
 
 
 def _common_folder(plan: MigrationPlan) -> str | None:

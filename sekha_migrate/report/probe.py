@@ -2,24 +2,25 @@
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 from typing import Any
 
 from sekha_migrate.findings import Finding, Severity
+from sekha_migrate.json_text import dump_json
 from sekha_migrate.probe.results import ModelCheck, ProbeResult, ProbeStatus, ProviderProbe
+from sekha_migrate.report.console import Line
+from sekha_migrate.report.findings import finding_lines
 
 _STATUS_STYLE = {
     ProbeStatus.OK: "green",
     ProbeStatus.SKIPPED: "yellow",
 }
 _ROUTE_STYLE = {"preferred": "green", "fallback": "yellow", "unset": "dim"}
-_SEVERITY_STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
 
 
 def probe_json(result: ProbeResult) -> str:
-    return json.dumps(result.to_dict(), indent=2, ensure_ascii=False)
+    return dump_json(result.to_dict())
 
 
 def usage_error_document(message: str) -> dict[str, Any]:
@@ -38,7 +39,7 @@ def render_usage_error(message: str, output_format: str) -> None:
     """A usage error: a line on stderr, and with --format json the error document on stdout."""
     sys.stderr.write(f"sekha probe: {message}\n")
     if output_format == "json":
-        print(json.dumps(usage_error_document(message), indent=2, ensure_ascii=False))
+        print(dump_json(usage_error_document(message)))
 
 
 def render_probe(result: ProbeResult, output_format: str) -> None:
@@ -58,41 +59,34 @@ def render_probe(result: ProbeResult, output_format: str) -> None:
     plain = is_plain(sys.stdout)
     if plain and "COLUMNS" not in os.environ:
         console.width = 140  # a log or a pipe: room for the tables rather than 80 columns
-    finding_lines = _config_finding_lines(result)
-    for line in finding_lines:
-        console.print(line)
-    if finding_lines:
+    from rich.text import Text
+
+    config_lines = _config_finding_lines(result)
+    for line in config_lines:
+        console.print(Text.assemble(*line), soft_wrap=True)  # one line, as validate prints it
+    if config_lines:
         console.print()
     if result.providers:
         console.print(_boxless(provider_table(result, result.source), plain))
-    for line in _warnings(result):
-        console.print(line)
+    for warning in _warnings(result):
+        console.print(warning)
     if result.routing:
         console.print()
         console.print(_boxless(routing_table(result), plain))
     console.print()
-    for problem in _probe_problems(result):
-        console.print(f"[bold red]✗[/] {_escape(problem)}")
+    for line in _probe_problem_lines(result):
+        console.print(Text.assemble(*line), soft_wrap=True)  # one line, as validate prints it
     console.print(_summary(result))
 
 
-def _config_finding_lines(result: ProbeResult) -> list[str]:
+def _config_finding_lines(result: ProbeResult) -> list[Line]:
     """validate's errors and warnings, and why an entry was not probed; other notes stay in
     the JSON (`sekha validate` shows them all)."""
-    lines = []
+    lines: list[Line] = []
     for finding in result.config_findings:
         if finding.severity is Severity.INFO and finding.code != "provider-not-probed":
             continue
-        where = result.source
-        if finding.line is not None:
-            where += f":{finding.line}:{finding.column or 1}"
-        style = _SEVERITY_STYLE[finding.severity]
-        lines.append(
-            f"{_escape(where)}: [{style}]{finding.severity.value}[/]: "
-            f"{_escape(finding.message)} [dim]\\[{finding.code}] {_escape(finding.path)}[/]"
-        )
-        if finding.hint:
-            lines.append(f"    [dim]hint:[/] {_escape(finding.hint)}")
+        lines += finding_lines(finding, result.source)
     return lines
 
 
@@ -105,8 +99,13 @@ def _boxless(table: Any, plain: bool) -> Any:
 
 
 
-def _probe_problems(result: ProbeResult) -> list[str]:
-    return [f.message for f in result.probe_findings if f.severity is Severity.ERROR]
+def _probe_problem_lines(result: ProbeResult) -> list[Line]:
+    """What the probe found wrong, in the line every command prints a finding with."""
+    lines: list[Line] = []
+    for finding in result.probe_findings:
+        if finding.severity is Severity.ERROR:
+            lines += finding_lines(finding, result.source)
+    return lines
 
 
 # -- the provider table ------------------------------------------------------------------------

@@ -5,13 +5,14 @@ The JSON documents are a public interface (see the README).
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from sekha_migrate.backup import KIND_MIGRATION, KIND_PRE_ROLLBACK, BackupSet, RestoreResult
+from sekha_migrate.findings import Finding, Severity
+from sekha_migrate.json_text import dump_json
 from sekha_migrate.report.console import Line, emit, emit_table, make_writer
 from sekha_migrate.undo import BackupListing
 
@@ -63,7 +64,7 @@ def restore_document(backup: BackupSet, result: RestoreResult) -> dict[str, Any]
 
 
 def _dump(document: dict[str, Any]) -> None:
-    print(json.dumps(document, indent=2, ensure_ascii=False))
+    print(dump_json(document))
 
 
 # --- printing -------------------------------------------------------------------------------
@@ -174,10 +175,17 @@ def print_restore_result(backup: BackupSet, result: RestoreResult, output_format
         )])
 
 
+def restore_failure_document(backup: BackupSet, message: str) -> dict[str, Any]:
+    """What failed, as `error` and as a finding in the shape every command's JSON uses."""
+    finding = Finding(Severity.ERROR, "restore-failed", message, file=str(backup.directory))
+    return {"ok": False, "backup": {"id": backup.id}, "error": message,
+            "findings": [finding.to_dict()]}
+
+
 def print_restore_failure(backup: BackupSet, message: str, output_format: str) -> None:
     """JSON callers get a document saying what failed; text callers get the stderr line."""
     if output_format == "json":
-        _dump({"ok": False, "backup": {"id": backup.id}, "error": message})
+        _dump(restore_failure_document(backup, message))
 
 
 def _when(iso: str) -> str:

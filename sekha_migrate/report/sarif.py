@@ -1,14 +1,18 @@
-"""`--format sarif`: SARIF 2.1.0, which GitHub code scanning and many editors read."""
+"""`--format sarif`: SARIF 2.1.0, which GitHub code scanning and many editors read.
+
+Over findings of any command (each names its own file); the rules come from the registry.
+"""
 
 from __future__ import annotations
 
-import json
 import os
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
 from sekha_migrate.findings import Finding, Severity, ValidationRun
+from sekha_migrate.json_text import dump_json
 from sekha_migrate.validate.rules import Rule, rule_for
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -16,14 +20,11 @@ _LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "
 INFORMATION_URI = "https://github.com/sekha-ai/sekha-controller"
 
 
-def sarif_document(run: ValidationRun, *, version: str) -> dict[str, Any]:
-    codes = sorted({f.code for result in run.files for f in result.findings})
+def sarif_document(findings: Iterable[Finding], *, version: str) -> dict[str, Any]:
+    found: Sequence[Finding] = tuple(findings)
+    codes = sorted({f.code for f in found})
     index = {code: i for i, code in enumerate(codes)}
-    results = [
-        _result(result.path, finding, index[finding.code])
-        for result in run.files
-        for finding in result.findings
-    ]
+    results = [_result(finding, index[finding.code]) for finding in found]
     driver = {
         "name": "sekha-migrate",
         "version": version,
@@ -46,9 +47,9 @@ def _rule(rule: Rule) -> dict[str, Any]:
     }
 
 
-def _result(path: str, finding: Finding, rule_index: int) -> dict[str, Any]:
+def _result(finding: Finding, rule_index: int) -> dict[str, Any]:
     message = finding.message + (f" (hint: {finding.hint})" if finding.hint else "")
-    location: dict[str, Any] = {"artifactLocation": {"uri": artifact_uri(path)}}
+    location: dict[str, Any] = {"artifactLocation": {"uri": artifact_uri(finding.file or "")}}
     if finding.line is not None:
         region = {"startLine": finding.line}
         if finding.column is not None:
@@ -72,4 +73,4 @@ def artifact_uri(path: str) -> str:
 
 
 def validation_sarif(run: ValidationRun, *, version: str) -> str:
-    return json.dumps(sarif_document(run, version=version), indent=2, ensure_ascii=True)
+    return dump_json(sarif_document(run.findings, version=version))

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import json
-
 from sekha_migrate.findings import ValidationRun
+from sekha_migrate.json_text import dump_json
 
 
 def validation_document(run: ValidationRun) -> dict[str, object]:
@@ -36,5 +35,4 @@ def _summary(run: ValidationRun) -> dict[str, object]:
 
 
 def validation_json(run: ValidationRun) -> str:
-    # ASCII with \u escapes: the same document, whatever the encoding of the pipe it goes to.
-    return json.dumps(validation_document(run), indent=2, ensure_ascii=True)
+    return dump_json(validation_document(run))

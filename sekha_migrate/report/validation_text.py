@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from sekha_migrate.findings import FileResult, Finding, Severity, ValidationRun
+from sekha_migrate.findings import FileResult, Severity, ValidationRun
 from sekha_migrate.report.console import Line, emit, make_writer
-
-_STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
+from sekha_migrate.report.findings import finding_lines
 
 
 def print_validation_text(
@@ -25,9 +24,7 @@ def validation_lines(
             continue
         lines.append(_file_header(result))
         for finding in shown:
-            lines.append(_finding_line(result.path, finding))
-            if finding.hint and not quiet:
-                lines.append([("    ", ""), ("hint: ", "dim"), (finding.hint, "")])
+            lines += finding_lines(finding, result.path, indent="  ", hint=not quiet)
             if verbose:
                 lines.append([("    ", ""), ("rule: ", "dim"), (_explain(finding.code), "")])
     lines.append(_summary_line(run))
@@ -50,26 +47,6 @@ def _file_header(result: FileResult) -> Line:
         status = ("invalid", "bold red")
     dialect = [(f" ({result.target})", "dim")] if result.target and result.readable else []
     return [(result.path, "bold"), (": ", ""), status, *dialect]
-
-
-def finding_location(path: str, finding: Finding) -> str:
-    """`file:line:column`, as far as the finding has a position."""
-    where = path
-    if finding.line is not None:
-        where += f":{finding.line}"
-        if finding.column is not None:
-            where += f":{finding.column}"
-    return where
-
-
-def _finding_line(path: str, finding: Finding) -> Line:
-    where = finding_location(path, finding)
-    return [
-        (f"  {where}: ", ""),
-        (finding.severity.value, _STYLE[finding.severity]),
-        (f": {finding.message} ", ""),
-        (f"[{finding.code}] {finding.path}", "dim"),
-    ]
 
 
 def _plural(count: int, word: str) -> str:

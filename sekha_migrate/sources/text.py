@@ -5,6 +5,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from sekha_migrate.findings import Finding, Severity
+
 # Far above any real configuration; a guard against being handed a disk image.
 MAX_CONFIG_BYTES = 64 * 1024 * 1024
 
@@ -27,6 +29,13 @@ class SourceError(Exception):
         self.line = line
         self.column = column
         self.hint = hint
+
+    def finding(
+        self, *, file: str | None = None, severity: Severity = Severity.ERROR
+    ) -> Finding:
+        """The problem as a finding, for the command that reports it."""
+        return Finding(severity, self.code, self.message, file=file, line=self.line,
+                       column=self.column, hint=self.hint)
 
 
 class UnreadablePathError(SourceError):

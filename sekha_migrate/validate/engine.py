@@ -231,9 +231,7 @@ def _unresolved_finding(path: tuple[Any, ...], name: str, loaded: LoadedYaml) ->
 
 
 def _source_finding(exc: SourceError) -> Finding:
-    return Finding(
-        Severity.ERROR, exc.code, exc.message, line=exc.line, column=exc.column, hint=exc.hint
-    )
+    return exc.finding()
 
 
 # ---- many paths ----------------------------------------------------------------------------

@@ -1,7 +1,10 @@
 """The registry of finding codes: what each one means and what fixes it.
 
-Renderers that describe rules (SARIF's `tool.driver.rules`, GitLab's `check_name`) read it, so
-a new check adds one entry here with its code, its usual severity and its documentation.
+Every code any command emits (validate, migrate, probe, rollback) has one entry here, with its
+usual severity and its documentation; tests/test_rule_registry.py fails on a code emitted
+without one. Renderers that describe rules (SARIF's `tool.driver.rules`, GitLab's
+`check_name`, `validate --verbose`) read it, and the README's table of codes is generated from
+it: `python -m sekha_migrate.validate.rules --markdown`.
 Schema rules are a family (`schema-<keyword>`), described by one entry built on demand.
 """
 
@@ -22,7 +25,7 @@ class Rule:
     help: str
 
 
-_RULES = (
+_VALIDATE = (
     Rule("syntax", E, "The file is not valid YAML or JSON.", "Fix the syntax at the position "
          "shown; indent with spaces, not tabs."),
     Rule("encoding", E, "The file is not valid UTF-8.", "Save the file as UTF-8."),
@@ -90,7 +93,89 @@ _RULES = (
     Rule("not-sekha", N, "A YAML file with no Sekha keys at all, skipped (--skip-non-sekha).",
          "Nothing to do: the file is not a Sekha configuration."),
 )
-RULES: dict[str, Rule] = {rule.code: rule for rule in _RULES}
+# A migration also reports validate's findings about the text it writes or converts.
+_MIGRATE = (
+    Rule("invalid-value", E, "A v1 value that cannot be read as the type its setting needs.",
+         "Fix the value at the position shown (a port is a whole number, a flag true/false)."),
+    Rule("interpolation", E, "A compose ${VAR} that cannot be expanded (`${VAR:?message}` "
+         "unset, or malformed).", "Set the variable in the shell or in the .env beside the "
+         "compose file."),
+    Rule("env-file", E, "A compose service's required env_file cannot be read.",
+         "Create the file, or mark it `required: false`."),
+    Rule("no-sekha-settings", E, "None of the sources holds a Sekha setting.",
+         "Name the file that holds the Sekha configuration (config.toml, .env, or a compose "
+         "file with a Sekha service)."),
+    Rule("unknown-embedding-model", W, "The embedding model is not in the table of known "
+         "models, so its dimension is assumed.", "Pass --dimension N, or --probe to measure "
+         "it; --strict makes this an error."),
+    Rule("dimension-differs", W, "--dimension differs from the model's published dimension.",
+         "Make sure the vector store was built with the dimension given."),
+    Rule("cloud-provider-without-models", W, "A cloud API key adds a provider with no models, "
+         "so nothing routes to it.", "Add models under that provider when you want to use it."),
+    Rule("indexed-target-missing", W, "An indexed v1 variable (e.g. SEKHA__LLM_PROVIDERS__1__"
+         "...) names an entry that does not exist; its value is not carried.",
+         "Give the whole value, or fix the index."),
+    Rule("unmappable-key", W, "A v1 key v2 has no place for; its value stays in the backup "
+         "(info for keys of other programs in a shared .env).", "Nothing to do if the key was "
+         "not Sekha's; otherwise set the value where v2 reads it."),
+    Rule("v1-never-read", W, "A name Sekha v1 never read (e.g. SEKHA_SERVER_PORT with one "
+         "underscore): the running value was the default.", "Check the migrated value is the "
+         "one you meant; v2 reads it now."),
+    Rule("home-config-not-included", W, "~/.sekha/config.* exists and overrode ./config.* in "
+         "v1, but it is not part of this migration.", "Pass --include-home to migrate it too."),
+    Rule("beside-v1-config", W, "The v2 config.yaml is written beside a config.toml that a v1 "
+         "controller started there keeps reading.", "Stop the v1 controller, or move "
+         "config.toml away once v2 runs."),
+    Rule("replaces-v2", W, "The output is already a v2 file; the migration replaces it (after "
+         "a backup).", "Use --output to write somewhere else, or --diff to compare."),
+    Rule("not-carried", W, "A setting the target dialect has no place for; it is left out of "
+         "the written file.", "Set it where that component reads it, or keep the source file."),
+    Rule("default-written", N, "A value the target dialect requires was filled in with its "
+         "default.", "Nothing to do unless the default is not what you want."),
+)
+
+_PROBE = (
+    Rule("provider-unreachable", E, "The provider's URL did not answer (refused, DNS, TLS).",
+         "Start the provider or fix base_url; probe from where Sekha runs."),
+    Rule("provider-timeout", E, "The provider did not answer within --timeout.",
+         "Check the provider's load and network, or raise --timeout."),
+    Rule("provider-auth-failed", E, "The provider refused the API key (401/403).",
+         "Set a valid key in the variable api_key names."),
+    Rule("provider-error", E, "The provider answered with an error or an unexpected body.",
+         "Read the message; check base_url points at the provider's API."),
+    Rule("provider-skipped", E, "The provider was not asked: a ${VAR} it needs is unset, or "
+         "its circuit breaker opened.", "Set the variable (or --env-file), then probe again."),
+    Rule("model-not-offered", E, "A configured model is not offered by its provider.",
+         "Pull or enable the model (ollama pull NAME), or fix model_id."),
+    Rule("dimension-mismatch", E, "An embedding model returns vectors of another dimension "
+         "than the config says.", "Set dimension to the measured value (and rebuild the "
+         "vector store if it was built with another)."),
+    Rule("model-check-failed", E, "A model could not be checked (the request for it failed).",
+         "Read the message; probe again once the provider answers."),
+    Rule("probe-warning", W, "Something about a provider worth knowing that does not fail "
+         "the probe.", "Read the message."),
+    Rule("provider-not-probed", N, "A provider entry with errors was not probed.",
+         "Fix the errors reported for the entry, then probe again."),
+    Rule("default-breaker-used", N, "The routing section has errors, so the default circuit "
+         "breaker settings were used.", "Fix the routing errors validate reports."),
+    Rule("routing-not-computed", N, "Where each default model routes could not be worked out.",
+         "Fix the errors validate reports for default_models and the providers."),
+    Rule("usage-error", E, "The command line is wrong (reported in --format json documents).",
+         "See `sekha probe --help`."),
+)
+
+_ROLLBACK = (
+    Rule("restore-failed", E, "A restore stopped part-way (a write failed); the files already "
+         "restored are listed, the rest are untouched.", "Fix the cause the message names "
+         "(disk space, permissions), then run sekha rollback again."),
+)
+
+# The registry, by the command whose own checks report the code (validate's codes also come
+# out of migrate and probe, which validate what they read and write).
+SECTIONS: dict[str, tuple[Rule, ...]] = {
+    "validate": _VALIDATE, "migrate": _MIGRATE, "probe": _PROBE, "rollback": _ROLLBACK,
+}
+RULES: dict[str, Rule] = {rule.code: rule for rules in SECTIONS.values() for rule in rules}
 SCHEMA_PREFIX = "schema-"
 
 
@@ -104,3 +189,45 @@ def rule_for(code: str) -> Rule:
         return Rule(code, E, f"The value breaks the v2 schema's '{keyword}' rule.",
                     "Change the value as the message says; `sekha schema` prints the schema.")
     return Rule(code, W, f"Finding '{code}'.", "See the message.")
+
+
+def is_registered(code: str) -> bool:
+    """True for a code with its own entry or of the `schema-<keyword>` family."""
+    return code in RULES or code.startswith(SCHEMA_PREFIX)
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|")
+
+
+def markdown_table() -> str:
+    """The README's table of codes, one section per command, from the registry alone."""
+    lines: list[str] = []
+    for command, rules in SECTIONS.items():
+        lines += [f"**{command}**", "", "| code | severity | what it means | what fixes it |",
+                  "|---|---|---|---|"]
+        lines += [
+            f"| `{r.code}` | {r.severity.value} | {_cell(r.description)} | {_cell(r.help)} |"
+            for r in rules
+        ]
+        if command == "validate":
+            schema = rule_for(f"{SCHEMA_PREFIX}<keyword>")
+            lines.append(f"| `{schema.code}` | {schema.severity.value} | "
+                         f"{_cell(schema.description)} | {_cell(schema.help)} |")
+        lines.append("")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    import sys
+
+    args = sys.argv[1:] if argv is None else argv
+    if args != ["--markdown"]:
+        sys.stderr.write("usage: python -m sekha_migrate.validate.rules --markdown\n")
+        return 2
+    sys.stdout.write(markdown_table())
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
