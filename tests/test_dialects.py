@@ -124,7 +124,7 @@ def test_conversion_keeps_every_provider_model_and_task(
 ) -> None:
     copy = write(tmp_path / "config.yaml", source.read_text())
     plan = plan_migration(MigrationRequest(sources=(copy,), target=target))
-    assert plan.valid, plan.issues
+    assert plan.valid, plan.findings
     assert plan.output == tmp_path / f"config.{target}.yaml"  # never the input itself
     before = convert.load_config(copy)
     after = convert.read_config(yaml.safe_load(plan.text), target)
@@ -155,7 +155,7 @@ def test_an_invalid_bridge_file_is_not_converted(tmp_path: Path) -> None:
     copy = write(tmp_path / "config.yaml", text)
     plan = plan_migration(MigrationRequest(sources=(copy,), target="docker"))
     assert not plan.valid and plan.text == ""
-    assert any(i.code == "schema-enum" and i.line == 11 for i in plan.issues)
+    assert any(i.code == "schema-enum" and i.line == 11 for i in plan.findings)
 
 
 def test_bridge_server_settings_are_reported_not_given_to_the_controller(tmp_path: Path) -> None:
@@ -163,14 +163,14 @@ def test_bridge_server_settings_are_reported_not_given_to_the_controller(tmp_pat
     plan = plan_migration(MigrationRequest(sources=(copy,), target="docker"))
     data = yaml.safe_load(plan.text)
     assert "server_port" not in data and "server_host" not in data
-    dropped = [i.message for i in plan.issues if i.code == "not-carried"]
+    dropped = [i.message for i in plan.findings if i.code == "not-carried"]
     assert any(m.startswith("server_port (5001) is the bridge's own setting") for m in dropped)
 
 
 def test_migrate_target_env_writes_a_compose_env_that_validates(tmp_path: Path) -> None:
     plan = plan_migration(MigrationRequest(directory=FIXTURES / "examples" / "v1-basic",
                                            target="env", output=tmp_path / "sekha.env"))
-    assert plan.valid, plan.issues
+    assert plan.valid, plan.findings
     path = write(tmp_path / "sekha.env", plan.text)
     result = validate_file(path)
     assert (result.target, result.valid) == ("env", True)

@@ -103,7 +103,7 @@ def compose_plan(tmp_path: Path, environ: dict[str, str] | None = None,
 def test_discovery_reads_each_sekha_service_of_a_compose_file(tmp_path: Path) -> None:
     plan = compose_plan(tmp_path, {"SEKHA__LOG_LEVEL": "debug"})
     data = yaml.safe_load(plan.text)
-    assert plan.valid, plan.issues
+    assert plan.valid, plan.findings
     assert [s.path.name for s in plan.sources] == [".env", "docker-compose.yml"]
     assert data["server_port"] == 8181  # environment: wins over env_file:
     assert data["database_url"] == "postgres://db/sekha"  # from env_file:
@@ -124,7 +124,7 @@ def test_discovery_reads_each_sekha_service_of_a_compose_file(tmp_path: Path) ->
 
 def test_a_missing_required_env_file_is_an_error_with_its_line(tmp_path: Path) -> None:
     plan = compose_plan(tmp_path, compose=COMPOSE.replace("required: false", "required: true"))
-    [issue] = [i for i in plan.issues if i.code == "env-file"]
+    [issue] = [i for i in plan.findings if i.code == "env-file"]
     assert issue.line == 10 and "missing.env" in issue.message
 
 
@@ -147,7 +147,7 @@ def test_a_env_given_alone_is_interpolated_too(tmp_path: Path) -> None:
     assert data["llm_providers"][0]["base_url"] == "http://gpu:11434"
     assert data["mcp_api_key"] == "${VAULT_KEY}"
     assert data["default_models"]["embedding"] == "${literal}"  # single quotes: literal
-    [error] = [i for i in plan.issues if i.code == "interpolation"]
+    [error] = [i for i in plan.findings if i.code == "interpolation"]
     assert (error.line, "give a port" in error.message) == (5, True)
 
 
@@ -164,7 +164,7 @@ def test_indexed_provider_names_set_one_field(tmp_path: Path) -> None:
                                            environ={"OPENAI_KEY": "sk-" + "o" * 40}))
     provider = yaml.safe_load(plan.text)["llm_providers"][0]
     assert provider["api_key"] == "${OPENAI_KEY}" and provider["priority"] == 3
-    [missing] = [i for i in plan.issues if i.code == "indexed-target-missing"]
+    [missing] = [i for i in plan.findings if i.code == "indexed-target-missing"]
     assert missing.line == 4
 
 
@@ -172,6 +172,6 @@ def test_a_bare_name_the_shell_does_not_set_is_unset_quietly(tmp_path: Path) -> 
     plan = compose_plan(tmp_path)
     [read] = [r for r in plan.reads if r.origin.key == "SEKHA__LOG_LEVEL"]
     assert (read.setting, read.note) == ("log_level", "no value: unset")
-    assert not [i for i in plan.issues if "SEKHA__LOG_LEVEL" in i.message
+    assert not [i for i in plan.findings if "SEKHA__LOG_LEVEL" in i.message
                 and i.severity.value != "info"]
     assert yaml.safe_load(plan.text)["log_level"] == "info"

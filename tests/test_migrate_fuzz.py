@@ -89,7 +89,7 @@ def _plan(name: str, text: str, dotenv: str | None) -> None:
                 environ={"A": "shell"}))
         except MigrateUsageError:
             return  # a usage error is an answer too (exit 2), not a traceback
-        assert plan.text or plan.issues or plan.kind.value != "v1"
+        assert plan.text or plan.findings or plan.kind.value != "v1"
 
 
 @FUZZ

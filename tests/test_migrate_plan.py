@@ -14,7 +14,7 @@ from sekha_migrate.migrate.results import ENVIRONMENT, KeyStatus, PlanKind
 
 
 def codes(plan, severity=None) -> list[str]:
-    return [i.code for i in plan.issues if severity is None or i.severity is severity]
+    return [i.code for i in plan.findings if severity is None or i.severity is severity]
 
 
 def test_flat_toml_carries_every_controller_key() -> None:
@@ -60,7 +60,7 @@ def test_sectioned_toml_maps_tables_and_warns_about_misplaced_keys() -> None:
     assert data["rate_limit_per_minute"] == 300
     # ollama_url written after [server] belongs to [server] under TOML rules: still mapped
     assert data["llm_providers"][0]["base_url"] == "http://gpu-box:11434"
-    misplaced = [i for i in plan.issues if i.code == "misplaced-key"]
+    misplaced = [i for i in plan.findings if i.code == "misplaced-key"]
     assert {(i.line, "[server]" in i.message or "[api]" in i.message) for i in misplaced} == {
         (10, True), (28, True)
     }
@@ -173,7 +173,7 @@ def test_unknown_embedding_model_is_assumed_and_warned() -> None:
 def test_invalid_values_are_errors_at_their_line() -> None:
     plan = plan_dir(V1 / "invalid-values")
     assert not plan.valid
-    errors = [(i.line, i.code) for i in plan.issues if i.severity is Severity.ERROR]
+    errors = [(i.line, i.code) for i in plan.findings if i.severity is Severity.ERROR]
     assert errors[:3] == [(1, "invalid-value"), (2, "invalid-value"), (3, "invalid-value")]
     assert read_for(plan, "SEKHA__SERVER_PORT").status is KeyStatus.INVALID
 
@@ -182,7 +182,7 @@ def test_schema_error_points_at_the_source_line(tmp_path: Path) -> None:
     (tmp_path / "config.toml").write_text('ollama_url = "http://o:11434"\nserver_port = 80\n')
     plan = plan_dir(tmp_path)
     assert not plan.valid
-    located = [i for i in plan.issues if i.severity is Severity.ERROR]
+    located = [i for i in plan.findings if i.severity is Severity.ERROR]
     assert located[0].file.endswith("config.toml") and located[0].line == 2
 
 
@@ -228,7 +228,7 @@ def test_json_providers_replace_the_generated_registry(tmp_path: Path) -> None:
     )
     plan = plan_dir(tmp_path)
     data = output_data(plan)
-    assert plan.valid, plan.issues
+    assert plan.valid, plan.findings
     assert [p["id"] for p in data["llm_providers"]] == ["lab"]
     assert data["llm_providers"][0]["type"] == "ollama"
     assert data["default_models"]["chat_fast"] == "qwen2.5:14b"
@@ -239,7 +239,7 @@ def test_externalized_secrets_leave_only_references(tmp_path: Path) -> None:
     directory = copy_fixture("flat-toml", tmp_path)
     plan = plan_dir(directory, externalize_secrets=True)
     data = output_data(plan)
-    assert plan.valid, plan.issues
+    assert plan.valid, plan.findings
     assert data["mcp_api_key"] == "${SEKHA_API_KEY}"
     assert data["rest_api_key"] == "${SEKHA_REST_API_KEY}"
     assert data["additional_api_keys"] == ["${SEKHA_ADDITIONAL_API_KEY_1}"]
@@ -264,7 +264,7 @@ def test_toml_syntax_error_is_reported_with_its_line(tmp_path: Path) -> None:
     (tmp_path / "config.toml").write_text('ollama_url = "x"\nport = = 1\n')
     plan = plan_dir(tmp_path)
     assert not plan.valid
-    error = next(i for i in plan.issues if i.severity is Severity.ERROR)
+    error = next(i for i in plan.findings if i.severity is Severity.ERROR)
     assert (error.code, error.line) == ("syntax", 2)
 
 
@@ -288,7 +288,7 @@ def test_a_key_from_the_process_environment_is_written_as_a_reference(tmp_path: 
     directory = copy_fixture("cloud-keys", tmp_path)
     key = "from-the-environment-0123456789abcdef"
     plan = plan_dir(directory, environ={"SEKHA_API_KEY": key})
-    assert plan.valid, plan.issues
+    assert plan.valid, plan.findings
     assert output_data(plan)["mcp_api_key"] == "${SEKHA_API_KEY}"
     assert key not in plan.text
 

@@ -141,7 +141,7 @@ def test_output_always_validates_against_both_schemas(config: dict[str, Any]) ->
         directory = Path(temp)
         _write_config(directory, config)
         plan = plan_migration(MigrationRequest(directory=directory))
-        assert plan.valid, [i.message for i in plan.issues if i.severity.value == "error"]
+        assert plan.valid, [i.message for i in plan.findings if i.severity.value == "error"]
         data = yaml.safe_load(plan.text)
         # keys from .env are written as ${VAR} references to it: expand them as the
         # controller, run with that environment, would

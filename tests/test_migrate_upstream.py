@@ -82,7 +82,7 @@ def test_no_name_sekha_uses_is_called_not_a_sekha_setting(tmp_path: Path) -> Non
 def test_compose_v2_carries_the_bridges_providers_and_log_level(tmp_path: Path) -> None:
     plan = plan_of("docker-docker-compose.v2/docker-compose.v2.yml", tmp_path)
     data = output(plan)
-    assert plan.valid, plan.issues
+    assert plan.valid, plan.findings
     [provider] = data["llm_providers"]
     assert (provider["id"], provider["base_url"]) == ("ollama_local", "http://ollama:11434")
     assert [m["task"] for m in provider["models"]] == ["embedding", "chat_small", "chat_smart"]
@@ -142,7 +142,7 @@ def test_bridge_env_models_and_ollama_timeout(tmp_path: Path) -> None:
 
 def test_empty_vision_model_means_none(tmp_path: Path) -> None:
     plan = plan_of("bridge-env-f392fdd/.env.example", tmp_path)
-    assert plan.valid, plan.issues
+    assert plan.valid, plan.findings
     data = output(plan)
     assert data["default_models"]["chat_vision"] is None
     assert "vision" not in {m["task"] for m in data["llm_providers"][0]["models"]}
@@ -176,7 +176,7 @@ def test_compose_secrets_stay_references(tmp_path: Path) -> None:
     data = output(plan)
     assert data["mcp_api_key"] == "${MCP_API_KEY}"
     assert "a-real-key-from-the-shell" not in plan.text
-    assert plan.valid, plan.issues
+    assert plan.valid, plan.findings
     # The proxy's settings are the proxy's.
     assert plan.component_settings["proxy"]["proxy_port"] == "8081"
     assert plan.component_settings["bridge"]["server_port"] == 5001
@@ -185,7 +185,7 @@ def test_compose_secrets_stay_references(tmp_path: Path) -> None:
 def test_compose_required_variable_from_the_shell_completes_it(tmp_path: Path) -> None:
     plan = plan_of("docker-docker-compose.local/docker-compose.local.yml", tmp_path,
                    environ={"MCP_API_KEY": "k" * 40})
-    assert plan.valid, plan.issues
+    assert plan.valid, plan.findings
     assert output(plan)["mcp_api_key"] == "${MCP_API_KEY}"
 
 

@@ -22,7 +22,7 @@ def plan_files(tmp_path: Path, **options: object) -> MigrationPlan:
 
 def codes(plan: MigrationPlan) -> dict[str, list[int | None]]:
     found: dict[str, list[int | None]] = {}
-    for issue in plan.issues:
+    for issue in plan.findings:
         found.setdefault(issue.code, []).append(issue.line)
     return found
 
@@ -40,7 +40,7 @@ def test_names_v1_never_read_are_carried_with_a_warning(tmp_path: Path) -> None:
     plan = plan_files(tmp_path)
     data = yaml.safe_load(plan.text)
     assert (data["server_port"], data["max_connections"]) == (9090, 20)
-    never = [i for i in plan.issues if i.code == "v1-never-read"]
+    never = [i for i in plan.findings if i.code == "v1-never-read"]
     assert [(Path(i.file or "").name, i.line) for i in never] == [("config.toml", 3),
                                                                   (".env", 1)]
     assert all("ran with the default" in i.message and i.severity.value == "warning"
@@ -51,7 +51,7 @@ def test_home_config_in_any_format_is_named_when_not_included(tmp_path: Path) ->
     write(tmp_path / "config.toml", MINIMAL)
     write(tmp_path / "home/.sekha/config.yaml", "server_port: 8099\n")
     plan = plan_files(tmp_path)
-    [issue] = [i for i in plan.issues if i.code == "home-config-not-included"]
+    [issue] = [i for i in plan.findings if i.code == "home-config-not-included"]
     assert issue.file == str(tmp_path / "home/.sekha/config.yaml")
     included = plan_files(tmp_path, include_home=True)
     assert yaml.safe_load(included.text)["server_port"] == 8099
@@ -93,7 +93,7 @@ def test_an_unknown_sekha_double_underscore_name_is_a_warning(tmp_path: Path) ->
     write(tmp_path / ".env", "SEKHA__EMBEDING_MODEL=typo\nEMBEDDING_MODEL=all-minilm\n"
           "UNRELATED=1\n")
     plan = plan_files(tmp_path)
-    severities = {i.message.split(" ")[0]: i.severity.value for i in plan.issues
+    severities = {i.message.split(" ")[0]: i.severity.value for i in plan.findings
                   if i.code == "unmappable-key"}
     assert severities == {"SEKHA__EMBEDING_MODEL": "warning", "UNRELATED": "info"}
 

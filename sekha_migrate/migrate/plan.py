@@ -127,7 +127,7 @@ def _plan(request: MigrationRequest) -> MigrationPlan:
             "(it is backed up first)",
             file=str(output), hint="use --output to write somewhere else, or --diff to compare",
         )
-        plan = replace(plan, issues=(*plan.issues, warning))
+        plan = replace(plan, findings=(*plan.findings, warning))
     return plan
 
 
@@ -206,7 +206,7 @@ def _plan_conversion(
         # Already in the target dialect: nothing to write, or nothing safe to convert.
         return MigrationPlan(PlanKind.CANONICAL if not errors else PlanKind.DIALECT,
                              (reading.source,), reading.source.path, reading.data, "",
-                             issues=(*reading.issues, *errors), validation=checked,
+                             findings=(*reading.issues, *errors), validation=checked,
                              target=target)
     output = _conversion_output(reading, target, request)
     written = write_config(read_config(reading.data, source_dialect), target)
@@ -225,7 +225,7 @@ def _plan_conversion(
         written.document,
         text,
         provenance=provenance,
-        issues=tuple(issues),
+        findings=tuple(issues),
         holds_literal_secrets=holds_literal_secrets(written.document),
         existing_output=_read_existing(output),
         validation=validation,
@@ -260,7 +260,7 @@ def _plan_dialect(
                   for f in own.findings if f.severity is Severity.ERROR]
         kind = PlanKind.DIALECT if errors else PlanKind.CANONICAL
         return MigrationPlan(kind, (reading.source,), output, document, "",
-                             issues=(*reading.issues, *errors), existing_output=existing,
+                             findings=(*reading.issues, *errors), existing_output=existing,
                              validation=own)
     file = reading.source.name
     issues = list(reading.issues)
@@ -281,7 +281,7 @@ def _plan_dialect(
         document,
         text,
         provenance=provenance,
-        issues=tuple(issues + _validation_issues(validation, output, provenance)),
+        findings=tuple(issues + _validation_issues(validation, output, provenance)),
         holds_literal_secrets=holds_literal_secrets(document),
         existing_output=existing,
         validation=validation,
@@ -390,7 +390,7 @@ def _plan_v1(
         text,
         provenance=provenance,
         reads=tuple(reads),
-        issues=tuple(issues),
+        findings=tuple(issues),
         embedding=built.embedding,
         secrets=secrets,
         secrets_file=secrets_file,

@@ -120,14 +120,14 @@ def report_document(
         },
         "values": value_rows(plan),
         "keys": key_rows(plan),
-        "issues": [shown_finding(issue, secrets).to_dict() for issue in plan.issues],
+        "issues": [shown_finding(issue, secrets).to_dict() for issue in plan.findings],
         "secrets_file": str(plan.secrets_file) if plan.secrets else None,
         "externalized": [name for name, _ in plan.secrets],
         "backup": dict(backup) if backup else None,
         "summary": {
             **counts,
-            "errors": sum(1 for i in plan.issues if i.severity is Severity.ERROR),
-            "warnings": sum(1 for i in plan.issues if i.severity is Severity.WARNING),
+            "errors": sum(1 for i in plan.findings if i.severity is Severity.ERROR),
+            "warnings": sum(1 for i in plan.findings if i.severity is Severity.WARNING),
         },
     }
 

@@ -99,7 +99,7 @@ class MigrationPlan:
     text: str  # the v2 YAML to write ("" when there is nothing to write)
     provenance: Mapping[str, Origin] = field(default_factory=dict)
     reads: tuple[KeyRead, ...] = ()
-    issues: tuple[Finding, ...] = ()
+    findings: tuple[Finding, ...] = ()  # everything planning found, each with its file
     embedding: EmbeddingChoice | None = None
     secrets: tuple[tuple[str, str], ...] = ()  # (VAR, value) for --externalize-secrets
     secrets_file: Path | None = None
@@ -115,7 +115,7 @@ class MigrationPlan:
 
     @property
     def has_errors(self) -> bool:
-        return any(issue.severity is Severity.ERROR for issue in self.issues)
+        return any(issue.severity is Severity.ERROR for issue in self.findings)
 
     @property
     def valid(self) -> bool:

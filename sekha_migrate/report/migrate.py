@@ -58,7 +58,7 @@ def print_summary(plan: MigrationPlan, out: Any, *, verbose: bool = True) -> Non
 
 def print_issues(plan: MigrationPlan, out: Any) -> None:
     secrets = known_secrets(plan)
-    for issue in plan.issues:
+    for issue in plan.findings:
         emit(out, *finding_lines(shown_finding(issue, secrets)))
 
 
