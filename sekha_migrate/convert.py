@@ -12,8 +12,8 @@ from typing import Any
 
 from sekha_migrate.dialects import TARGETS, bridge, docker, env
 from sekha_migrate.dialects.base import Spelling, Written
+from sekha_migrate.dialects.yaml_text import BRIDGE_LAYOUT, DOCKER_LAYOUT, CommentLookup, Layout
 from sekha_migrate.errors import UsageError
-from sekha_migrate.migrate.render import BRIDGE_LAYOUT, DOCKER_LAYOUT, CommentLookup, Layout
 from sekha_migrate.model.config import SekhaConfig
 
 _SPELLINGS: dict[str, Spelling] = {"docker": docker.SPELLING, "bridge": bridge.SPELLING}
@@ -46,7 +46,7 @@ def render_written(
     written: Written, *, header: list[str] | None = None, comments: CommentLookup | None = None
 ) -> str:
     """The text of a written document: YAML for docker and bridge, .env text for env."""
-    from sekha_migrate.migrate.render import render_document
+    from sekha_migrate.dialects.yaml_text import render_document
 
     if written.target == "env":
         return env.render(written.document, header or [])

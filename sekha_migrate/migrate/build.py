@@ -40,23 +40,8 @@ CLOUD_PROVIDERS = (
                   "https://openrouter.ai/api/v1", "OPENROUTER_API_KEY"),
 )
 
-# Root settings carried one to one, in the order they are written.
-CARRIED_SETTINGS = (
-    "server_host",
-    "server_port",
-    "max_connections",
-    "log_level",
-    "database_url",
-    "chroma_url",
-    "llm_bridge_url",
-    "mcp_api_key",
-    "rest_api_key",
-    "additional_api_keys",
-    "rate_limit_per_minute",
-    "cors_enabled",
-    "summarization_enabled",
-    "pruning_enabled",
-)
+# Root settings carried one to one, in the order they are written: the controller's own.
+CARRIED_SETTINGS = facts.CONTROLLER_SETTINGS
 
 
 @dataclass

@@ -12,6 +12,7 @@ from typing import Any
 from sekha_migrate.convert import render_written
 from sekha_migrate.dialects import detect_dialect
 from sekha_migrate.dialects.base import Written
+from sekha_migrate.dialects.yaml_text import render_document
 from sekha_migrate.findings import DataPath, FileResult, Finding, Mark, Severity, format_path
 from sekha_migrate.migrate import v1_rules as rules
 from sekha_migrate.migrate.build import Built, build_v2
@@ -27,7 +28,6 @@ from sekha_migrate.migrate.discover import (
     v1_home,
 )
 from sekha_migrate.migrate.readings import RawRead, SourceReading, load_source, read_process_env
-from sekha_migrate.migrate.render import render_document
 from sekha_migrate.migrate.results import (
     BUILT_IN,
     ENVIRONMENT,

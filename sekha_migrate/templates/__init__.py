@@ -162,7 +162,7 @@ def starter_header(
 
 
 def dump_docker(document: Mapping[str, Any], header: Sequence[str]) -> str:
-    from sekha_migrate.migrate.render import render_document
+    from sekha_migrate.dialects.yaml_text import render_document
 
     return render_document(document, header=header)
 

@@ -1,5 +1,6 @@
-"""The v2 document as YAML text a person can read: stable key order, short section
-comments, quotes only where YAML needs them."""
+"""Serialising a dialect's document to YAML text a person can read: stable key order, short
+section comments, the user's own comments where they are kept, quotes only where YAML needs
+them. (It writes text; `io` writes files.)"""
 
 from __future__ import annotations
 
@@ -13,12 +14,12 @@ from yaml.nodes import ScalarNode
 from yaml.resolver import Resolver
 
 from sekha_migrate.findings import DataPath
-from sekha_migrate.migrate.build import CARRIED_SETTINGS
+from sekha_migrate.model.facts import CONTROLLER_SETTINGS
 from sekha_migrate.sources.yaml_comments import KeyComments
 
 # Top-level keys in the order they are written, and the comment opening each group.
 # The registry first, then the carried settings in the order the build writes them.
-ROOT_ORDER = ("version", "llm_providers", "default_models", "routing", *CARRIED_SETTINGS)
+ROOT_ORDER = ("version", "llm_providers", "default_models", "routing", *CONTROLLER_SETTINGS)
 GROUP_COMMENTS = {
     "llm_providers": "LLM providers, tried in order of priority (1 first).",
     "default_models": "The model each kind of work uses (a model_id offered above).",
