@@ -22,7 +22,6 @@ import hashlib
 import json
 import os
 import re
-import secrets
 import shutil
 import signal
 import stat
@@ -775,7 +774,7 @@ def _restore_entry(entry: BackupEntry, data: bytes, root: Path) -> None:
 def _restore_link(path: Path, target: str) -> None:
     if path.is_symlink() and os.readlink(path) == target:
         return
-    temp = path.parent / f".{path.name}.{secrets.token_hex(4)}.tmp"  # as leftovers are named
+    temp = path.parent / f".{path.name}.{os.urandom(4).hex()}.tmp"  # as leftovers are named
     os.symlink(target, temp)
     try:
         os.replace(temp, path)

@@ -11,3 +11,9 @@ from __future__ import annotations
 
 class UsageError(Exception):
     """The arguments name nothing the library can work on; the message says what to change."""
+
+
+class ProbeError(Exception):
+    """A probe could not produce an answer; the message says what to do about it.
+
+    Defined here, not in `probe/`, so that catching it costs no import of the HTTP client."""

@@ -8,7 +8,6 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
-import secrets
 import stat
 from pathlib import Path
 
@@ -113,7 +112,7 @@ def _create_temp_beside(target: Path) -> tuple[int, str]:
     """
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
     while True:
-        temp = str(target.parent / f".{target.name}.{secrets.token_hex(4)}.tmp")
+        temp = str(target.parent / f".{target.name}.{os.urandom(4).hex()}.tmp")
         try:
             return os.open(temp, flags, 0o600), temp
         except FileExistsError:

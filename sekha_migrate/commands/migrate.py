@@ -105,9 +105,9 @@ def migrate_command(
     import os
 
     from sekha_migrate import exit_codes
+    from sekha_migrate.errors import ProbeError
     from sekha_migrate.migrate.discover import MigrateUsageError
     from sekha_migrate.migrate.plan import MigrationRequest, plan_migration
-    from sekha_migrate.probe import ProbeError
 
     request = MigrationRequest(
         sources=tuple(sources or ()),

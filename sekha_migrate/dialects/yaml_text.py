@@ -8,14 +8,16 @@ import json
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from yaml.nodes import ScalarNode
 from yaml.resolver import Resolver
 
 from sekha_migrate.findings import DataPath
 from sekha_migrate.model.facts import CONTROLLER_SETTINGS
-from sekha_migrate.sources.yaml_comments import KeyComments
+
+if TYPE_CHECKING:  # the comment reader is needed only by conversions
+    from sekha_migrate.sources.yaml_comments import KeyComments
 
 # Top-level keys in the order they are written, and the comment opening each group.
 # The registry first, then the carried settings in the order the build writes them.
@@ -73,7 +75,7 @@ BRIDGE_LAYOUT = Layout(
 
 
 # A key's comments in the file it came from, by its path in the document written.
-CommentLookup = Callable[[DataPath], KeyComments | None]
+CommentLookup = Callable[[DataPath], "KeyComments | None"]
 
 
 def render_document(

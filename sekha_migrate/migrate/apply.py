@@ -13,21 +13,16 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sekha_migrate.backup import (
-    BackupError,
-    BackupLockedError,
-    BackupSet,
-    create_backup,
-    exclusive_writer,
-    inside_project,
-)
 from sekha_migrate.io import WriteError, write_atomically
 from sekha_migrate.migrate.overwrite import Refusal, Targets, refusals, stranded_secrets
 from sekha_migrate.migrate.plan import SECRETS_FILE_NAME
 from sekha_migrate.migrate.results import MigrationPlan, PlanKind
 from sekha_migrate.migrate.secrets_out import secrets_file_text
+
+if TYPE_CHECKING:  # backup.py is imported when something is written, not for a dry run
+    from sekha_migrate.backup import BackupSet
 
 
 class ApplyStatus(str, Enum):
@@ -151,6 +146,8 @@ def _targets(plan: MigrationPlan, outputs: _Outputs, report: Path | None) -> Tar
 
 def _write_under_lock(plan: MigrationPlan, outputs: _Outputs) -> BackupSet:
     """Back up and write as the only writer in the directory, on the files as planned."""
+    from sekha_migrate.backup import BackupError, BackupLockedError, exclusive_writer
+
     try:
         with exclusive_writer(plan.output.parent):
             _refuse_if_changed(plan)
@@ -180,6 +177,8 @@ def _refuse_if_changed(plan: MigrationPlan) -> None:
 
 
 def _backup(plan: MigrationPlan, outputs: _Outputs) -> BackupSet:
+    from sekha_migrate.backup import create_backup, inside_project
+
     root = plan.output.parent.absolute()
     # A rollback restores only inside the output's directory: what lies outside is not
     # replaced by this run (an existing --secrets-file outside was refused), so the set

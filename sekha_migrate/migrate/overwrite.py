@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sekha_migrate.backup import inside_project, written_by_toolkit
 from sekha_migrate.findings import format_path
 from sekha_migrate.migrate.discover import SourceKind
 from sekha_migrate.migrate.results import KeyStatus, MigrationPlan
@@ -75,7 +74,7 @@ def _owned_by_user(plan: MigrationPlan, targets: Targets) -> Iterator[Refusal]:
             continue  # a v1 YAML migrated in place: it is backed up first
         if not (os.path.isfile(path) or os.path.islink(path)):
             continue  # nothing there, or a directory the write reports on
-        if not written_by_toolkit(root, path):
+        if not _written_by_toolkit(root, path):
             yield Refusal(
                 path, f"{path} exists and was not written by sekha migrate (or was edited "
                 "since); it is yours", True,
@@ -91,6 +90,8 @@ def _leading_out(path: Path, root: Path) -> Iterator[Refusal]:
     """Backups live inside the output's directory: a file outside it could not be restored."""
     absolute = Path(os.path.abspath(path))
     real = Path(os.path.realpath(absolute))
+    from sekha_migrate.backup import inside_project
+
     outside = not inside_project(absolute, root) or not inside_project(real, root)
     if outside and os.path.lexists(absolute):
         yield Refusal(
@@ -172,3 +173,10 @@ def _leaves(value: Any, path: tuple[str | int, ...] = ()) -> Iterator[tuple[str,
             yield from _leaves(item, (*path, index))
     else:
         yield format_path(path), value
+
+
+def _written_by_toolkit(root: Path, path: Path) -> bool:
+    # backup.py (manifests, hashing) is imported only when an existing file is in question.
+    from sekha_migrate.backup import written_by_toolkit
+
+    return written_by_toolkit(root, path)

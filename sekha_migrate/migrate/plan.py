@@ -7,11 +7,9 @@ import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sekha_migrate.convert import render_written
 from sekha_migrate.dialects import detect_dialect
-from sekha_migrate.dialects.base import Written
 from sekha_migrate.dialects.yaml_text import render_document
 from sekha_migrate.findings import DataPath, FileResult, Finding, Mark, Severity, format_path
 from sekha_migrate.migrate import v1_rules as rules
@@ -42,6 +40,9 @@ from sekha_migrate.migrate.secrets_out import externalize_secrets, holds_literal
 from sekha_migrate.model import facts, v1, v2
 from sekha_migrate.sources.env_doc import load_env_text
 from sekha_migrate.sources.text import UnreadablePathError
+
+if TYPE_CHECKING:
+    from sekha_migrate.dialects.base import Written
 
 SECRETS_FILE_NAME = "sekha-secrets.env"
 
@@ -374,6 +375,8 @@ def _plan_v1(
     if target == "docker":
         text = render_document(document, header=header)
     else:
+        from sekha_migrate.convert import render_written
+
         written = _write_target(document, components.values.get("bridge", {}), target)
         text = render_written(written, header=header)
         issues += list(written.findings())

@@ -11,17 +11,19 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sekha_migrate.findings import DataPath, Finding, Mark, Severity
 from sekha_migrate.migrate.discover import SourceFile, SourceKind
 from sekha_migrate.migrate.results import ENVIRONMENT, Origin
 from sekha_migrate.model import v1
-from sekha_migrate.sources.compose_doc import ComposeService, is_compose, load_compose
 from sekha_migrate.sources.env_doc import load_env_text, resolve_env
 from sekha_migrate.sources.text import SourceError, UnreadablePathError, decode_text, read_bytes
 from sekha_migrate.sources.toml_doc import load_toml
 from sekha_migrate.sources.yaml_doc import load_yaml
+
+if TYPE_CHECKING:  # compose_doc is imported when a compose file is read
+    from sekha_migrate.sources.compose_doc import ComposeService
 
 
 @dataclass(frozen=True)
@@ -72,7 +74,7 @@ def load_source(source: SourceFile, environ: Mapping[str, str] | None = None) ->
             reading.data = loaded_yaml.data
             reading.issues += [replace(f, file=source.name) for f in loaded_yaml.findings]
             reading.key_mark = partial(loaded_yaml.mark_for, prefer_key=True)
-            if is_compose(loaded_yaml.data):
+            if _is_compose(loaded_yaml.data):
                 _read_compose(reading, loaded_yaml.data, shell)
             elif isinstance(loaded_yaml.data, dict):
                 reading.reads = list(_walk_tree(loaded_yaml.data, reading.key_mark, source.name))
@@ -191,6 +193,8 @@ def _read_compose(reading: SourceReading, data: Mapping[str, Any], shell: dict[s
     variables = {**_dotenv_beside(directory, shell, reading), **shell}
     reading.variables = variables
     reading.is_compose = True
+    from sekha_migrate.sources.compose_doc import load_compose
+
     compose = load_compose(data, reading.key_mark, variables)
     for service in compose.services:
         component = v1.component_of_service(service.name, service.image, service.build)
@@ -263,3 +267,9 @@ def read_process_env(environ: Mapping[str, str]) -> list[RawRead]:
             origin = Origin(ENVIRONMENT, None, None, name)
             reads.append(_env_read(origin, name, environ[name]))
     return reads
+
+
+def _is_compose(data: Any) -> bool:
+    from sekha_migrate.sources.compose_doc import is_compose
+
+    return is_compose(data)

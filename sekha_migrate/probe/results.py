@@ -6,6 +6,7 @@ from dataclasses import dataclass, replace
 from enum import Enum
 from typing import Any
 
+from sekha_migrate import errors
 from sekha_migrate.findings import Finding, Severity
 
 
@@ -20,8 +21,7 @@ class ProbeStatus(str, Enum):
     SKIPPED = "skipped"  # not asked: missing ${VAR}, or the breaker opened
 
 
-class ProbeError(Exception):
-    """A probe could not produce an answer; the message says what to do about it."""
+ProbeError = errors.ProbeError  # the probe's error, defined where catching it is cheap
 
 
 @dataclass(frozen=True)
