@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from yaml.nodes import ScalarNode
 from yaml.resolver import Resolver
 
+from sekha_migrate.dialects.base import MODEL_FIELDS
 from sekha_migrate.findings import DataPath
 from sekha_migrate.model.facts import CONTROLLER_SETTINGS
 
@@ -33,16 +34,7 @@ GROUP_COMMENTS = {
 }
 OTHER_COMMENT = "Other settings, kept as they were."
 PROVIDER_ORDER = ("id", "type", "base_url", "api_key", "priority", "timeout", "models")
-MODEL_ORDER = (
-    "model_id",
-    "task",
-    "context_window",
-    "dimension",
-    "supports_vision",
-    "supports_audio",
-    "supports_function_calling",
-    "vision_capabilities",
-)
+MODEL_ORDER = MODEL_FIELDS  # a model's keys, in the order they are written
 _PLAIN = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_./:@+-]*$")
 _STR_TAG = "tag:yaml.org,2002:str"
 _resolver = Resolver()

@@ -36,7 +36,11 @@ from sekha_migrate.migrate.results import (
     PlanKind,
     origin_at,
 )
-from sekha_migrate.migrate.secrets_out import externalize_secrets, holds_literal_secrets
+from sekha_migrate.migrate.secrets_out import (
+    externalize_secrets,
+    holds_literal_secrets,
+    secrets_file_text,
+)
 from sekha_migrate.model import facts, v1, v2
 from sekha_migrate.sources.env_doc import load_env_text
 from sekha_migrate.sources.text import UnreadablePathError
@@ -397,7 +401,7 @@ def _plan_v1(
         embedding=built.embedding,
         secrets=secrets,
         secrets_file=secrets_file,
-        secrets_text=_secrets_text(secrets),
+        secrets_text=secrets_file_text(secrets),
         holds_literal_secrets=holds_literal_secrets(document),
         existing_output=_read_existing(output),
         validation=validation,
@@ -655,20 +659,4 @@ def _validation_issues(
         else:
             issues.append(replace(finding, file=str(output)))
     return issues
-
-
-def _secrets_text(secrets: tuple[tuple[str, str], ...]) -> str:
-    if not secrets:
-        return ""
-    lines = ["# Secrets moved out of config.yaml by sekha migrate --externalize-secrets."]
-    lines += [f"{name}={_env_quote(value)}" for name, value in secrets]
-    return "\n".join(lines) + "\n"
-
-
-def _env_quote(value: str) -> str:
-    """Single quotes keep a value literal for python-dotenv and docker compose alike."""
-    if "'" not in value and "\n" not in value:
-        return f"'{value}'"
-    escaped = value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
-    return f'"{escaped}"'
 
