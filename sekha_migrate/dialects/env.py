@@ -7,6 +7,7 @@ and `SEKHA__CIRCUIT_BREAKER__*`, and the controller's own settings as `SEKHA__<K
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections.abc import Mapping
 from typing import Any, Final
@@ -132,14 +133,10 @@ def _scalar(raw: str) -> Any:
         return lowered == "true"
     if lowered in ("null", "none"):
         return None
-    try:
-        return int(raw)
-    except ValueError:
-        pass
-    try:
-        return float(raw)
-    except ValueError:
-        return raw
+    for number in (int, float):  # "8080" is a port, "0.5" a cost; anything else stays text
+        with contextlib.suppress(ValueError):
+            return number(raw)
+    return raw
 
 
 def read(values: Mapping[str, str | None]) -> SekhaConfig:

@@ -8,6 +8,7 @@ long as the slowest provider, not the sum of them.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -485,10 +486,8 @@ def _registry_for(
 
 def _breaker_for(registry: ProviderRegistry | None, provider_id: str) -> CircuitBreaker:
     if registry is not None:
-        try:
+        with contextlib.suppress(RegistryError):  # not routed: probed with a default breaker
             return registry.breaker(provider_id)
-        except RegistryError:
-            pass
     return CircuitBreaker(name=provider_id)
 
 
