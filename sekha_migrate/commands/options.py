@@ -29,7 +29,9 @@ QUIET = typer.Option(
     False, "--quiet", "-q", help="Print only errors (validate: errors and the summary line)."
 )
 VERBOSE = typer.Option(
-    False, "--verbose", "-v", help="Say more (validate: what each finding's rule means)."
+    False, "--verbose", "-v",
+    help="Say more: validate, what each finding's rule means; migrate, every value written and "
+    "where it came from; probe, the config's notes too.",
 )
 COLOR = typer.Option(
     ColorMode.auto,
@@ -63,7 +65,11 @@ def with_output_options(command: Callable[..., None]) -> Callable[..., None]:
             typer.echo("sekha: --quiet and --verbose contradict each other", err=True)
             raise typer.Exit(2)
         # A command that takes --quiet itself decides what it leaves out.
-        set_output_mode(color=mode["color"].value, quiet=mode["quiet"] and "quiet" not in own)
+        set_output_mode(
+            color=mode["color"].value,
+            quiet=mode["quiet"] and "quiet" not in own,
+            verbose=mode["verbose"] and "verbose" not in own,
+        )
         command(**kwargs)
 
     params = [*signature.parameters.values(), *extra]

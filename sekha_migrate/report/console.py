@@ -17,16 +17,21 @@ Segment = tuple[str, str]  # (text, rich style; "" for none)
 Line = Sequence[Segment]
 
 
-_mode: dict[str, object] = {"color": "auto", "quiet": False}
+_mode: dict[str, object] = {"color": "auto", "quiet": False, "verbose": False}
 
 
-def set_output_mode(*, color: str = "auto", quiet: bool = False) -> None:
-    """The command's --color and --quiet, set once per run before anything is printed."""
-    _mode.update(color=color, quiet=quiet)
+def set_output_mode(*, color: str = "auto", quiet: bool = False, verbose: bool = False) -> None:
+    """The command's --color, --quiet and --verbose, set once per run before anything is
+    printed."""
+    _mode.update(color=color, quiet=quiet, verbose=verbose)
 
 
 def is_quiet() -> bool:
     return bool(_mode["quiet"])
+
+
+def is_verbose() -> bool:
+    return bool(_mode["verbose"])
 
 
 def is_plain(stream: TextIO) -> bool:

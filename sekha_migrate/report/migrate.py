@@ -8,13 +8,10 @@ from collections.abc import Iterable, Iterator
 from functools import partial
 from typing import Any
 
-from sekha_migrate.migrate.report_doc import (
-    known_secrets,
-    shown_finding,
-)
+from sekha_migrate.migrate.report_doc import known_secrets, shown_finding, value_rows
 from sekha_migrate.migrate.results import KeyRead, KeyStatus, MigrationPlan
 from sekha_migrate.model.masking import is_reference, is_secret_name, mask_text, mask_value
-from sekha_migrate.report.console import emit, emit_table
+from sekha_migrate.report.console import emit, emit_table, is_verbose
 from sekha_migrate.report.findings import finding_lines
 
 _STATUS_STYLE = {
@@ -48,12 +45,25 @@ def print_summary(plan: MigrationPlan, out: Any, *, verbose: bool = True) -> Non
                 (target, ""),
             ])
         emit_table(out, title, ("source", "key", "value", "status", "v2"), rows)
+    if is_verbose():
+        _print_values(plan, out)
     if plan.embedding is not None:
         e = plan.embedding
         label = {"table": "published", "--dimension": "from --dimension",
                  "probe": "measured", "assumed": "ASSUMED"}[e.source]
         emit(out, [(f"embedding: {e.model} -> dimension {e.dimension} ({label})", "")])
     print_issues(plan, out)
+
+
+def _print_values(plan: MigrationPlan, out: Any) -> None:
+    """--verbose: every value written, and where it came from (a file and line, or built in)."""
+    rows = []
+    for row in value_rows(plan):
+        origin = row["from"] or {}
+        where = (f"{origin.get('file')}:{origin.get('line')}" if origin.get("line")
+                 else origin.get("file") or origin.get("key") or "")
+        rows.append([(row["path"], ""), (_short(row["value"]), ""), (str(where), "")])
+    emit_table(out, "v2 values written", ("path", "value", "from"), rows)
 
 
 def print_issues(plan: MigrationPlan, out: Any) -> None:

@@ -80,11 +80,14 @@ def render_probe(result: ProbeResult, output_format: str) -> None:
 
 
 def _config_finding_lines(result: ProbeResult) -> list[Line]:
-    """validate's errors and warnings, and why an entry was not probed; other notes stay in
-    the JSON (`sekha validate` shows them all)."""
+    """validate's errors and warnings, and why an entry was not probed; the other notes only
+    with --verbose (the JSON always has them all)."""
+    from sekha_migrate.report.console import is_verbose
+
     lines: list[Line] = []
     for finding in result.config_findings:
-        if finding.severity is Severity.INFO and finding.code != "provider-not-probed":
+        quiet_note = finding.severity is Severity.INFO and finding.code != "provider-not-probed"
+        if quiet_note and not is_verbose():
             continue
         lines += finding_lines(finding, result.source)
     return lines
