@@ -175,6 +175,9 @@ def test_migrate_target_env_writes_a_compose_env_that_validates(tmp_path: Path) 
     result = validate_file(path)
     assert (result.target, result.valid) == ("env", True)
     assert "SEKHA__LLM_PROVIDERS='[" in plan.text
+    # Each group of names says who reads it (consumers.md: a writer of this form should).
+    assert "passes these to the\n# controller as LLM_PROVIDERS and DEFAULT_MODELS" in plan.text
+    assert "# The controller's own settings" in plan.text
 
 
 def test_an_env_file_with_a_broken_registry_is_located_on_its_line(tmp_path: Path) -> None:

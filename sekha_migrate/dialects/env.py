@@ -74,14 +74,33 @@ def render(values: Mapping[str, Any], header: list[str]) -> str:
     `${VAR}` inside reaches the consumer as written); other values plain or double-quoted
     (so compose expands a `${VAR}` reference)."""
     lines = [f"# {line}" if line else "#" for line in header]
-    lines += [
-        "# SEKHA__LLM_PROVIDERS and SEKHA__DEFAULT_MODELS hold docker-schema JSON; "
-        "docker-compose.v2.yml",
-        "# passes them to the controller as LLM_PROVIDERS and DEFAULT_MODELS.",
-    ]
+    group = None
     for name, value in values.items():
+        if _group(name) != group:
+            group = _group(name)
+            lines += ["", *(f"# {line}" for line in _READERS[group])]
         lines.append(f"{name}={_env_value(value)}")
     return "\n".join(lines) + "\n"
+
+
+# Who reads each group of names (consumers.md section 5: it is not settled upstream for all).
+_READERS: dict[str, tuple[str, ...]] = {
+    "registry": (
+        "The provider registry, docker-schema JSON. docker-compose.v2.yml passes these to the",
+        "controller as LLM_PROVIDERS and DEFAULT_MODELS.",
+    ),
+    "routing": (
+        "Routing and the circuit breaker, as docker-compose.v2.yml names them (which service",
+        "reads them is not settled upstream; routing.* in config.yaml is read by the bridge).",
+    ),
+    "controller": ("The controller's own settings (SEKHA__ names, as the controller reads them).",),
+}
+
+
+def _group(name: str) -> str:
+    if name in (PROVIDERS, DEFAULT_MODELS):
+        return "registry"
+    return "routing" if name in ROUTING_NAMES else "controller"
 
 
 def _env_value(value: Any) -> str:
