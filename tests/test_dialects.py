@@ -282,3 +282,10 @@ def test_probe_reads_a_bridge_dialect_file(servers: Any, tmp_path: Path,
     document = json.loads(result.stdout)
     assert result.exit_code == 0, result.stdout
     assert [p["id"] for p in document["providers"]] == ["ollama"]
+
+
+def test_the_cli_offers_exactly_the_dialects_the_library_knows() -> None:
+    from sekha_migrate.commands.options import Target
+    from sekha_migrate.dialects import TARGETS
+
+    assert tuple(t.value for t in Target) == TARGETS

@@ -7,18 +7,13 @@ from typing import Any
 import typer
 
 from sekha_migrate.commands.common import fail, stdin_is_terminal
+from sekha_migrate.commands.options import Target
 
 
 class Template(str, Enum):
     minimal = "minimal"
     hybrid = "hybrid"
     full = "full"
-
-
-class Target(str, Enum):
-    docker = "docker"
-    bridge = "bridge"
-    env = "env"
 
 
 def init_command(

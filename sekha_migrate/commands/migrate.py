@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, NoReturn
 import typer
 
 from sekha_migrate.commands.common import fail, stdin_is_terminal
+from sekha_migrate.commands.options import Target
 
 if TYPE_CHECKING:  # imported where used, so `sekha --help` stays fast
     from sekha_migrate.migrate.overwrite import Refusal
@@ -78,7 +79,7 @@ def migrate_command(
         help="Measure the embedding dimension by embedding one short string with the "
         "configured provider (instead of the table of known models).",
     ),
-    target: str = typer.Option(
+    target: Target | None = typer.Option(
         None, "--target", "-t",
         help="The dialect to write: docker (sekha-docker's schema; the default for v1 input), "
         "bridge (sekha-llm-bridge's config.yaml) or env (the compose environment, sekha.env). "
@@ -118,7 +119,7 @@ def migrate_command(
         dimension=dimension,
         externalize_secrets=externalize_secrets,
         secrets_file=secrets_file,
-        target=target,
+        target=target.value if target is not None else None,
         schema_url=schema_url,
         probe=probe,
     )

@@ -77,3 +77,12 @@ def with_output_options(command: Callable[..., None]) -> Callable[..., None]:
     run.__annotations__ = {p.name: p.annotation for p in params}
     del run.__wrapped__  # typer must see the new signature, not the original's
     return run
+
+
+class Target(str, Enum):
+    """The dialects a command reads or writes (sekha_migrate.dialects.TARGETS), as a choice
+    typer checks and lists in --help."""
+
+    docker = "docker"
+    bridge = "bridge"
+    env = "env"

@@ -5,13 +5,7 @@ from pathlib import Path
 
 import typer
 
-from sekha_migrate.commands.options import ENV_FILE, QUIET, VERBOSE
-
-
-class Target(str, Enum):
-    docker = "docker"
-    bridge = "bridge"
-    env = "env"
+from sekha_migrate.commands.options import ENV_FILE, QUIET, VERBOSE, Target
 
 
 class OutputFormat(str, Enum):
