@@ -13,7 +13,7 @@ PACKAGE = ROOT / "sekha_migrate"
 
 # Lowest first. A module may import from its own layer and the ones below it.
 LAYERS: list[tuple[str, tuple[str, ...]]] = [
-    ("base", ("findings", "exit_codes", "errors", "json_text")),
+    ("base", ("findings", "exit_codes", "errors", "json_text", "origin")),
     ("files", ("sources", "io", "backup")),
     ("model", ("model", "dialects", "schema")),
     ("decide", ("validate", "migrate", "probe", "registry", "resilience", "convert",

@@ -10,47 +10,9 @@ from typing import Any
 
 from sekha_migrate.findings import FileResult, Finding, Severity
 from sekha_migrate.migrate.discover import SourceFile
+from sekha_migrate.origin import BUILT_IN, ENVIRONMENT, Origin, origin_at
 
-ENVIRONMENT = "<environment>"
-
-
-@dataclass(frozen=True)
-class Origin:
-    """Where a value came from: a file and line, the environment, a flag, or a default."""
-
-    file: str | None
-    line: int | None = None
-    column: int | None = None
-    key: str = ""
-
-    @property
-    def is_default(self) -> bool:
-        return self.file is None
-
-    def describe(self) -> str:
-        if self.file is None:
-            return self.key or "built-in default"
-        where = f"{self.file}:{self.line}" if self.line else self.file
-        return f"{where} ({self.key})" if self.key else where
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"file": self.file, "line": self.line, "column": self.column, "key": self.key}
-
-
-BUILT_IN = Origin(None, key="built-in default")
-
-
-def origin_at(path: str, provenance: Mapping[str, Origin]) -> Origin | None:
-    """The origin of a v2 path ("$.llm_providers[1].models"), or of its nearest ancestor."""
-    while path:
-        if path in provenance:
-            return provenance[path]
-        cut = max(path.rfind("."), path.rfind("["))
-        if cut <= 0:
-            return None
-        path = path[:cut]
-    return None
-
+__all__ = ["BUILT_IN", "ENVIRONMENT", "Origin", "origin_at"]
 
 class KeyStatus(str, Enum):
     MAPPED = "mapped"  # its value is in the v2 document (see `targets`)
