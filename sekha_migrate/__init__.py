@@ -15,6 +15,10 @@ Migrate and roll back
     `plan_migration(sources=..., target=...) -> MigrationPlan` (writes nothing),
     `apply_plan(plan) -> ApplyResult` (backup, then write), `rollback(directory) ->
     RollbackResult`, `list_backup_sets(directory) -> BackupListing`.
+What each component runs with
+    `effective_configuration(paths, environ=...) -> EffectiveDeployment`: for the controller,
+    the bridge and the proxy, every setting's value, where it was set and what it overrode
+    (`sekha show`).
 Probe
     `probe_file(path, env=...) -> ProbeResult`, `probe_config(document, env=...) ->
     ProbeResult`: every provider checked live, and where each default model would be routed.
@@ -30,10 +34,14 @@ from typing import TYPE_CHECKING, Any
 __version__ = "0.1.0"
 
 if TYPE_CHECKING:
+    from sekha_migrate.api import effective_configuration as effective_configuration
     from sekha_migrate.api import plan_migration as plan_migration
     from sekha_migrate.backup import BackupError as BackupError
     from sekha_migrate.convert import dump_config as dump_config
     from sekha_migrate.convert import load_config as load_config
+    from sekha_migrate.effective.deployment import EffectiveDeployment as EffectiveDeployment
+    from sekha_migrate.effective.values import EffectiveConfig as EffectiveConfig
+    from sekha_migrate.effective.values import Setting as Setting
     from sekha_migrate.errors import UsageError as UsageError
     from sekha_migrate.findings import FileResult as FileResult
     from sekha_migrate.findings import Finding as Finding
@@ -74,6 +82,10 @@ _LAZY = {
     "Provider": "sekha_migrate.model.config",
     "ModelSpec": "sekha_migrate.model.config",
     "plan_migration": "sekha_migrate.api",
+    "effective_configuration": "sekha_migrate.api",
+    "EffectiveDeployment": "sekha_migrate.effective.deployment",
+    "EffectiveConfig": "sekha_migrate.effective.values",
+    "Setting": "sekha_migrate.effective.values",
     "MigrationRequest": "sekha_migrate.migrate.plan",
     "MigrationPlan": "sekha_migrate.migrate.results",
     "apply_plan": "sekha_migrate.migrate.apply",

@@ -7,10 +7,14 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable, Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sekha_migrate.migrate.plan import MigrationRequest
 from sekha_migrate.migrate.plan import plan_migration as _plan_migration
 from sekha_migrate.migrate.results import MigrationPlan
+
+if TYPE_CHECKING:
+    from sekha_migrate.effective.deployment import EffectiveDeployment
 
 PathArg = str | os.PathLike[str]
 
@@ -55,3 +59,35 @@ def plan_migration(
             schema_url=schema_url,
         )
     return _plan_migration(request)
+
+
+def effective_configuration(
+    paths: Iterable[PathArg] = (".",),
+    *,
+    components: Iterable[str] | None = None,
+    environ: Mapping[str, str] | None = None,
+    home: PathArg | None = None,
+) -> EffectiveDeployment:
+    """What each Sekha component (controller, bridge, proxy) configured at `paths` will run
+    with: every setting's value, its origin (default, file:line, a variable and where it was
+    set) and what it overrode, following each component's own loader.
+
+    A path may be a directory (the components' working directory, or a compose project), a
+    config file, an env file or a compose file. `environ` is the environment the components
+    start with (and compose interpolates from); the default `{}` leaves the caller's shell
+    out (pass `os.environ` to do what the CLI does). `home` is the controller's $HOME, for
+    ~/.sekha/config.* (default: not read). `components` limits the result (default: all
+    three). Raises `UsageError` for a path that does not exist.
+    """
+    from sekha_migrate.effective.deployment import Scope, resolve_paths
+    from sekha_migrate.model import loaders
+
+    chosen = tuple(components) if components is not None else loaders.COMPONENTS
+    unknown = [c for c in chosen if c not in loaders.COMPONENTS]
+    if unknown:
+        from sekha_migrate.errors import UsageError
+
+        raise UsageError(f"unknown component {unknown[0]!r}: choose controller, bridge or proxy")
+    scope = Scope(environ=dict(environ or {}), home=Path(home) if home is not None else None,
+                  components=chosen)
+    return resolve_paths(list(paths), scope)

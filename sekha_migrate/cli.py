@@ -20,6 +20,7 @@ from sekha_migrate.commands.options import with_output_options
 from sekha_migrate.commands.probe import probe_command
 from sekha_migrate.commands.rollback import rollback_command
 from sekha_migrate.commands.schema import schema_command
+from sekha_migrate.commands.show import show_command
 from sekha_migrate.commands.validate import validate_command
 
 LONG_NAME = "sekha-migrate"
@@ -79,6 +80,13 @@ _register(
 _register(
     "probe", probe_command,
     "sekha-migrate probe config.yaml", "sekha-migrate probe config.yaml --embed --timeout 10",
+)
+_register(
+    "show", show_command,
+    "sekha-migrate show                      # the components configured here",
+    "sekha-migrate show docker-compose.yml -c controller --changed",
+    "sekha-migrate show config.yaml --format json",
+    no_args_is_help=False,
 )
 _register(
     "migrate", migrate_command,

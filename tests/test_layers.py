@@ -16,7 +16,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("base", ("findings", "exit_codes", "errors", "json_text", "origin")),
     ("files", ("sources", "io", "backup")),
     ("model", ("model", "dialects", "schema")),
-    ("decide", ("validate", "migrate", "probe", "registry", "resilience", "convert",
+    ("decide", ("validate", "migrate", "probe", "registry", "resilience", "convert", "effective",
                 "templates", "undo", "api")),
     ("report", ("report",)),
     ("cli", ("commands", "cli", "entry", "__main__", "__init__")),

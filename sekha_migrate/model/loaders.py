@@ -163,3 +163,12 @@ EXPANDS: Final[dict[str, str]] = {
     BRIDGE: BRIDGE_EXPANDS,
     PROXY: "nothing (it reads its environment only)",
 }
+
+
+def reads_name(component: str, name: str) -> bool:
+    """Whether `component` reads the environment variable `name` at all."""
+    if component == CONTROLLER:
+        return controller_env_key(name) is not None
+    if component == BRIDGE:
+        return name in BRIDGE_FROM_ENV_DEFAULTS or name == BRIDGE_CONFIG_PATH_VARIABLE
+    return name in PROXY_ENV

@@ -160,6 +160,9 @@ class ComposeService:
     entries: tuple[ComposeEntry, ...]
     env_files: tuple[tuple[str, bool, Mark | None], ...]  # (path, required, where)
     mark: Mark | None
+    # Bind mounts, interpolated: (host path as written, path in the container, where).
+    mounts: tuple[tuple[str, str, Mark | None], ...] = ()
+    working_dir: str | None = None
 
 
 @dataclass
@@ -192,6 +195,9 @@ def load_compose(data: Mapping[str, Any], mark_for: MarkFor, variables: Mapping[
                                        mark_for, variables)),
             env_files=tuple(_env_files(spec.get("env_file"), (*base, "env_file"), mark_for)),
             mark=mark_for(base),
+            mounts=tuple(_mounts(spec.get("volumes"), (*base, "volumes"), mark_for, variables)),
+            working_dir=spec.get("working_dir") if isinstance(spec.get("working_dir"), str)
+            else None,
         ))
     return loaded
 
@@ -243,4 +249,27 @@ def _env_files(value: Any, path: DataPath, mark_for: MarkFor
             found.append((item, True, where))
         elif isinstance(item, dict) and isinstance(item.get("path"), str):
             found.append((item["path"], item.get("required", True) is not False, where))
+    return found
+
+
+def _mounts(value: Any, path: DataPath, mark_for: MarkFor, variables: Mapping[str, str]
+            ) -> list[tuple[str, str, Mark | None]]:
+    """Bind mounts in both syntaxes: `./config.toml:/app/config.toml:ro` and
+    `{type: bind, source: ..., target: ...}`; named volumes are not files of the project."""
+    found = []
+    for index, item in enumerate(value if isinstance(value, list) else []):
+        source = target = None
+        if isinstance(item, str):
+            try:
+                text = interpolate(item, variables).value
+            except InterpolationError:
+                continue
+            parts = text.split(":")
+            if len(parts) >= 2:
+                source, target = parts[0], parts[1]
+        elif isinstance(item, dict) and item.get("type", "bind") == "bind":
+            source, target = item.get("source"), item.get("target")
+        if (isinstance(source, str) and isinstance(target, str)
+                and source.startswith((".", "/", "~"))):
+            found.append((source, target, mark_for((*path, index))))
     return found

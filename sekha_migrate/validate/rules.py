@@ -164,6 +164,16 @@ _PROBE = (
          "See `sekha probe --help`."),
 )
 
+# `sekha show`: what a component does with its effective configuration.
+_SHOW = (
+    Rule("would-not-start", E, "The component would refuse to start with this configuration "
+         "(a file it cannot parse, a value its loader cannot read, a required setting "
+         "missing).", "Fix the value the message names; `sekha show` says where it was set."),
+    Rule("mount-missing", W, "A compose service mounts a file that does not exist beside the "
+         "compose file; docker would mount an empty directory in its place.",
+         "Create the file, or fix the path (it is relative to the compose file)."),
+)
+
 _ROLLBACK = (
     Rule("restore-failed", E, "A restore stopped part-way (a write failed); the files already "
          "restored are listed, the rest are untouched.", "Fix the cause the message names "
@@ -173,7 +183,8 @@ _ROLLBACK = (
 # The registry, by the command whose own checks report the code (validate's codes also come
 # out of migrate and probe, which validate what they read and write).
 SECTIONS: dict[str, tuple[Rule, ...]] = {
-    "validate": _VALIDATE, "migrate": _MIGRATE, "probe": _PROBE, "rollback": _ROLLBACK,
+    "validate": _VALIDATE, "migrate": _MIGRATE, "probe": _PROBE, "show": _SHOW,
+    "rollback": _ROLLBACK,
 }
 RULES: dict[str, Rule] = {rule.code: rule for rules in SECTIONS.values() for rule in rules}
 SCHEMA_PREFIX = "schema-"

@@ -1,0 +1,147 @@
+"""Environments with origins: an env file read as a loader reads it, and a compose service's
+environment as `docker compose up` hands it to the container."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+from sekha_migrate.effective.values import Variable
+from sekha_migrate.findings import Finding, Severity
+from sekha_migrate.origin import Origin
+from sekha_migrate.sources.env_doc import load_env_text, resolve_env
+from sekha_migrate.sources.text import SourceError, decode_text, read_bytes
+
+
+def read_env_file(
+    path: Path, shell: Mapping[str, str], *, via: str
+) -> tuple[dict[str, Variable], list[Finding]]:
+    """The variables an env file sets, `${VAR}` expanded from `shell` first and then from
+    the lines above (dotenvy, python-dotenv and compose agree on that order). A line whose
+    expansion fails sets nothing, and says why."""
+    shown = str(path)
+    try:
+        loaded = load_env_text(decode_text(read_bytes(path)))
+    except SourceError as exc:
+        return {}, [exc.finding(file=shown)]
+    variables: dict[str, Variable] = {}
+    problems: list[Finding] = []
+    for resolved in resolve_env(loaded, shell):
+        entry = resolved.entry
+        if resolved.error is not None:
+            problems.append(Finding(Severity.ERROR, "interpolation",
+                                    f"{entry.name}: {resolved.error}", file=shown,
+                                    line=entry.mark.line, column=entry.mark.column))
+            continue
+        if resolved.value is None:  # a bare NAME line sets nothing
+            continue
+        origin = Origin(shown, entry.mark.line, entry.mark.column, entry.name, via)
+        variables[entry.name] = Variable(entry.name, resolved.value, origin)
+    return variables, problems
+
+
+@dataclass(frozen=True)
+class ServiceInputs:
+    """What a compose service's container gets: its environment and the files mounted."""
+
+    name: str
+    component: str
+    environment: dict[str, Variable]
+    mounts: dict[str, Path]  # container path -> host path
+    working_dir: str
+    findings: tuple[Finding, ...]
+
+
+def compose_services(path: Path, shell: Mapping[str, str]) -> tuple[list[ServiceInputs],
+                                                                   list[Finding]]:
+    """Each Sekha service of a compose file, interpolated from the shell and the `.env`
+    beside the file as compose does; `env_file:` entries below `environment:`."""
+    from sekha_migrate.model.v1 import component_of_service
+    from sekha_migrate.sources.compose_doc import is_compose, load_compose
+    from sekha_migrate.sources.yaml_doc import load_yaml
+
+    shown = str(path)
+    try:
+        loaded = load_yaml(decode_text(read_bytes(path)))
+    except SourceError as exc:
+        return [], [exc.finding(file=shown)]
+    if not is_compose(loaded.data):
+        return [], [Finding(Severity.ERROR, "not-a-mapping", "not a compose file (no services)",
+                            file=shown, line=1, column=1)]
+    directory = path.parent
+    beside, problems = ({}, []) if not (directory / ".env").is_file() else read_env_file(
+        directory / ".env", shell, via="compose's .env")
+    variables = {**{n: v.value for n, v in beside.items()}, **shell}
+    compose = load_compose(loaded.data, lambda p: loaded.mark_for(p, prefer_key=True), variables)
+    services = []
+    for service in compose.services:
+        component = component_of_service(service.name, service.image, service.build)
+        if component is None:
+            continue
+        via = f"compose service {service.name}"
+        found: list[Finding] = []
+        environment: dict[str, Variable] = {}
+        for name, required, _mark in service.env_files:
+            file = directory / name
+            if not file.is_file():
+                if required:
+                    found.append(Finding(Severity.ERROR, "env-file",
+                                         f"services.{service.name}.env_file: {file} does not "
+                                         "exist", file=shown))
+                continue
+            read, file_problems = read_env_file(file, variables, via=f"env_file of {via}")
+            environment.update(read)
+            found += file_problems
+        for entry in service.entries:
+            line = entry.mark.line if entry.mark else None
+            column = entry.mark.column if entry.mark else None
+            if entry.error is not None:
+                found.append(Finding(Severity.ERROR, "interpolation", f"{entry.name}: "
+                                     f"{entry.error}", file=shown, line=line, column=column))
+            elif entry.value is not None:
+                origin = Origin(shown, line, column, entry.name, _entry_via(via, entry.reference,
+                                                                              variables))
+                environment[entry.name] = Variable(entry.name, entry.value, origin)
+        mounts = {target: _host_path(directory, source) for source, target, _ in service.mounts}
+        for source, target, mark in service.mounts:
+            if not _host_path(directory, source).exists():
+                found.append(Finding(
+                    Severity.WARNING, "mount-missing",
+                    f"services.{service.name}.volumes: {source} does not exist beside the "
+                    f"compose file; docker would mount an empty directory at {target}",
+                    file=shown, line=mark.line if mark else None,
+                    column=mark.column if mark else None,
+                    hint="create the file, or fix the path (it is relative to the compose "
+                    "file)"))
+        services.append(ServiceInputs(service.name, component, environment, mounts,
+                                      service.working_dir or "/app", tuple(found)))
+    return services, problems
+
+
+def _entry_via(via: str, reference: str | None, variables: Mapping[str, str]) -> str:
+    """Say which variable a whole-value `${VAR}` entry took its value from, and when that
+    variable was unset (an empty value from `${VAR:-}` is the commonest surprise)."""
+    if reference is None:
+        return via
+    state = "" if reference in variables else " unset"
+    return f"{via}, ${{{reference}}}{state}"
+
+
+def _host_path(directory: Path, source: str) -> Path:
+    if source.startswith("~"):
+        return Path(source).expanduser()
+    return (directory / source) if not source.startswith("/") else Path(source)
+
+
+def mounted_files(mounts: Mapping[str, Path]) -> dict[str, Path]:
+    """File mounts and the files inside directory mounts, by container path."""
+    files: dict[str, Path] = {}
+    for target, host in mounts.items():
+        if host.is_dir():
+            for child in sorted(host.iterdir()):
+                if child.is_file():
+                    files[str(PurePosixPath(target, child.name))] = child
+        else:
+            files[target] = host
+    return files
