@@ -10,10 +10,9 @@ exactly `${VAR}` is expanded (to None when VAR is unset).
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
-from sekha_migrate.effective.files import FileView, read_config_file
+from sekha_migrate.effective.files import FileView, ReadFile
 from sekha_migrate.effective.values import Collected, EffectiveConfig, Environment, Layers, Unread
 from sekha_migrate.findings import Finding, Severity, format_path
 from sekha_migrate.model import facts, loaders
@@ -37,8 +36,7 @@ def resolve_bridge(files: FileView, environment: Environment, *,
     found = Collected()
     config_path = environment.get(loaders.BRIDGE_CONFIG_PATH_VARIABLE)
     name = config_path.value if config_path else loaders.BRIDGE_DEFAULT_CONFIG_PATH
-    path = files.find(name) if name else None
-    if path is None:
+    if not name or not files.exists(name):
         layers = _from_env(environment, found)
         if config_path is not None:
             found.unread.append(Unread(files.shown(name), "CONFIG_PATH names a file that does "
@@ -46,7 +44,9 @@ def resolve_bridge(files: FileView, environment: Environment, *,
                                        config_path.origin))
         mode = "from_env (no YAML at CONFIG_PATH)"
     else:
-        layers = _from_yaml(str(path), environment, found)
+        read = files.read(name)
+        assert read is not None
+        layers = _from_yaml(read, environment, found)
         mode = f"YAML at CONFIG_PATH ({name})"
         for variable in ("OLLAMA_BASE_URL", "EMBEDDING_MODEL", "CHAT_MODEL", "VISION_MODEL",
                          "HOST", "PORT", "LOG_LEVEL"):
@@ -90,9 +90,14 @@ def _from_env(environment: Environment, found: Collected) -> Layers:
         layers.set(f"{at}.model_id", model_id, origin)
         layers.set(f"{at}.task", task, FROM_ENV_ORIGIN)
         layers.set(f"{at}.context_window", 8192, FROM_ENV_ORIGIN)
+        for field_name, field_default in _MODEL_DEFAULTS.items():
+            if field_name != "context_window":
+                layers.set(f"{at}.{field_name}", field_default, DEFAULT_ORIGIN)
         if task == "embedding":
             layers.set(f"{at}.dimension", loaders.BRIDGE_FROM_ENV_DIMENSION, FROM_ENV_ORIGIN,
                        "from_env writes 768 whatever the model makes")
+        elif task == "vision":
+            layers.set(f"{at}.supports_vision", True, FROM_ENV_ORIGIN)
     layers.set("default_models.embedding", embed[0], embed[1])
     layers.set("default_models.chat_fast", chat[0], chat[1], "CHAT_MODEL serves both chat roles")
     layers.set("default_models.chat_smart", chat[0], chat[1], "CHAT_MODEL serves both chat roles")
@@ -126,9 +131,9 @@ _FROM_ENV_KEYS = {"OLLAMA_BASE_URL": "providers[0].base_url",
 # ---- the YAML -------------------------------------------------------------------------------
 
 
-def _from_yaml(path: str, environment: Environment, found: Collected) -> Layers:
+def _from_yaml(read: ReadFile, environment: Environment, found: Collected) -> Layers:
     layers = Layers()
-    read = read_config_file(Path(path))
+    path = read.path
     found.files_read.append(path)
     if read.problem is not None:
         found.findings.append(_would_not_start(read.problem.message, Origin(

@@ -9,11 +9,12 @@ without overriding what was set. Nothing is expanded in a file value.
 
 from __future__ import annotations
 
+import datetime
 from pathlib import Path
 from typing import Any
 
 from sekha_migrate.effective.environment import read_env_file
-from sekha_migrate.effective.files import FileView, read_config_file
+from sekha_migrate.effective.files import FileView
 from sekha_migrate.effective.values import (
     Collected,
     EffectiveConfig,
@@ -64,7 +65,7 @@ def resolve_controller(
 
 def _first_config(files: FileView, layers: Layers, found: Collected, place: str) -> None:
     """config-rs reads the first `config.*` that exists in a place, and only that one."""
-    present = [name for name in loaders.CONTROLLER_FILE_ORDER if files.find(name) is not None]
+    present = [name for name in loaders.CONTROLLER_FILE_ORDER if files.exists(name)]
     if not present:
         return
     first, *rest = present
@@ -72,14 +73,13 @@ def _first_config(files: FileView, layers: Layers, found: Collected, place: str)
         found.unread.append(Unread(files.shown(name),
                                    f"{files.shown(first)} is read first; config-rs reads only "
                                    f"the first config.* in {place}"))
-    path = files.find(first)
-    assert path is not None
     if first not in loaders.CONTROLLER_READABLE:
-        found.files_read.append(str(path))
-        found.unread.append(Unread(str(path), "read by the controller, but not in a format "
-                                   "this tool reads (its values are not shown)"))
+        found.files_read.append(files.shown(first))
+        found.unread.append(Unread(files.shown(first), "read by the controller, but not in a "
+                                   "format this tool reads (its values are not shown)"))
         return
-    read = read_config_file(path)
+    read = files.read(first)
+    assert read is not None
     found.files_read.append(read.path)
     if read.problem is not None:
         found.findings.append(_would_not_start(read.problem.message, read.path,
@@ -94,6 +94,8 @@ def _first_config(files: FileView, layers: Layers, found: Collected, place: str)
         mark = read.mark_for((key,))
         origin = Origin(read.path, mark.line if mark else None, mark.column if mark else None,
                         str(key))
+        if isinstance(value, (datetime.date, datetime.time)):
+            value = value.isoformat()  # config-rs keeps a TOML date or time as its text
         if key in loaders.CONTROLLER_KEYS:
             layers.set(key, value, origin, _file_value_note(key, value))
         else:
@@ -159,7 +161,7 @@ def _typed(key: str, text: str) -> Any:
         if lowered in _TRUE | _FALSE:
             return lowered in _TRUE
         raise ValueError("not true or false")
-    if key == "additional_api_keys":
+    if key in loaders.CONTROLLER_LIST_KEYS:
         raise ValueError("a list cannot be given in one variable (config-rs reads a string)")
     return text
 

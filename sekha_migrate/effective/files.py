@@ -27,6 +27,22 @@ class FileView:
     directory: Path | None = None
     mounts: Mapping[str, Path] = field(default_factory=dict)
     workdir: str = "/app"
+    # Files not written yet (a migration's output): container path -> (name to show, text).
+    texts: Mapping[str, tuple[str, str]] = field(default_factory=dict)
+
+    def _inside(self, name: str) -> str:
+        return str(PurePosixPath(self.workdir, name))
+
+    def exists(self, name: str) -> bool:
+        return self._inside(name) in self.texts or self.find(name) is not None
+
+    def read(self, name: str) -> ReadFile | None:
+        """The file at `name`, parsed; None when there is none."""
+        if self._inside(name) in self.texts:
+            shown, text = self.texts[self._inside(name)]
+            return read_config_text(text, shown, PurePosixPath(name).suffix)
+        path = self.find(name)
+        return read_config_file(path) if path is not None else None
 
     def find(self, name: str) -> Path | None:
         """The host file at `name` (relative to the working directory, or absolute in the
@@ -34,12 +50,13 @@ class FileView:
         if self.directory is not None:
             candidate = Path(name) if Path(name).is_absolute() else self.directory / name
             return candidate if candidate.is_file() else None
-        inside = str(PurePosixPath(self.workdir, name))
-        host = self.mounts.get(inside)
+        host = self.mounts.get(self._inside(name))
         return host if host is not None and host.is_file() else None
 
     def shown(self, name: str) -> str:
         """How to name `name` in messages: the host path, or the container path."""
+        if self._inside(name) in self.texts:
+            return self.texts[self._inside(name)][0]
         host = self.find(name)
         if host is not None:
             return str(host)
@@ -61,10 +78,16 @@ class ReadFile:
 
 def read_config_file(path: Path) -> ReadFile:
     """TOML by its extension, anything else as YAML (JSON is YAML too)."""
-    shown = str(path)
     try:
         text = decode_text(read_bytes(path))
-        if path.suffix.lower() == ".toml":
+    except SourceError as exc:
+        return ReadFile(str(path), problem=exc.finding(file=str(path)))
+    return read_config_text(text, str(path), path.suffix)
+
+
+def read_config_text(text: str, shown: str, suffix: str) -> ReadFile:
+    try:
+        if suffix.lower() == ".toml":
             toml = load_toml(text)
             return ReadFile(shown, toml.data, toml.mark_for)
         yaml = load_yaml(text)

@@ -94,7 +94,20 @@ def plan_migration(request: MigrationRequest) -> MigrationPlan:
 
         measured = measure_plan_dimension(plan, env={**os.environ, **dict(plan.secrets)})
         plan = _plan(replace(request, measured_dimension=measured))
-    return plan
+    return _with_effects(plan, request.environ)
+
+
+def _with_effects(plan: MigrationPlan, environ: Mapping[str, str]) -> MigrationPlan:
+    """What the written file changes in what its reader runs with (see migrate.effects)."""
+    from sekha_migrate.migrate.effects import migration_effects
+
+    effects = migration_effects(plan, environ)
+    if effects is None:
+        return plan
+    # A file its reader would refuse at start is an error of the migration, whatever the
+    # schema says.
+    stops = [f for f in effects.after.findings if f.code == "would-not-start"]
+    return replace(plan, effects=effects.changes, findings=(*plan.findings, *stops))
 
 
 def _plan(request: MigrationRequest) -> MigrationPlan:

@@ -121,6 +121,7 @@ def report_document(
         "values": value_rows(plan),
         "keys": key_rows(plan),
         "issues": [shown_finding(issue, secrets).to_dict() for issue in plan.findings],
+        "effects": [_shown_effect(change.to_dict(), secrets) for change in plan.effects],
         "secrets_file": str(plan.secrets_file) if plan.secrets else None,
         "externalized": [name for name, _ in plan.secrets],
         "backup": dict(backup) if backup else None,
@@ -130,6 +131,12 @@ def report_document(
             "warnings": sum(1 for i in plan.findings if i.severity is Severity.WARNING),
         },
     }
+
+
+def _shown_effect(row: dict[str, Any], secrets: frozenset[str]) -> dict[str, Any]:
+    """Values are masked by the engine; origins are text that may quote a value."""
+    return {**row, "before_origin": mask_text(row["before_origin"], secrets),
+            "after_origin": mask_text(row["after_origin"], secrets)}
 
 
 def report_json(document: Mapping[str, Any]) -> str:

@@ -36,6 +36,24 @@ class KeyRead:
 
 
 @dataclass(frozen=True)
+class EffectChange:
+    """One setting a component runs with differently once migrated (values masked): the
+    effective configuration of the v1 sources against that of the written file."""
+
+    component: str
+    key: str
+    before: Any
+    before_origin: Origin
+    after: Any
+    after_origin: Origin
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"component": self.component, "key": self.key,
+                "before": self.before, "before_origin": self.before_origin.describe(),
+                "after": self.after, "after_origin": self.after_origin.describe()}
+
+
+@dataclass(frozen=True)
 class EmbeddingChoice:
     model: str
     dimension: int
@@ -74,6 +92,9 @@ class MigrationPlan:
     # docker document has no place for; their origins beside them.
     component_settings: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     component_provenance: Mapping[str, Mapping[str, Origin]] = field(default_factory=dict)
+    # What the reader of the written file (the controller for docker and env, the bridge for
+    # bridge) runs with differently than v1 did, setting by setting.
+    effects: tuple[EffectChange, ...] = ()
 
     @property
     def has_errors(self) -> bool:

@@ -71,6 +71,9 @@ CONTROLLER_INT_KEYS: Final = frozenset({"server_port", "max_connections", "rate_
 CONTROLLER_BOOL_KEYS: Final = frozenset({"summarization_enabled", "pruning_enabled",
                                          "cors_enabled"})
 CONTROLLER_SECRET_KEYS: Final = frozenset({"mcp_api_key", "rest_api_key", "additional_api_keys"})
+# Lists: config-rs reads SEKHA__<KEY> as text (no list separator is set), and a text cannot
+# become a list, so the controller stops at start. A list can only come from a file.
+CONTROLLER_LIST_KEYS: Final = frozenset({"additional_api_keys"})
 # Keys the controller holds but no code path uses (consumers.md section 1).
 CONTROLLER_UNUSED: Final[dict[str, str]] = {
     "embedding_model": "read nowhere: the controller embeds with nomic-embed-text:latest",

@@ -45,6 +45,8 @@ def print_summary(plan: MigrationPlan, out: Any, *, verbose: bool = True) -> Non
                 (target, ""),
             ])
         emit_table(out, title, ("source", "key", "value", "status", "v2"), rows)
+    if plan.effects:
+        _print_effects(plan, out)
     if is_verbose():
         _print_values(plan, out)
     if plan.embedding is not None:
@@ -53,6 +55,21 @@ def print_summary(plan: MigrationPlan, out: Any, *, verbose: bool = True) -> Non
                  "probe": "measured", "assumed": "ASSUMED"}[e.source]
         emit(out, [(f"embedding: {e.model} -> dimension {e.dimension} ({label})", "")])
     print_issues(plan, out)
+
+
+def _print_effects(plan: MigrationPlan, out: Any) -> None:
+    """What the file's reader will run with differently than v1 did (sekha show tells the
+    whole of it)."""
+    secrets = known_secrets(plan)
+    component = plan.effects[0].component
+    rows = [[
+        (change.key, ""),
+        (f"{_short(change.before)}  ({mask_text(change.before_origin.describe(), secrets)})", ""),
+        (f"{_short(change.after)}  ({mask_text(change.after_origin.describe(), secrets)})",
+         "bold"),
+    ] for change in plan.effects]
+    emit_table(out, f"What the {component} will run with differently than v1 did",
+               ("setting", "v1 ran with", "v2 will run with"), rows)
 
 
 def _print_values(plan: MigrationPlan, out: Any) -> None:
@@ -90,7 +107,7 @@ def _targets(read: KeyRead) -> str:
 
 
 def _short(value: Any) -> str:
-    text = value if isinstance(value, str) else json.dumps(value)
+    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str)
     return text if len(text) <= 48 else text[:45] + "..."
 
 

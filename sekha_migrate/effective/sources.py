@@ -1,0 +1,95 @@
+"""A component's effective configuration from a set of sources as a migration names them:
+config files (the first by config-rs's order stands in for `config.*`), ~/.sekha files,
+env files and compose services (the environment the component starts with), and the
+process environment; a file not written yet may be given as text."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+
+from sekha_migrate.effective.bridge import resolve_bridge
+from sekha_migrate.effective.controller import resolve_controller
+from sekha_migrate.effective.environment import compose_services, read_env_file
+from sekha_migrate.effective.files import FileView
+from sekha_migrate.effective.proxy import resolve_proxy
+from sekha_migrate.effective.values import EffectiveConfig, Variable, process_environment
+from sekha_migrate.model import loaders
+from sekha_migrate.origin import Origin
+from sekha_migrate.sources.env_doc import load_env_text, resolve_env
+
+
+@dataclass(frozen=True)
+class SourceSet:
+    """The sources a component is started with. `texts` are files given as text (a
+    migration's output): (name it would have, name to show, text)."""
+
+    config_files: Sequence[Path] = ()
+    home_files: Sequence[Path] = ()
+    env_files: Sequence[Path] = ()
+    compose_files: Sequence[Path] = ()
+    environ: Mapping[str, str] = field(default_factory=dict)
+    config_texts: Sequence[tuple[str, str, str]] = ()
+    env_texts: Sequence[tuple[str, str]] = ()  # (name to show, text)
+
+
+def resolve_source_set(component: str, sources: SourceSet) -> EffectiveConfig:
+    """What `component` runs with when started with exactly these sources."""
+    environment = _environment(component, sources)
+    files = _files(component, sources)
+    if component == loaders.CONTROLLER:
+        home = sources.home_files[0].parent.parent if sources.home_files else None
+        return resolve_controller(files, environment, home=home)
+    if component == loaders.BRIDGE:
+        return resolve_bridge(files, environment)
+    return resolve_proxy(environment)
+
+
+def _files(component: str, sources: SourceSet) -> FileView:
+    """Each given config file where the component looks for it: the controller's
+    /app/config.<ext>, the bridge's /app/config.yaml."""
+    mounts: dict[str, Path] = {}
+    texts: dict[str, tuple[str, str]] = {}
+    for path in sources.config_files:
+        if component == loaders.BRIDGE and path.suffix.lower() not in (".yaml", ".yml"):
+            continue  # a TOML or JSON was the controller's; the bridge reads its YAML only
+        mounts.setdefault(_inside(component, path.suffix), path)
+    for name, shown, text in sources.config_texts:
+        texts[_inside(component, PurePosixPath(name).suffix)] = (shown, text)
+    return FileView(mounts=mounts, texts=texts)
+
+
+def _inside(component: str, suffix: str) -> str:
+    if component == loaders.BRIDGE:
+        return f"{loaders.BRIDGE_WORKDIR}/{loaders.BRIDGE_DEFAULT_CONFIG_PATH}"
+    return f"{loaders.CONTROLLER_WORKDIR}/config{suffix or '.toml'}"
+
+
+def _environment(component: str, sources: SourceSet) -> dict[str, Variable]:
+    """Env files and compose services below the process environment, as dotenvy and
+    python-dotenv merge them (never overriding what is set)."""
+    environment: dict[str, Variable] = {}
+    shell = dict(sources.environ)
+    for compose in sources.compose_files:
+        services, _ = compose_services(compose, shell)
+        for service in services:
+            if service.component == component:
+                environment.update(service.environment)
+    for path in sources.env_files:
+        read, _problems = read_env_file(path, shell, via="env file")
+        environment.update(read)
+    for shown, text in sources.env_texts:
+        environment.update(_text_variables(shown, text, shell))
+    environment.update(process_environment(sources.environ))
+    return environment
+
+
+def _text_variables(shown: str, text: str, shell: Mapping[str, str]) -> dict[str, Variable]:
+    variables = {}
+    for resolved in resolve_env(load_env_text(text), shell):
+        entry = resolved.entry
+        if resolved.value is not None:
+            origin = Origin(shown, entry.mark.line, entry.mark.column, entry.name, "env file")
+            variables[entry.name] = Variable(entry.name, resolved.value, origin)
+    return variables

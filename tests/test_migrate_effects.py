@@ -1,0 +1,116 @@
+"""A migration names every change in what its file's reader runs with: the effective
+configuration of the v1 sources against that of the files written on disk, for Sekha's own
+v1 files and every target."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from conftest import FIXTURES, CliResult, write
+
+from sekha_migrate import apply_plan, plan_migration
+from sekha_migrate.effective.sources import SourceSet, resolve_source_set
+from sekha_migrate.effective.values import EffectiveConfig
+from sekha_migrate.migrate.discover import SourceKind, SourceLayer
+from sekha_migrate.migrate.effects import READER
+from sekha_migrate.migrate.report_doc import report_document
+from sekha_migrate.model import loaders
+
+# Every v1 fixture that is a set of sources (compose projects are covered by their own tests).
+V1_DIRS = sorted(
+    [p for p in (FIXTURES / "v1").iterdir() if p.is_dir() and p.name not in (
+        "canonical-v2", "dialect-bridge", "dialect-docs", "invalid-values")]
+    + [p for p in (FIXTURES / "v1-upstream").iterdir()
+       if p.is_dir() and not any(p.glob("docker-compose*")) and p.name != "docker-env-v2"]
+)
+
+
+def differing_keys(before: EffectiveConfig, after: EffectiveConfig) -> set[str]:
+    keys = set(before.settings) | set(after.settings)
+    differ = set()
+    for key in keys:
+        old, new = before.value(key), after.value(key)
+        if key == "log_level" and isinstance(old, str) and isinstance(new, str):
+            old, new = old.lower(), new.lower()
+        if old != new and not (key in loaders.CONTROLLER_UNUSED
+                               and before.component == "controller"):
+            differ.add(key)
+    return differ
+
+
+@pytest.mark.parametrize("target", ["docker", "bridge", "env"])
+@pytest.mark.parametrize("fixture", V1_DIRS, ids=lambda p: p.name)
+def test_every_change_in_what_the_reader_runs_with_is_named(
+    tmp_path: Path, fixture: Path, target: str
+) -> None:
+    project = tmp_path / "project"
+    shutil.copytree(fixture, project)
+    sources = sorted(p for p in project.iterdir() if p.is_file())
+    plan = plan_migration(sources=sources, target=target,
+                          output=project / ("sekha.env" if target == "env" else "config.v2.yaml"))
+    assert plan.valid, [f.message for f in plan.findings if f.severity.value == "error"]
+    result = apply_plan(plan, force=True)
+    assert result.written, result.status
+    reader = READER[target]
+    config_files = [s.path for s in plan.sources if s.layer is SourceLayer.FILE]
+    env_files = [s.path for s in plan.sources if s.kind is SourceKind.ENV]
+    before = resolve_source_set(reader, SourceSet(config_files=config_files,
+                                                  env_files=env_files))
+    written = plan.output
+    after_set = (SourceSet(env_files=[*env_files, written]) if target == "env"
+                 else SourceSet(config_files=[written], env_files=env_files))
+    after = resolve_source_set(reader, after_set)
+    assert after.starts, [f.message for f in after.findings]
+    assert differing_keys(before, after) == {change.key for change in plan.effects}
+    assert all(change.component == reader for change in plan.effects)
+
+
+def test_the_changes_of_a_sectioned_toml_are_pinned(tmp_path: Path) -> None:
+    project = tmp_path / "p"
+    shutil.copytree(FIXTURES / "v1-upstream" / "controller-config-3bfee75", project)
+    plan = plan_migration(directory=project)
+    rows = [(c.key, c.before, c.before_origin.key, c.after, c.after_origin.line)
+            for c in plan.effects]
+    assert rows == [
+        ("server_host", "127.0.0.1", "the controller's default (config.rs)", "0.0.0.0", 44),
+        ("database_url", "sqlite://sekha.db", "the controller's default (config.rs)",
+         "sqlite://sekha.db?mode=rwc", 50),
+        ("mcp_api_key", "dev_…7890", "the controller's default (config.rs)", "dev_…9012", 55),
+        ("rest_api_key", "dev_…7890", "the controller's default (config.rs)", "rest…6789", 56),
+        ("additional_api_keys", [], "the controller's default (config.rs)",
+         ["test…9012", "sk-s…9012"], 57),
+    ]
+    document = report_document(plan, status="dry-run")
+    assert document["effects"][0] == {
+        "component": "controller", "key": "server_host",
+        "before": "127.0.0.1", "before_origin": "the controller's default (config.rs)",
+        "after": "0.0.0.0", "after_origin": f"{project / 'config.yaml'}:44 (server_host)",
+    }
+
+
+def test_a_setting_the_docker_file_cannot_hold_is_named(tmp_path: Path) -> None:
+    write(tmp_path / "config.toml", 'ollama_url = "http://gpu-box:11434"\n'
+                                    f'mcp_api_key = "{"k" * 40}"\n')
+    plan = plan_migration(directory=tmp_path)
+    [change] = plan.effects
+    assert (change.key, change.before, change.after) == (
+        "ollama_url", "http://gpu-box:11434", "http://localhost:11434")
+    assert change.after_origin.is_default
+
+
+def test_effects_show_in_the_text_summary(sekha: Callable[..., CliResult],
+                                          tmp_path: Path) -> None:
+    write(tmp_path / "config.toml", f'ollama_url = "http://gpu-box:11434"\n'
+                                    f'mcp_api_key = "{"k" * 40}"\n')
+    result = sekha("migrate", "--dry-run", "--no-env", cwd=tmp_path)
+    lines = result.stderr.splitlines()
+    start = lines.index("What the controller will run with differently than v1 did")
+    assert lines[start + 1].split() == ["setting", "v1", "ran", "with", "v2", "will", "run",
+                                        "with"]
+    assert lines[start + 3].split() == [
+        "ollama_url", "http://gpu-box:11434", "(config.toml:1", "(ollama_url))",
+        "http://localhost:11434", "(the", "controller's", "default", "(config.rs))"]
+    assert lines[start + 4].startswith("embedding: ")
