@@ -406,3 +406,36 @@ def test_a_key_echoed_back_by_the_provider_never_reaches_the_result(servers):
     assert "you sent" in only(result).error  # ...and echoed,
     assert KEY not in document  # but shows up nowhere
     assert KEY[:4] in document and KEY[-4:] in document  # only masked
+
+
+# -- as the bridge reads its file --------------------------------------------------------------
+
+
+def bridge_config(base_url: str, api_key: str | None) -> dict:
+    entry = {"id": "local", "provider_type": "ollama", "base_url": base_url,
+             "models": [{"model_id": "llama3.1:8b", "task": "chat_small"}]}
+    if api_key is not None:
+        entry["api_key"] = api_key
+    return {"providers": [entry]}
+
+
+def test_a_bridge_file_is_probed_only_where_the_bridge_expands(servers):
+    server = servers.start(OLLAMA, ["llama3.1:8b"])
+    literal = only(probe_config(bridge_config("${OLLAMA_URL}", None),
+                                env={"OLLAMA_URL": server.url}))
+    assert literal.status is ProbeStatus.SKIPPED
+    assert literal.error == (
+        "not probed: the LLM bridge takes the ${VAR} in base_url literally (it expands only an "
+        "api_key written as exactly ${VAR}); write the value itself")
+    partial_key = only(probe_config(bridge_config(server.url, "Bearer ${KEY}"),
+                                    env={"KEY": KEY}))
+    assert partial_key.status is ProbeStatus.SKIPPED
+    assert partial_key.error is not None and "in api_key literally" in partial_key.error
+    whole_key = only(probe_config(bridge_config(server.url, "${KEY}"), env={"KEY": KEY}))
+    assert whole_key.status is ProbeStatus.OK
+
+
+def test_a_docker_file_keeps_its_references_expanded(servers):
+    server = servers.start(OLLAMA, ["llama3.1:8b"])
+    doc = config(provider("local", "ollama", "${OLLAMA_URL}", [model("llama3.1:8b")]))
+    assert only(probe_config(doc, env={"OLLAMA_URL": server.url})).status is ProbeStatus.OK

@@ -218,7 +218,7 @@ def _expand_api_key(layers: Layers, base: str, provider: dict[str, Any],
         return
     setting = layers.get(key)
     assert setting is not None
-    if value.startswith("${") and value.endswith("}") and "${" not in value[2:]:
+    if loaders.bridge_expands(("providers", 0, "api_key"), value):
         name = value[2:-1]
         variable = environment.get(name)
         if variable is None:

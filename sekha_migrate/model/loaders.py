@@ -127,9 +127,14 @@ BRIDGE_IMAGE_LISTEN: Final = ("0.0.0.0", 5001)
 BRIDGE_EXPANDS: Final = "a provider's api_key written as exactly ${VAR}"
 
 
-def bridge_expands(path: tuple[str | int, ...]) -> bool:
-    """Whether the bridge expands a whole-value `${VAR}` at this path of its YAML."""
-    return len(path) == 3 and path[0] == "providers" and path[2] == "api_key"
+def bridge_expands(path: tuple[str | int, ...], value: object = None) -> bool:
+    """Whether the bridge expands `${VAR}` at this path of its YAML (and, given the value,
+    whether it is written as exactly one `${VAR}`, the only form it expands)."""
+    at_key = len(path) == 3 and path[0] == "providers" and path[2] == "api_key"
+    if value is None or not at_key:
+        return at_key
+    return (isinstance(value, str) and value.startswith("${") and value.endswith("}")
+            and "${" not in value[2:])
 
 
 # ---- the proxy (dataclasses from os.getenv, after python-dotenv's load_dotenv) -------------

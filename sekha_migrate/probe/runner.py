@@ -217,6 +217,11 @@ async def probe_provider(
         verb = "is" if len(target.missing_variables) == 1 else "are"
         reason = f"{names} {verb} not set; set it in the environment or pass --env-file"
         return _skipped(target, breaker, reason)
+    if target.literal_fields:
+        fields = ", ".join(target.literal_fields)
+        reason = (f"not probed: the LLM bridge takes the ${{VAR}} in {fields} literally (it "
+                  "expands only an api_key written as exactly ${VAR}); write the value itself")
+        return _skipped(target, breaker, reason)
     if target.type not in wire.PROVIDER_TYPES:
         return _skipped(target, breaker, f"not probed: unknown provider type {target.type!r}")
 

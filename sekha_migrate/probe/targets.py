@@ -10,9 +10,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from sekha_migrate.model import loaders
 from sekha_migrate.model.config import Provider
 from sekha_migrate.model.masking import mask_secret, mask_text
-from sekha_migrate.model.placeholders import expand_placeholders
+from sekha_migrate.model.placeholders import expand_placeholders, placeholder_names
 from sekha_migrate.probe.http import display_url
 
 
@@ -32,6 +33,9 @@ class ProviderTarget:
     timeout: float
     models: tuple[ModelSpec, ...]
     missing_variables: tuple[str, ...] = ()
+    # `${VAR}` text its consumer takes literally (the bridge expands only a whole-value
+    # api_key), by the field it stands in: probing the expanded value would be a lie.
+    literal_fields: tuple[str, ...] = ()
 
     @property
     def display_url(self) -> str:
@@ -47,13 +51,19 @@ def build_targets(
     from sekha_migrate.convert import read_config
     from sekha_migrate.dialects import detect_dialect
 
-    config = read_config(data, detect_dialect(dict(data)) or "docker")
-    return tuple(_target(provider, env, timeout_override) for provider in config.providers)
+    dialect = detect_dialect(dict(data)) or "docker"
+    config = read_config(data, dialect)
+    return tuple(_target(provider, env, timeout_override, dialect == "bridge")
+                 for provider in config.providers)
 
 
-def _target(provider: Provider, env: Mapping[str, str], timeout: float | None) -> ProviderTarget:
+def _target(provider: Provider, env: Mapping[str, str], timeout: float | None,
+            bridge: bool = False) -> ProviderTarget:
     written = {"id": provider.id, "base_url": provider.base_url, "api_key": provider.api_key,
                "models": [m.model_id for m in provider.models]}
+    literal: tuple[str, ...] = ()
+    if bridge:
+        written, literal = _as_the_bridge_reads(written)
     expanded, unresolved = expand_placeholders(written, env)
     api_key = expanded["api_key"]
     if any(path[:1] == ("api_key",) for path, _name in unresolved):
@@ -70,7 +80,20 @@ def _target(provider: Provider, env: Mapping[str, str], timeout: float | None) -
         timeout=timeout if timeout is not None else provider.effective_timeout,
         models=models,
         missing_variables=tuple(dict.fromkeys(name for _path, name in unresolved)),
+        literal_fields=literal,
     )
+
+
+def _as_the_bridge_reads(written: dict[str, Any]) -> tuple[dict[str, Any], tuple[str, ...]]:
+    """Only the fields the bridge expands keep their `${VAR}` for expansion; the names of
+    the others that hold one are returned (the bridge would use their text as it is)."""
+    literal = [name for name in ("id", "base_url") if placeholder_names(written[name])]
+    literal += ["models"] if any(placeholder_names(m) for m in written["models"]) else []
+    key = written["api_key"]
+    if placeholder_names(key) and not loaders.bridge_expands(("providers", 0, "api_key"),
+                                                             key):
+        literal.append("api_key")
+    return written, tuple(literal)
 
 
 def secrets_of(targets: tuple[ProviderTarget, ...]) -> dict[str, str]:
