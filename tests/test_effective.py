@@ -349,3 +349,33 @@ def test_a_missing_path_is_a_usage_error(tmp_path: Path) -> None:
         effective_configuration([tmp_path / "nope"])
     with pytest.raises(UsageError, match="unknown component 'db'"):
         effective_configuration([tmp_path], components=["db"])
+
+
+# ---- every fixture: each origin points at the line that set the value ----------------------
+
+
+ALL_FIXTURES = sorted(
+    [p for group in ("v1", "v1-upstream", "deployments", "examples")
+     for p in (FIXTURES / group).iterdir() if p.is_dir()]
+    + sorted((FIXTURES / "reference").glob("*.example"))
+    + sorted((FIXTURES / "v2" / "valid").glob("*.yaml"))
+)
+
+
+@pytest.mark.parametrize("fixture", ALL_FIXTURES, ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_every_origin_names_the_line_that_set_the_value(fixture: Path) -> None:
+    deployment = effective_configuration([fixture], environ={"MCP_API_KEY": KEY})
+    assert deployment.configs, "each fixture configures at least one component"
+    checked = 0
+    for config in deployment.configs:
+        for setting in config.settings.values():
+            origin = setting.origin
+            if origin.is_default or origin.line is None or origin.file is None:
+                continue
+            line = Path(origin.file).read_text(encoding="utf-8-sig").splitlines()[
+                origin.line - 1]
+            name = origin.key.rsplit(".", 1)[-1].split("[")[0]
+            assert name in line, (setting.key, origin.describe(), line)
+            checked += 1
+    assert checked or all(s.origin.is_default for c in deployment.configs
+                          for s in c.settings.values())
