@@ -42,7 +42,6 @@ from sekha_migrate.migrate.secrets_out import (
     secrets_file_text,
 )
 from sekha_migrate.model import facts, v1, v2
-from sekha_migrate.sources.env_doc import load_env_text
 from sekha_migrate.sources.text import UnreadablePathError
 
 if TYPE_CHECKING:
@@ -61,6 +60,10 @@ class MigrationRequest:
     # The process environment. Only SEKHA_* names are read from it (as the controller
     # does); pass {} to read files only (`--no-env`).
     environ: Mapping[str, str] = field(default_factory=dict)
+    # The variables compose interpolation sees (`${VAR}` in a .env or compose file), as the
+    # shell would give them to `docker compose`; None: the same as `environ`. `--no-env`
+    # keeps the shell here: it stops SEKHA_* settings, not the files' own interpolation.
+    shell: Mapping[str, str] | None = None
     dimension: int | None = None
     measured_dimension: int | None = None
     externalize_secrets: bool = False
@@ -99,7 +102,8 @@ def plan_migration(request: MigrationRequest) -> MigrationPlan:
 
 def _plan(request: MigrationRequest) -> MigrationPlan:
     sources = _sources(request)
-    readings = _compose_variables([_load(source, request.environ) for source in sources])
+    shell = request.environ if request.shell is None else request.shell
+    readings = _compose_variables([_load(source, shell) for source in sources])
     v2_files: list[SourceReading] = []
     v1_readings: list[SourceReading] = []
     for reading in readings:
@@ -361,6 +365,7 @@ def _plan_v1(
     components = rules.component_settings(raw, typed)
     reads = _account(raw, typed, invalid, overridden, built, indexed, components)
     issues += _read_issues(reads, raw, env_files | {ENVIRONMENT})
+    issues += rules.unset_variable_issues(raw)
     refusal = rules.no_settings_issue(readings)
     if refusal is not None and not any(i.severity is Severity.ERROR for i in issues):
         issues.append(refusal)
@@ -385,7 +390,9 @@ def _plan_v1(
         text = render_written(written, header=header)
         issues += list(written.findings())
     variables = {k: v for r in readings for k, v in r.variables.items()}
-    check_env = {**variables, **_env_file_values(readings), **_sekha_environ(request),
+    # The output's ${VAR} stand for the values that were read (interpolated), never for
+    # the raw text of the line they were read from.
+    check_env = {**variables, **rules.values_read(raw, env_files | {ENVIRONMENT}),
                  **dict(secrets)}
     validation = _validate(text, output, check_env, target)
     issues += _validation_issues(validation, output, provenance)
@@ -616,24 +623,11 @@ def _shown(path: Path, beside: Path) -> str:
     return str(path)
 
 
-def _sekha_environ(request: MigrationRequest) -> dict[str, str]:
-    return {k: v for k, v in request.environ.items() if v1.is_sekha_env_name(k)}
-
-
 def _read_existing(path: Path) -> bytes | None:
     try:
         return path.read_bytes() if path.is_file() else None
     except OSError:
         return None
-
-
-def _env_file_values(readings: list[SourceReading]) -> dict[str, str]:
-    values: dict[str, str] = {}
-    for reading in readings:
-        if reading.source.kind is SourceKind.ENV and reading.text is not None:
-            loaded = load_env_text(reading.text)
-            values.update({k: v for k, v in loaded.values().items() if v is not None})
-    return values
 
 
 def _validate(
