@@ -386,9 +386,10 @@ def _plan_v1(
     else:
         from sekha_migrate.convert import render_written
 
-        written = _write_target(document, components.values.get("bridge", {}), target)
+        written = _write_target(document, components.values.get("bridge", {}), target,
+                                provenance)
         text = render_written(written, header=header)
-        issues += list(written.findings())
+        issues += [_at_origin(finding, provenance) for finding in written.findings()]
     variables = {k: v for r in readings for k, v in r.variables.items()}
     # The output's ${VAR} stand for the values that were read (interpolated), never for
     # the raw text of the line they were read from.
@@ -419,18 +420,22 @@ def _plan_v1(
 
 
 def _write_target(
-    document: Mapping[str, Any], bridge_own: Mapping[str, Any], target: str
+    document: Mapping[str, Any], bridge_own: Mapping[str, Any], target: str,
+    provenance: Mapping[str, Origin],
 ) -> Written:
     """The v1 result in another dialect: the docker document through the model, with the
     bridge's own settings (its port, Celery URLs) given to the bridge's file, where they
-    belong, and only there."""
+    belong, and only there. The controller's settings that no source gave (its defaults)
+    are not the bridge file's to mention: only those the input held are reported."""
     from sekha_migrate.convert import write_config
     from sekha_migrate.dialects import docker
 
     config = docker.read(document)
     if target == "bridge":
         own = {k: v for k, v in bridge_own.items() if k in facts.BRIDGE_SETTINGS}
-        config = replace(config, bridge={**config.bridge, **own})
+        given = {k: v for k, v in config.controller.items()
+                 if (origin := provenance.get(format_path((k,)))) and not origin.is_default}
+        config = replace(config, bridge={**config.bridge, **own}, controller=given)
     return write_config(config, target)
 
 
@@ -636,6 +641,14 @@ def _validate(
     from sekha_migrate.validate.engine import validate_text
 
     return validate_text(text, path=str(output), env=env, target=target)
+
+
+def _at_origin(finding: Finding, provenance: Mapping[str, Origin]) -> Finding:
+    """A finding about an output path, told at the source line its value came from."""
+    origin = origin_at(finding.path, provenance)
+    if origin is None or origin.is_default:
+        return finding
+    return replace(finding, file=origin.file, line=origin.line, column=origin.column)
 
 
 def _validation_issues(

@@ -195,15 +195,19 @@ def unset_variable_issues(raw: Sequence[RawRead]) -> list[Finding]:
             continue
         names = ", ".join(read.unset)
         one = len(read.unset) == 1
+        # An empty optional value (`VISION_MODEL=${VISION_MODEL:-}`) is what the service
+        # ran with too: only said. A kept reference or a half-built value is warned about.
+        severity = Severity.WARNING
         if keeps_reference(read):
             result = f"the output keeps ${{{read.reference}}}, unchecked until it is set"
         elif is_empty(read.value):
             result = "its value is empty, and the setting is not carried"
+            severity = Severity.INFO
         else:
             result = "its value was read without " + ("it" if one else "them")
         origin = read.origin
         issues.append(Finding(
-            Severity.WARNING, "unset-variable",
+            severity, "unset-variable",
             f"{origin.key} refers to {names}, which {'is' if one else 'are'} set nowhere "
             f"(not in the shell, nor earlier in its file): {result}",
             file=origin.file, line=origin.line, column=origin.column,

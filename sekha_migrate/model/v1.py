@@ -383,7 +383,8 @@ def readers_of_env_name(name: str) -> tuple[frozenset[str], frozenset[str]]:
     if readers:
         return frozenset(readers), frozenset()
     setting = flat_key_for_env(upper)
-    if upper.startswith("SEKHA_") and setting in _EITHER_SERVER:
+    alias = upper.startswith("SEKHA__") and upper[len("SEKHA__"):].lower() in SEKHA_ENV_ALIASES
+    if alias and setting in _EITHER_SERVER:
         return frozenset(), frozenset({CONTROLLER, BRIDGE})
     if setting in loaders.CONTROLLER_KEYS:
         return frozenset(), frozenset({CONTROLLER})
