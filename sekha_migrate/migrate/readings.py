@@ -177,13 +177,13 @@ def _ambiguous_issue(origin: Origin, components: v1.EnvComponents) -> Finding:
     spelled = v1.env_spellings(setting)
     others = [f"{spelled[p]} for the {p}" for p in loaders.COMPONENTS
               if p in programs and p in spelled]
+    owners = " or the ".join(f"{p}'s" for p in loaders.COMPONENTS if p in programs)
     where = (f"{origin.file} holds names of several programs" if components.by_name
              else f"nothing else in {origin.file} says which program it is for")
     return Finding(
         Severity.ERROR, "env-ambiguous-name",
         f"{origin.key}: no Sekha program reads this name as written, and it could be the "
-        f"{' or the '.join(p for p in loaders.COMPONENTS if p in programs)}'s {setting}; {where}, "
-        "so it is not guessed",
+        f"{owners} {setting}; {where}, so it is not guessed",
         file=origin.file, line=origin.line, column=origin.column,
         hint="spell it as its program reads it (" + ", ".join(others) + "), or keep each "
         "program's names in its own file (or compose service)",
