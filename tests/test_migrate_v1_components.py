@@ -288,3 +288,17 @@ def test_target_bridge_names_the_controller_values_it_leaves(tmp_path: Path) -> 
                         "configuration"),
     }
     assert yaml.safe_load(plan.text)["server_port"] == 5002
+
+
+def test_a_value_built_from_a_secret_is_never_shown(tmp_path: Path, sekha) -> None:
+    secret = "sk-fuzz-7Q2mV9xL4bN8cR1tW6yZ3kP5"
+    (tmp_path / ".env").write_text(
+        f"SEKHA_API_KEY={secret}\nSEKHA__LOG_LEVEL=${{SEKHA_API_KEY}}warn\n")
+    plan = plan_of(tmp_path)
+    [invalid] = codes(plan, "invalid-value")
+    assert invalid.message == ("SEKHA__LOG_LEVEL: not a valid log_level (the value, built "
+                               "from SEKHA_API_KEY, is not shown)")
+    assert read_for(plan, "SEKHA__LOG_LEVEL").secret
+    result = sekha("migrate", "--dry-run", "--no-env", cwd=tmp_path)
+    assert result.exit_code == 1
+    assert secret[4:-4] not in result.stdout + result.stderr

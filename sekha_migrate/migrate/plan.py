@@ -455,6 +455,9 @@ def _type_reads(
             typed[index] = rules.effective_value(read, v1.coerce_value(key, read.value))
         except (v1.V1ValueError, RecursionError) as exc:
             reason = str(exc) if isinstance(exc, v1.V1ValueError) else "nested too deeply"
+            if read.secret_from:  # the reason quotes the value, and the value holds a secret
+                reason = f"not a valid {key} (the value, built from {read.secret_from}, " \
+                    "is not shown)"
             invalid[index] = reason
             origin = read.origin
             issues.append(Finding(
@@ -498,7 +501,8 @@ def _account(
     """What became of every key read: mapped (where to), overridden, invalid or unmappable."""
     reads = []
     for index, read in enumerate(raw):
-        secret = read.setting in v1.SECRET_V1_KEYS or _looks_secret(read.origin.key)
+        secret = (read.setting in v1.SECRET_V1_KEYS or _looks_secret(read.origin.key)
+                  or read.secret_from is not None)
         value = rules.reportable(typed.get(index, read.value))
         base = KeyRead(read.origin, value, read.setting, KeyStatus.UNMAPPABLE,
                        note=read.note, secret=secret, component=read.component)

@@ -17,6 +17,7 @@ from sekha_migrate.findings import DataPath, Finding, Mark, Severity
 from sekha_migrate.migrate.discover import SourceFile, SourceKind
 from sekha_migrate.migrate.results import ENVIRONMENT, Origin
 from sekha_migrate.model import loaders, v1
+from sekha_migrate.model.masking import is_secret_name
 from sekha_migrate.sources.env_doc import load_env_text, resolve_env
 from sekha_migrate.sources.text import SourceError, UnreadablePathError, decode_text, read_bytes
 from sekha_migrate.sources.toml_doc import load_toml
@@ -38,6 +39,9 @@ class RawRead:
     never_read: bool = False  # the v1 controller never saw this name: it ran the default
     reference: str | None = None  # the variable a whole-value ${VAR} refers to
     unset: tuple[str, ...] = ()  # variables the value refers to that were set nowhere
+    # A secret variable the value was built from (`LOG_LEVEL=${API_KEY}x`): the value is
+    # never shown, in a message or the table of reads.
+    secret_from: str | None = None
 
     @property
     def is_sekha(self) -> bool:
@@ -165,7 +169,7 @@ def _read_env_text(
             continue
         reads.append(_env_read(origin, entry.name, resolved.value,
                                components.component_of(entry.name), resolved.reference,
-                               resolved.unset))
+                               resolved.unset, resolved.names))
     return reads, issues
 
 
@@ -203,14 +207,17 @@ def _env_read(
     component: str = loaders.CONTROLLER,
     reference: str | None = None,
     unset: tuple[str, ...] = (),
+    names: tuple[str, ...] = (),
 ) -> RawRead:
     meaning = v1.meaning_of_env(name, component)
+    secret_from = next((n for n in names if is_secret_name(n)), None)
     if meaning.setting is None and meaning.component_key is None:
         note = v1.DEAD_NAMES.get(name.upper(), "not a Sekha setting")
-        return RawRead(origin, value, None, note, meaning.component, unset=unset)
+        return RawRead(origin, value, None, note, meaning.component, unset=unset,
+                       secret_from=secret_from)
     return RawRead(origin, value, meaning.setting, None, meaning.component,
                    meaning.component_key, meaning.index_path, meaning.never_read, reference,
-                   unset)
+                   unset, secret_from)
 
 
 # ---- compose files --------------------------------------------------------------------------
@@ -240,7 +247,7 @@ def _read_compose(reading: SourceReading, data: Mapping[str, Any], shell: dict[s
                 reading.issues.append(_interpolation_issue(origin, entry.error))
                 continue
             reading.reads.append(_env_read(origin, entry.name, entry.value, component,
-                                           entry.reference, entry.unset))
+                                           entry.reference, entry.unset, entry.names))
 
 
 def _dotenv_beside(directory: Path, shell: Mapping[str, str], reading: SourceReading
@@ -283,7 +290,7 @@ def _service_env_files(
                 reading.issues.append(_interpolation_issue(origin, resolved.error))
                 continue
             reads.append(_env_read(origin, entry.name, resolved.value, component,
-                                   resolved.reference, resolved.unset))
+                                   resolved.reference, resolved.unset, resolved.names))
     return reads
 
 

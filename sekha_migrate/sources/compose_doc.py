@@ -167,6 +167,7 @@ class ComposeEntry:
     reference: str | None = None
     error: str | None = None
     unset: tuple[str, ...] = ()  # variables it refers to that were not set
+    names: tuple[str, ...] = ()  # every variable it refers to
 
 
 @dataclass(frozen=True)
@@ -242,12 +243,13 @@ def _entry(name: str, value: str | None, mark: Mark | None, variables: Mapping[s
     if value is None:  # `NAME` alone: the value comes from the shell, if it has one
         known = variables.get(name)
         reference = name if known is not None else None
-        return ComposeEntry(name, known, mark, reference)
+        return ComposeEntry(name, known, mark, reference, names=(name,))
     try:
         done = interpolate(value, variables)
     except InterpolationError as exc:
         return ComposeEntry(name, None, mark, error=str(exc))
-    return ComposeEntry(name, done.value, mark, done.reference, unset=done.unset)
+    return ComposeEntry(name, done.value, mark, done.reference, unset=done.unset,
+                        names=done.names)
 
 
 def _env_files(value: Any, path: DataPath, mark_for: MarkFor
