@@ -146,9 +146,6 @@ SECTION_KEYS: Final[dict[str, dict[str, str | None]]] = {
         "half_open_timeout": "cb_half_open_timeout",
     },
 }
-# Tables that only the compose environment form uses; the others are v1 TOML sections,
-# which the flat v1 struct never read.
-COMPOSE_SECTIONS: Final = frozenset({"routing", "circuit_breaker"})
 
 # The table a flat key would sit in if it were written in a sectioned file; a flat key found
 # in any other table is still mapped, with a warning that names where it was.
