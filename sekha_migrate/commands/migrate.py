@@ -89,7 +89,9 @@ def migrate_command(
     no_env: bool = typer.Option(
         False, "--no-env",
         help="Ignore SEKHA_* variables of this process (by default they override the files, "
-        "as they do for the controller).",
+        "as they do for the controller). ${VAR} in a .env or compose file is still "
+        "interpolated from the shell, as docker compose does; run under `env -i` to "
+        "interpolate from the files alone.",
     ),
     force: bool = typer.Option(
         False, "--force",
@@ -116,6 +118,7 @@ def migrate_command(
         output=output,
         include_home=include_home,
         environ={} if no_env else dict(os.environ),
+        shell=dict(os.environ),
         dimension=dimension,
         externalize_secrets=externalize_secrets,
         secrets_file=secrets_file,

@@ -53,8 +53,10 @@ def write(config: SekhaConfig, source: Spelling | None = None) -> Written:
             name, value = writer.top_level(key, config.bridge[key])
             document[name] = value
     for key in config.controller:
-        writer.drop((key,), f"{key} is the controller's setting; the bridge does not read it "
-                    "(keep it in the controller's configuration)")
+        own = (f" (the bridge's own {key} is another setting, its default "
+               f"{facts.BRIDGE_SETTINGS[key]!r})" if key in facts.BRIDGE_SETTINGS else "")
+        writer.drop((key,), f"{key}: the controller reads it; the bridge file does not carry "
+                    f"it{own}. Keep it in the controller's configuration")
     for key in config.extra:
         writer.drop((key,), f"{key} is not a setting the bridge reads; it is left out")
     return writer.result(document)

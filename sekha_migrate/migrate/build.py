@@ -9,7 +9,7 @@ from typing import Any
 from sekha_migrate.findings import DataPath, Finding, Severity, format_path
 from sekha_migrate.migrate.dialect import normalise_default_models, normalise_providers
 from sekha_migrate.migrate.embedding import lookup_embedding_model
-from sekha_migrate.migrate.results import ENVIRONMENT, EmbeddingChoice, Origin
+from sekha_migrate.migrate.results import BUILT_IN, ENVIRONMENT, EmbeddingChoice, Origin
 from sekha_migrate.model import facts
 from sekha_migrate.model.masking import hide_url_credentials
 from sekha_migrate.model.placeholders import placeholder_names
@@ -152,12 +152,24 @@ def _local_provider(
     provider["models"] = []
     models: DataPath = (*base, "models")
     _embedding_model(built, values, models, dimension, measured)
-    smart_setting = "chat_model" if _value(values, "chat_model") else "summarization_model"
-    _model(built, values, models, "summarization_model", "chat_small", CHAT_CONTEXT_WINDOW)
-    _model(built, values, models, smart_setting, "chat_smart", CHAT_CONTEXT_WINDOW)
+    fast, smart = _chat_settings(values)
+    _model(built, values, models, fast, "chat_small", CHAT_CONTEXT_WINDOW)
+    _model(built, values, models, smart, "chat_smart", CHAT_CONTEXT_WINDOW)
     if _value(values, "vision_model"):
         _model(built, values, models, "vision_model", "vision", CHAT_CONTEXT_WINDOW,
                supports_vision=True)
+
+
+def _chat_settings(values: Values) -> tuple[str, str]:
+    """The settings that name the fast (chat_small) and the smart chat model. The bridge's
+    from_env gives CHAT_MODEL both chat tasks and both chat defaults (loaders.py), so a
+    CHAT_MODEL serves both unless a source really set summarization_model: the controller's
+    built-in summarization default never takes chat_fast's place."""
+    if not _value(values, "chat_model"):
+        return "summarization_model", "summarization_model"
+    _, summarization = values.get("summarization_model", (None, BUILT_IN))
+    fast = "chat_model" if summarization.is_default else "summarization_model"
+    return fast, "chat_model"
 
 
 def _model(
@@ -268,10 +280,10 @@ def _default_models(built: Built, values: Values) -> None:
     else:
         defaults = {}
     _, given_origin = values.get("default_models", (None, None))
-    smart = "chat_model" if _value(values, "chat_model") else "summarization_model"
+    fast, smart = _chat_settings(values)
     roles = (
         ("embedding", "embedding_model"),
-        ("chat_fast", "summarization_model"),
+        ("chat_fast", fast),
         ("chat_smart", smart),
         ("chat_vision", "vision_model"),
     )

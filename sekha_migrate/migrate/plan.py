@@ -42,7 +42,6 @@ from sekha_migrate.migrate.secrets_out import (
     secrets_file_text,
 )
 from sekha_migrate.model import facts, v1, v2
-from sekha_migrate.sources.env_doc import load_env_text
 from sekha_migrate.sources.text import UnreadablePathError
 
 if TYPE_CHECKING:
@@ -61,6 +60,10 @@ class MigrationRequest:
     # The process environment. Only SEKHA_* names are read from it (as the controller
     # does); pass {} to read files only (`--no-env`).
     environ: Mapping[str, str] = field(default_factory=dict)
+    # The variables compose interpolation sees (`${VAR}` in a .env or compose file), as the
+    # shell would give them to `docker compose`; None: the same as `environ`. `--no-env`
+    # keeps the shell here: it stops SEKHA_* settings, not the files' own interpolation.
+    shell: Mapping[str, str] | None = None
     dimension: int | None = None
     measured_dimension: int | None = None
     externalize_secrets: bool = False
@@ -112,7 +115,8 @@ def _with_effects(plan: MigrationPlan, environ: Mapping[str, str]) -> MigrationP
 
 def _plan(request: MigrationRequest) -> MigrationPlan:
     sources = _sources(request)
-    readings = _compose_variables([_load(source, request.environ) for source in sources])
+    shell = request.environ if request.shell is None else request.shell
+    readings = _compose_variables([_load(source, shell) for source in sources])
     v2_files: list[SourceReading] = []
     v1_readings: list[SourceReading] = []
     for reading in readings:
@@ -374,6 +378,7 @@ def _plan_v1(
     components = rules.component_settings(raw, typed)
     reads = _account(raw, typed, invalid, overridden, built, indexed, components)
     issues += _read_issues(reads, raw, env_files | {ENVIRONMENT})
+    issues += rules.unset_variable_issues(raw)
     refusal = rules.no_settings_issue(readings)
     if refusal is not None and not any(i.severity is Severity.ERROR for i in issues):
         issues.append(refusal)
@@ -394,11 +399,14 @@ def _plan_v1(
     else:
         from sekha_migrate.convert import render_written
 
-        written = _write_target(document, components.values.get("bridge", {}), target)
+        written = _write_target(document, components.values.get("bridge", {}), target,
+                                provenance)
         text = render_written(written, header=header)
-        issues += list(written.findings())
+        issues += [_at_origin(finding, provenance) for finding in written.findings()]
     variables = {k: v for r in readings for k, v in r.variables.items()}
-    check_env = {**variables, **_env_file_values(readings), **_sekha_environ(request),
+    # The output's ${VAR} stand for the values that were read (interpolated), never for
+    # the raw text of the line they were read from.
+    check_env = {**variables, **rules.values_read(raw, env_files | {ENVIRONMENT}),
                  **dict(secrets)}
     validation = _validate(text, output, check_env, target)
     issues += _validation_issues(validation, output, provenance)
@@ -425,18 +433,22 @@ def _plan_v1(
 
 
 def _write_target(
-    document: Mapping[str, Any], bridge_own: Mapping[str, Any], target: str
+    document: Mapping[str, Any], bridge_own: Mapping[str, Any], target: str,
+    provenance: Mapping[str, Origin],
 ) -> Written:
     """The v1 result in another dialect: the docker document through the model, with the
     bridge's own settings (its port, Celery URLs) given to the bridge's file, where they
-    belong, and only there."""
+    belong, and only there. The controller's settings that no source gave (its defaults)
+    are not the bridge file's to mention: only those the input held are reported."""
     from sekha_migrate.convert import write_config
     from sekha_migrate.dialects import docker
 
     config = docker.read(document)
     if target == "bridge":
         own = {k: v for k, v in bridge_own.items() if k in facts.BRIDGE_SETTINGS}
-        config = replace(config, bridge={**config.bridge, **own})
+        given = {k: v for k, v in config.controller.items()
+                 if (origin := provenance.get(format_path((k,)))) and not origin.is_default}
+        config = replace(config, bridge={**config.bridge, **own}, controller=given)
     return write_config(config, target)
 
 
@@ -456,6 +468,9 @@ def _type_reads(
             typed[index] = rules.effective_value(read, v1.coerce_value(key, read.value))
         except (v1.V1ValueError, RecursionError) as exc:
             reason = str(exc) if isinstance(exc, v1.V1ValueError) else "nested too deeply"
+            if read.secret_from:  # the reason quotes the value, and the value holds a secret
+                reason = f"not a valid {key} (the value, built from {read.secret_from}, " \
+                    "is not shown)"
             invalid[index] = reason
             origin = read.origin
             issues.append(Finding(
@@ -499,7 +514,8 @@ def _account(
     """What became of every key read: mapped (where to), overridden, invalid or unmappable."""
     reads = []
     for index, read in enumerate(raw):
-        secret = read.setting in v1.SECRET_V1_KEYS or _looks_secret(read.origin.key)
+        secret = (read.setting in v1.SECRET_V1_KEYS or _looks_secret(read.origin.key)
+                  or read.secret_from is not None)
         value = rules.reportable(typed.get(index, read.value))
         base = KeyRead(read.origin, value, read.setting, KeyStatus.UNMAPPABLE,
                        note=read.note, secret=secret, component=read.component)
@@ -629,24 +645,11 @@ def _shown(path: Path, beside: Path) -> str:
     return str(path)
 
 
-def _sekha_environ(request: MigrationRequest) -> dict[str, str]:
-    return {k: v for k, v in request.environ.items() if v1.is_sekha_env_name(k)}
-
-
 def _read_existing(path: Path) -> bytes | None:
     try:
         return path.read_bytes() if path.is_file() else None
     except OSError:
         return None
-
-
-def _env_file_values(readings: list[SourceReading]) -> dict[str, str]:
-    values: dict[str, str] = {}
-    for reading in readings:
-        if reading.source.kind is SourceKind.ENV and reading.text is not None:
-            loaded = load_env_text(reading.text)
-            values.update({k: v for k, v in loaded.values().items() if v is not None})
-    return values
 
 
 def _validate(
@@ -655,6 +658,14 @@ def _validate(
     from sekha_migrate.validate.engine import validate_text
 
     return validate_text(text, path=str(output), env=env, target=target)
+
+
+def _at_origin(finding: Finding, provenance: Mapping[str, Origin]) -> Finding:
+    """A finding about an output path, told at the source line its value came from."""
+    origin = origin_at(finding.path, provenance)
+    if origin is None or origin.is_default:
+        return finding
+    return replace(finding, file=origin.file, line=origin.line, column=origin.column)
 
 
 def _validation_issues(

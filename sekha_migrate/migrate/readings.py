@@ -16,7 +16,8 @@ from typing import TYPE_CHECKING, Any
 from sekha_migrate.findings import DataPath, Finding, Mark, Severity
 from sekha_migrate.migrate.discover import SourceFile, SourceKind
 from sekha_migrate.migrate.results import ENVIRONMENT, Origin
-from sekha_migrate.model import v1
+from sekha_migrate.model import loaders, v1
+from sekha_migrate.model.masking import is_secret_name
 from sekha_migrate.sources.env_doc import load_env_text, resolve_env
 from sekha_migrate.sources.text import SourceError, UnreadablePathError, decode_text, read_bytes
 from sekha_migrate.sources.toml_doc import load_toml
@@ -32,11 +33,15 @@ class RawRead:
     value: Any
     setting: str | None  # the flat v1 setting, None when the key is not one
     note: str | None = None  # why it is unmappable, or where it was found
-    component: str = v1.CONTROLLER  # the program that reads it
+    component: str = loaders.CONTROLLER  # the program that reads it
     component_key: str | None = None  # a setting that program keeps for itself
     index_path: tuple[str | int, ...] = ()  # into llm_providers / default_models
     never_read: bool = False  # the v1 controller never saw this name: it ran the default
     reference: str | None = None  # the variable a whole-value ${VAR} refers to
+    unset: tuple[str, ...] = ()  # variables the value refers to that were set nowhere
+    # A secret variable the value was built from (`LOG_LEVEL=${API_KEY}x`): the value is
+    # never shown, in a message or the table of reads.
+    secret_from: str | None = None
 
     @property
     def is_sekha(self) -> bool:
@@ -148,7 +153,10 @@ def _read_env_text(
               file=file, line=line, column=1, hint="write NAME=value")
         for line, line_text in loaded.unparsed
     ]
-    component = v1.component_of_names([entry.name for entry in loaded.entries])
+    components = v1.components_of_env([entry.name for entry in loaded.entries])
+    if components.reason:
+        issues.append(Finding(Severity.INFO, "env-component", f"{file} {components.reason}",
+                              file=file, line=1, column=1))
     reads = []
     for resolved in resolve_env(loaded, shell):
         entry = resolved.entry
@@ -156,9 +164,34 @@ def _read_env_text(
         if resolved.error is not None:
             issues.append(_interpolation_issue(origin, resolved.error))
             continue
-        reads.append(_env_read(origin, entry.name, resolved.value, component,
-                               resolved.reference))
+        if entry.name.upper() in components.ambiguous:  # refused: the error accounts for it
+            issues.append(_ambiguous_issue(origin, components))
+            continue
+        reads.append(_env_read(origin, entry.name, resolved.value,
+                               components.component_of(entry.name), resolved.reference,
+                               resolved.unset, resolved.names))
     return reads, issues
+
+
+def _ambiguous_issue(origin: Origin, components: v1.EnvComponents) -> Finding:
+    """A name no program reads as written, that could be more than one program's setting:
+    guessing would put a bridge's port on the controller, or the reverse."""
+    _, programs = v1.readers_of_env_name(origin.key)
+    setting = v1.flat_key_for_env(origin.key) or ""
+    spelled = v1.env_spellings(setting)
+    others = [f"{spelled[p]} for the {p}" for p in loaders.COMPONENTS
+              if p in programs and p in spelled]
+    owners = " or the ".join(f"{p}'s" for p in loaders.COMPONENTS if p in programs)
+    where = (f"{origin.file} holds names of several programs" if components.by_name
+             else f"nothing else in {origin.file} says which program it is for")
+    return Finding(
+        Severity.ERROR, "env-ambiguous-name",
+        f"{origin.key}: no Sekha program reads this name as written, and it could be the "
+        f"{owners} {setting}; {where}, so it is not guessed",
+        file=origin.file, line=origin.line, column=origin.column,
+        hint="spell it as its program reads it (" + ", ".join(others) + "), or keep each "
+        "program's names in its own file (or compose service)",
+    )
 
 
 def _interpolation_issue(origin: Origin, error: str) -> Finding:
@@ -171,15 +204,20 @@ def _env_read(
     origin: Origin,
     name: str,
     value: str | None,
-    component: str = v1.CONTROLLER,
+    component: str = loaders.CONTROLLER,
     reference: str | None = None,
+    unset: tuple[str, ...] = (),
+    names: tuple[str, ...] = (),
 ) -> RawRead:
     meaning = v1.meaning_of_env(name, component)
+    secret_from = next((n for n in names if is_secret_name(n)), None)
     if meaning.setting is None and meaning.component_key is None:
         note = v1.DEAD_NAMES.get(name.upper(), "not a Sekha setting")
-        return RawRead(origin, value, None, note, meaning.component)
+        return RawRead(origin, value, None, note, meaning.component, unset=unset,
+                       secret_from=secret_from)
     return RawRead(origin, value, meaning.setting, None, meaning.component,
-                   meaning.component_key, meaning.index_path, meaning.never_read, reference)
+                   meaning.component_key, meaning.index_path, meaning.never_read, reference,
+                   unset, secret_from)
 
 
 # ---- compose files --------------------------------------------------------------------------
@@ -209,7 +247,7 @@ def _read_compose(reading: SourceReading, data: Mapping[str, Any], shell: dict[s
                 reading.issues.append(_interpolation_issue(origin, entry.error))
                 continue
             reading.reads.append(_env_read(origin, entry.name, entry.value, component,
-                                           entry.reference))
+                                           entry.reference, entry.unset, entry.names))
 
 
 def _dotenv_beside(directory: Path, shell: Mapping[str, str], reading: SourceReading
@@ -252,7 +290,7 @@ def _service_env_files(
                 reading.issues.append(_interpolation_issue(origin, resolved.error))
                 continue
             reads.append(_env_read(origin, entry.name, resolved.value, component,
-                                   resolved.reference))
+                                   resolved.reference, resolved.unset, resolved.names))
     return reads
 
 

@@ -57,12 +57,16 @@ def _is_secret_path(path: tuple[Any, ...]) -> bool:
 def value_rows(plan: MigrationPlan) -> list[dict[str, Any]]:
     """Every value of the v2 document with where it came from."""
     rows = []
+    # A value read as a secret stays one wherever it is written (`OLLAMA_BASE_URL` built
+    # from `${API_KEY}` lands in a base_url).
+    secrets = known_secrets(plan)
     for path, value in _leaves(plan.document or {}):
         where = format_path(path)
         origin = origin_at(where, plan.provenance)
+        secret = _is_secret_path(path) or (isinstance(value, str) and value in secrets)
         rows.append({
             "path": where,
-            "value": mask_value(value, secret=_is_secret_path(path)),
+            "value": mask_value(value, secret=secret),
             "from": origin.to_dict() if origin else None,
             # derived: set by the migration itself (defaults, v2 structure), not read anywhere
             "derived": origin.is_default if origin else None,

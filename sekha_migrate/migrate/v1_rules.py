@@ -3,7 +3,7 @@ to, the indexed JSON overrides, the names v1 never read, and the sources it refu
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -170,6 +170,51 @@ def _field_value(read: RawRead, key: str) -> Any:
 # ---- what to say about the reads ----------------------------------------------------------
 
 
+def values_read(raw: Sequence[RawRead], env_sources: Collection[str]) -> dict[str, str]:
+    """Each variable of an environment with the value it was read with (interpolated),
+    and the variable a whole-value reference named with the same value: what a `${VAR}`
+    in the output stands for. Later reads win, as they do for the settings."""
+    values: dict[str, str] = {}
+    for read in raw:
+        if read.reference is not None and read.reference in read.unset:
+            continue  # `${KEY:-}` with KEY set nowhere: the value is not known here
+        if read.origin.file in env_sources and isinstance(read.value, str):
+            values[read.origin.key] = read.value
+            if read.reference:
+                values[read.reference] = read.value
+    return values
+
+
+def unset_variable_issues(raw: Sequence[RawRead]) -> list[Finding]:
+    """A Sekha setting built from a variable that is set nowhere (`${REST_API_KEY:-}`, a
+    `${POSTGRES_PASSWORD}` inside a URL): name the variable, since the value read is not
+    what the file means once it is set."""
+    issues = []
+    for read in raw:
+        if not read.unset or not read.is_sekha:
+            continue
+        names = ", ".join(read.unset)
+        one = len(read.unset) == 1
+        # An empty optional value (`VISION_MODEL=${VISION_MODEL:-}`) is what the service
+        # ran with too: only said. A kept reference or a half-built value is warned about.
+        severity = Severity.WARNING
+        if keeps_reference(read):
+            result = f"the output keeps ${{{read.reference}}}, unchecked until it is set"
+        elif is_empty(read.value):
+            result = "its value is empty, and the setting is not carried"
+            severity = Severity.INFO
+        else:
+            result = "its value was read without " + ("it" if one else "them")
+        origin = read.origin
+        issues.append(Finding(
+            severity, "unset-variable",
+            f"{origin.key} refers to {names}, which {'is' if one else 'are'} set nowhere "
+            f"(not in the shell, nor earlier in its file): {result}",
+            file=origin.file, line=origin.line, column=origin.column,
+            hint=f"set {names} where the migration runs, as for the service, and run again"))
+    return issues
+
+
 def never_read_issue(read: KeyRead) -> Finding | None:
     """A name v1 never read now takes effect: say so, louder when the value changes."""
     if read.status is not KeyStatus.MAPPED or read.setting is None:
@@ -199,11 +244,16 @@ def _short(value: Any) -> str:
 def no_settings_issue(readings: Sequence[SourceReading]) -> Finding | None:
     """A source set with no Sekha setting in it would migrate to a defaults-only config."""
     for reading in readings:
-        if any(r.is_sekha and not is_empty(r.value) for r in reading.reads):
+        if any(r.is_sekha and (not is_empty(r.value) or keeps_reference(r))
+               for r in reading.reads):
             return None
     names = ", ".join(reading.source.name for reading in readings)
     skipped = [name for reading in readings for name in reading.skipped_services]
+    unset = [name for reading in readings for r in reading.reads if r.is_sekha
+             for name in r.unset]
     detail = f" (services {', '.join(skipped)} are not Sekha's)" if skipped else ""
+    if unset:
+        detail += f" (its values are empty: {', '.join(dict.fromkeys(unset))} set nowhere)"
     return Finding(
         Severity.ERROR, "no-sekha-settings", f"no Sekha settings in {names}{detail}",
         file=readings[0].source.name if readings else None, line=None, column=None,

@@ -9,8 +9,11 @@ from __future__ import annotations
 import datetime
 import json
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Final
+
+from sekha_migrate.model import loaders
+from sekha_migrate.model.loaders import BRIDGE, COMPONENTS, CONTROLLER, PROXY
 
 # Keys only a v1 file has at its top level; enough to recognise one.
 V1_MARKER_KEYS: Final[frozenset[str]] = frozenset(
@@ -143,9 +146,6 @@ SECTION_KEYS: Final[dict[str, dict[str, str | None]]] = {
         "half_open_timeout": "cb_half_open_timeout",
     },
 }
-# Tables that only the compose environment form uses; the others are v1 TOML sections,
-# which the flat v1 struct never read.
-COMPOSE_SECTIONS: Final = frozenset({"routing", "circuit_breaker"})
 
 # The table a flat key would sit in if it were written in a sectioned file; a flat key found
 # in any other table is still mapped, with a warning that names where it was.
@@ -239,9 +239,6 @@ def flat_key_for_env(name: str) -> str | None:
 
 # ---- components: which Sekha program reads a name ----------------------------------------
 
-CONTROLLER, BRIDGE, PROXY = "controller", "bridge", "proxy"
-COMPONENTS: Final = (CONTROLLER, BRIDGE, PROXY)
-
 # Settings each program has for itself: from a bridge or proxy source they are that
 # program's, never the controller's (the bridge's SEKHA_PORT=5001 is not server_port).
 LOCAL_SETTINGS: Final = frozenset({"server_host", "server_port", "log_level", "max_connections"})
@@ -298,22 +295,13 @@ DEAD_NAMES: Final[dict[str, str]] = {
 }
 
 # sekha-proxy's names (sekha-proxy config.py, and the MEMORY_ forms of the compose files).
-PROXY_ENV_NAMES: Final = frozenset({
-    "PROXY_HOST", "PROXY_PORT", "CONTROLLER_URL", "CONTROLLER_API_KEY", "CONTROLLER_TIMEOUT",
-    "LLM_URL", "LLM_TIMEOUT", "LLM_PROVIDER", "AUTO_INJECT_CONTEXT", "CONTEXT_TOKEN_BUDGET",
-    "CONTEXT_LIMIT", "DEFAULT_FOLDER", "PREFERRED_LABELS", "EXCLUDED_FOLDERS",
-    "PREFERRED_CHAT_MODEL", "PREFERRED_EMBEDDING_MODEL", "PREFERRED_VISION_MODEL",
-    "MEMORY_AUTO_INJECT_CONTEXT", "MEMORY_DEFAULT_FOLDER", "MEMORY_CONTEXT_TOKEN_BUDGET",
-    "MEMORY_EXCLUDED_FOLDERS", "EXCLUDE_FROM_AI_CONTEXT",
-})
-# Names whose program depends on who reads them: a bridge service's SEKHA__PORT is its own.
+# Names whose program depends on who reads them: a proxy's LLM_BRIDGE_URL is its own.
 _CONTEXT_NAMES: Final = frozenset({"LLM_BRIDGE_URL"})
-
-# Names that only the controller reads: they decide what an environment file is for.
-_CONTROLLER_SETTINGS: Final = frozenset({
-    "mcp_api_key", "rest_api_key", "additional_api_keys", "database_url", "chroma_url",
-    "llm_bridge_url", "summarization_enabled", "pruning_enabled", "rate_limit_per_minute",
-    "cors_enabled",
+# sekha-proxy's names (loaders.PROXY_ENV), and the older LLM_ / MEMORY_ forms of the
+# compose files.
+PROXY_ENV_NAMES: Final = (frozenset(loaders.PROXY_ENV) - _CONTEXT_NAMES) | frozenset({
+    "LLM_URL", "LLM_PROVIDER", "MEMORY_AUTO_INJECT_CONTEXT", "MEMORY_DEFAULT_FOLDER",
+    "MEMORY_CONTEXT_TOKEN_BUDGET", "MEMORY_EXCLUDED_FOLDERS",
 })
 INDEXED_SETTINGS: Final = frozenset({"llm_providers", "default_models"})
 
@@ -349,7 +337,9 @@ def meaning_of_env(name: str, component: str = CONTROLLER) -> EnvMeaning:
         return EnvMeaning(component=component)
     if component != CONTROLLER and setting in LOCAL_SETTINGS:
         return EnvMeaning(component=component, component_key=setting)
-    return EnvMeaning(setting, component, never_read=_never_read(upper, component))
+    never_read = (component == CONTROLLER and setting in loaders.CONTROLLER_KEYS
+                  and loaders.controller_env_key(upper) is None)
+    return EnvMeaning(setting, component, never_read=never_read)
 
 
 def _indexed(upper: str) -> EnvMeaning | None:
@@ -361,33 +351,124 @@ def _indexed(upper: str) -> EnvMeaning | None:
     return EnvMeaning(parts[0], index_path=path)
 
 
-def _never_read(upper: str, component: str) -> bool:
-    """v1's loader read `SEKHA__` + a flat key: one underscore, or a section form, was
-    never seen by it (the running value was the default)."""
-    if component != CONTROLLER or not upper.startswith("SEKHA_"):
-        return False
-    if not upper.startswith("SEKHA__"):
-        return True
-    table = upper[len("SEKHA__"):].lower().partition("__")[0]
-    return "__" in upper[len("SEKHA__"):] and table not in COMPOSE_SECTIONS
+# ---- an environment read without its service name ------------------------------------------
+
+# Names each program reads as written (loaders.py holds each loader's own names; the older
+# eras of the bridge and proxy add theirs). The controller reads SEKHA__<KEY> only.
+_BRIDGE_READS: Final = frozenset({
+    *BRIDGE_ENV_NAMES, *loaders.BRIDGE_FROM_ENV_DEFAULTS,
+    "SEKHA_HOST", "SEKHA_PORT",  # the bridge of 868d13d, with its SEKHA_ prefix
+    "SUMMARIZATION_MODEL",  # the bridge of da6b9b2
+}) - _GENERIC_BRIDGE_NAMES
+_PROXY_READS: Final = PROXY_ENV_NAMES | frozenset(loaders.PROXY_ENV)
+# SEKHA__HOST / SEKHA__PORT name no field of the controller and are not the bridge's HOST /
+# PORT either, yet docker-compose.v2.yml gives them to the bridge: beside names of both
+# programs, nothing says whose port they are.
+_EITHER_SERVER: Final = frozenset({"server_host", "server_port"})
 
 
-def component_of_names(names: list[str]) -> str:
-    """What an environment file is for, by the names only one program reads."""
-    votes = dict.fromkeys(COMPONENTS, 0)
-    for name in names:
-        upper = name.upper()
-        if upper in PROXY_ENV_NAMES:
-            votes[PROXY] += 1
-        elif upper in BRIDGE_ENV_NAMES or upper in ("SEKHA_HOST", "SEKHA_PORT"):
-            votes[BRIDGE] += 1
-        elif flat_key_for_env(upper) in _CONTROLLER_SETTINGS:
-            votes[CONTROLLER] += 1
-    if votes[BRIDGE] > votes[CONTROLLER]:
-        return BRIDGE
-    if votes[PROXY] and not votes[BRIDGE] and not votes[CONTROLLER]:
-        return PROXY
-    return CONTROLLER
+def readers_of_env_name(name: str) -> tuple[frozenset[str], frozenset[str]]:
+    """The programs that read `name` as written, and, when none does, the programs whose
+    setting it names (SEKHA_SERVER_PORT names the controller's port, which it never read).
+    Both empty: the name says nothing of its program (provider JSON, CB_*, unrelated names)."""
+    upper = name.upper()
+    readers = {program for program, reads in (
+        (CONTROLLER, loaders.controller_env_key(upper) is not None),
+        (BRIDGE, upper in _BRIDGE_READS),
+        (PROXY, upper in _PROXY_READS),
+    ) if reads}
+    if readers:
+        return frozenset(readers), frozenset()
+    setting = flat_key_for_env(upper)
+    alias = upper.startswith("SEKHA__") and upper[len("SEKHA__"):].lower() in SEKHA_ENV_ALIASES
+    if alias and setting in _EITHER_SERVER:
+        return frozenset(), frozenset({CONTROLLER, BRIDGE})
+    if setting in loaders.CONTROLLER_KEYS:
+        return frozenset(), frozenset({CONTROLLER})
+    return frozenset(), frozenset()
+
+
+@dataclass(frozen=True)
+class EnvComponents:
+    """Which program an environment file read without its service name is for, decided
+    from the names it holds, and why (said in the output, never assumed)."""
+
+    component: str | None  # the one program it is for; None: split by name, or no Sekha name
+    reason: str  # why, for the report; "" when there is nothing to say
+    by_name: dict[str, str] = field(default_factory=dict)  # a split file: name -> program
+    ambiguous: tuple[str, ...] = ()  # names more than one program could mean; refused
+
+    def component_of(self, name: str) -> str:
+        """The program whose meaning of `name` applies. Names that say nothing of their
+        program (provider JSON, CB_*) set the v2 document whatever the program."""
+        return self.by_name.get(name.upper(), self.component or CONTROLLER)
+
+
+def components_of_env(names: list[str]) -> EnvComponents:
+    """Each name to the program that reads it: one program for the whole file when its
+    names agree, else a split by name. Names of a setting every program has for itself
+    (a port, a log level) follow the file's other names; alone, they decide by who reads
+    them. A name that two programs could mean, where the file does not say which, is
+    ambiguous."""
+    decided: dict[str, str] = {}
+    local: dict[str, frozenset[str]] = {}
+    unsure: list[str] = []
+    for name in dict.fromkeys(name.upper() for name in names):
+        readers, aims = readers_of_env_name(name)
+        candidates = readers or aims
+        if name in _GENERIC_BRIDGE_NAMES or flat_key_for_env(name) in LOCAL_SETTINGS:
+            local[name] = candidates or frozenset({BRIDGE})
+        elif len(candidates) == 1:
+            decided[name] = next(iter(candidates))
+        elif candidates:
+            unsure.append(name)
+    programs = {*decided.values()}
+    if len(programs) == 1:
+        decided.update(dict.fromkeys(local, next(iter(programs))))
+    else:
+        for name, candidates in local.items():
+            if len(candidates) == 1:
+                decided[name] = next(iter(candidates))
+            else:
+                unsure.append(name)
+    programs = {*decided.values()}
+    owned = {p: [n for n, o in decided.items() if o == p] for p in COMPONENTS if p in programs}
+    if len(owned) == 1:
+        [(program, shown)] = owned.items()
+        return EnvComponents(program, f"is read as the {program}'s environment: "
+                             f"{_names(shown)} {_are(shown)} the {program}'s",
+                             ambiguous=tuple(unsure))
+    if not owned:
+        return EnvComponents(None, "", ambiguous=tuple(unsure))
+    parts = [f"the {p}'s ({_names(shown)})" for p, shown in owned.items()]
+    return EnvComponents(None, "holds names of " + _listed(parts) + ": each name is read "
+                         "as the program that reads it", decided, tuple(unsure))
+
+
+def env_spellings(setting: str) -> dict[str, str]:
+    """The names each program reads for `setting` from its environment: SEKHA__SERVER_PORT
+    for the controller, PORT for the bridge (its from_env names)."""
+    spelled = {}
+    if setting in loaders.CONTROLLER_KEYS:
+        spelled[CONTROLLER] = loaders.CONTROLLER_ENV_PREFIX + setting.upper()
+    for name, (_, key) in BRIDGE_ENV_NAMES.items():
+        if key == setting and name in loaders.BRIDGE_FROM_ENV_DEFAULTS:
+            spelled[BRIDGE] = name
+    if setting == "log_level":
+        spelled[BRIDGE] = "LOG_LEVEL"
+    return spelled
+
+
+def _names(names: list[str]) -> str:
+    return ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
+
+
+def _are(names: list[str]) -> str:
+    return "is" if len(names) == 1 else "are"
+
+
+def _listed(parts: list[str]) -> str:
+    return ", ".join(parts[:-1]) + " and " + parts[-1] if len(parts) > 1 else parts[0]
 
 
 def component_of_service(name: str, image: str, build: str) -> str | None:

@@ -33,12 +33,17 @@ class Interpolated:
     # The variable when the whole text is one reference (`${KEY}`, `${KEY:-}`): a secret
     # read this way is written back as `${KEY}` so it stays outside the file.
     reference: str | None = None
+    # The variables that were not set and so gave empty text (`${KEY}`, `${KEY:-}` with
+    # KEY unset): what to name when a value comes out empty or incomplete.
+    unset: tuple[str, ...] = ()
 
 
 def interpolate(text: str, variables: Mapping[str, str]) -> Interpolated:
     names: list[str] = []
-    value = _expand(text, variables, names)
-    return Interpolated(value, tuple(dict.fromkeys(names)), _whole_reference(text))
+    unset: list[str] = []
+    value = _expand(text, variables, names, unset)
+    return Interpolated(value, tuple(dict.fromkeys(names)), _whole_reference(text),
+                        tuple(dict.fromkeys(unset)))
 
 
 def _whole_reference(text: str) -> str | None:
@@ -54,7 +59,8 @@ def _whole_reference(text: str) -> str | None:
     return None
 
 
-def _expand(text: str, variables: Mapping[str, str], names: list[str]) -> str:
+def _expand(text: str, variables: Mapping[str, str], names: list[str], unset: list[str]
+            ) -> str:
     out: list[str] = []
     index = 0
     while index < len(text):
@@ -72,7 +78,7 @@ def _expand(text: str, variables: Mapping[str, str], names: list[str]) -> str:
             if end < 0:
                 raise InterpolationError(f"invalid interpolation format {text[dollar:]!r}: "
                                          "the ${ is never closed")
-            out.append(_braced(text[dollar + 2 : end], variables, names))
+            out.append(_braced(text[dollar + 2 : end], variables, names, unset))
             index = end + 1
         else:
             found = _NAME.match(text, dollar + 1)
@@ -81,12 +87,15 @@ def _expand(text: str, variables: Mapping[str, str], names: list[str]) -> str:
                 index = dollar + 1
                 continue
             names.append(found.group())
+            if found.group() not in variables:
+                unset.append(found.group())
             out.append(variables.get(found.group(), ""))
             index = found.end()
     return "".join(out)
 
 
-def _braced(inner: str, variables: Mapping[str, str], names: list[str]) -> str:
+def _braced(inner: str, variables: Mapping[str, str], names: list[str], unset: list[str]
+            ) -> str:
     found = _NAME.match(inner)
     if found is None:
         raise InterpolationError(f"invalid interpolation format ${{{inner}}}: not a variable name")
@@ -95,20 +104,27 @@ def _braced(inner: str, variables: Mapping[str, str], names: list[str]) -> str:
     rest = inner[found.end() :]
     value = variables.get(name)
     if not rest:
+        if value is None:
+            unset.append(name)
         return value or ""
     operator = _operator_at(inner, found.end())
     if operator is None:
         raise InterpolationError(f"invalid interpolation format ${{{inner}}}")
     argument = rest[len(operator) :]
-    unset = value is None or (operator.startswith(":") and value == "")
+    missing = value is None or (operator.startswith(":") and value == "")
     if operator in (":-", "-"):
-        return _expand(argument, variables, names) if unset else str(value)
+        if not missing:
+            return str(value)
+        default = _expand(argument, variables, names, unset)
+        if value is None and not default:  # `${KEY:-}`: empty because KEY is not set
+            unset.append(name)
+        return default
     if operator in (":?", "?"):
-        if unset:
-            message = _expand(argument, variables, names) or "required"
+        if missing:
+            message = _expand(argument, variables, names, []) or "required"
             raise InterpolationError(f"required variable {name} is missing a value: {message}")
         return str(value)
-    return "" if unset else _expand(argument, variables, names)
+    return "" if missing else _expand(argument, variables, names, unset)
 
 
 def _operator_at(text: str, index: int) -> str | None:
@@ -150,6 +166,8 @@ class ComposeEntry:
     mark: Mark | None
     reference: str | None = None
     error: str | None = None
+    unset: tuple[str, ...] = ()  # variables it refers to that were not set
+    names: tuple[str, ...] = ()  # every variable it refers to
 
 
 @dataclass(frozen=True)
@@ -231,12 +249,13 @@ def _entry(name: str, value: str | None, mark: Mark | None, variables: Mapping[s
     if value is None:  # `NAME` alone: the value comes from the shell, if it has one
         known = variables.get(name)
         reference = name if known is not None else None
-        return ComposeEntry(name, known, mark, reference)
+        return ComposeEntry(name, known, mark, reference, names=(name,))
     try:
         done = interpolate(value, variables)
     except InterpolationError as exc:
         return ComposeEntry(name, None, mark, error=str(exc))
-    return ComposeEntry(name, done.value, mark, done.reference)
+    return ComposeEntry(name, done.value, mark, done.reference, unset=done.unset,
+                        names=done.names)
 
 
 def _env_files(value: Any, path: DataPath, mark_for: MarkFor

@@ -64,6 +64,8 @@ class ResolvedEntry:
     value: str | None
     reference: str | None = None  # the variable a whole-value `${VAR}` refers to
     error: str | None = None
+    unset: tuple[str, ...] = ()  # variables it refers to that were set nowhere
+    names: tuple[str, ...] = ()  # every variable it refers to
 
 
 def resolve_env(loaded: LoadedEnv, shell: Mapping[str, str]) -> list[ResolvedEntry]:
@@ -81,7 +83,8 @@ def resolve_env(loaded: LoadedEnv, shell: Mapping[str, str]) -> list[ResolvedEnt
             resolved.append(ResolvedEntry(entry, None, error=str(exc)))
             continue
         seen[entry.name] = done.value
-        resolved.append(ResolvedEntry(entry, done.value, done.reference))
+        resolved.append(ResolvedEntry(entry, done.value, done.reference, unset=done.unset,
+                                      names=done.names))
     return resolved
 
 

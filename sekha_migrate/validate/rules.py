@@ -121,6 +121,18 @@ _MIGRATE = (
     Rule("v1-never-read", W, "A name Sekha v1 never read (e.g. SEKHA_SERVER_PORT with one "
          "underscore): the running value was the default.", "Check the migrated value is the "
          "one you meant; v2 reads it now."),
+    Rule("env-component", N, "Which Sekha program an environment file read without its "
+         "service name is for, and the names that say so (a file holding names of several "
+         "programs is split: each name to the program that reads it).", "Nothing to do when "
+         "it is right; otherwise keep each program's names in its own file or service."),
+    Rule("env-ambiguous-name", E, "A name no Sekha program reads as written that could be "
+         "the setting of more than one (SEKHA__PORT beside controller and bridge names); it "
+         "is not guessed.", "Spell it as its program reads it (SEKHA__SERVER_PORT for the "
+         "controller, PORT for the bridge), or give each program its own file."),
+    Rule("unset-variable", W, "A value refers to a variable set nowhere (not in the shell, "
+         "nor earlier in its file), so it was read without it (info when that only leaves an "
+         "optional value empty).", "Set the variable where "
+         "the migration runs, as for the service, and run again."),
     Rule("home-config-not-included", W, "~/.sekha/config.* exists and overrode ./config.* in "
          "v1, but it is not part of this migration.", "Pass --include-home to migrate it too."),
     Rule("beside-v1-config", W, "The v2 config.yaml is written beside a config.toml that a v1 "
