@@ -22,7 +22,7 @@ from sekha_migrate.model import loaders
 # Every v1 fixture that is a set of sources (compose projects are covered by their own tests).
 V1_DIRS = sorted(
     [p for p in (FIXTURES / "v1").iterdir() if p.is_dir() and p.name not in (
-        "canonical-v2", "dialect-bridge", "dialect-docs", "invalid-values")]
+        "canonical-v2", "dialect-bridge", "dialect-docs", "invalid-values", "env-ambiguous")]
     + [p for p in (FIXTURES / "v1-upstream").iterdir()
        if p.is_dir() and not any(p.glob("docker-compose*")) and p.name != "docker-env-v2"]
 )
