@@ -17,6 +17,7 @@ from typing import Any
 from sekha_migrate.findings import format_path
 from sekha_migrate.migrate.discover import SourceKind
 from sekha_migrate.migrate.results import KeyStatus, MigrationPlan
+from sekha_migrate.migrate.secrets_out import names_set_elsewhere
 from sekha_migrate.model.placeholders import placeholder_names
 
 _REPORT_TOOL = "sekha migrate"  # the "tool" key of every report this toolkit writes
@@ -108,8 +109,9 @@ def _dropped_references(path: Path, new_text: str) -> Iterator[Refusal]:
     except (OSError, UnicodeDecodeError):
         return
     dropped = sorted(set(placeholder_names(old)) - set(placeholder_names(new_text)))
-    if dropped:
-        names = ", ".join(f"${{{name}}}" for name in dropped)
+    unset = sorted(set(names_set_elsewhere(old)) - set(names_set_elsewhere(new_text)))
+    if dropped or unset:
+        names = ", ".join([*(f"${{{name}}}" for name in dropped), *unset])
         yield Refusal(
             path, f"{path} refers to {names}, which the new text would drop (was it written "
             "with --externalize-secrets? run with it again)", True,
