@@ -208,7 +208,10 @@ def _plan_conversion(
 
     file = reading.source.name
     checked = _validate(reading.text or "", reading.source.path, {}, source_dialect)
-    errors = [replace(f, file=file) for f in checked.findings if f.severity is Severity.ERROR]
+    # How the source's own consumer would read a ${VAR} does not stop a conversion: the
+    # converted text is validated under the target's rules below.
+    errors = [replace(f, file=file) for f in checked.findings
+              if f.severity is Severity.ERROR and f.code != "literal-placeholder"]
     if source_dialect == target or errors:
         # Already in the target dialect: nothing to write, or nothing safe to convert.
         return MigrationPlan(PlanKind.CANONICAL if not errors else PlanKind.DIALECT,

@@ -21,14 +21,10 @@ from sekha_migrate.findings import format_path
 from sekha_migrate.model import loaders
 from sekha_migrate.model.masking import hide_url_credentials
 from sekha_migrate.model.placeholders import placeholder_names
+from sekha_migrate.model.secret_notes import set_by_comment
 from sekha_migrate.origin import ENVIRONMENT, Origin, origin_at
 
 LITERAL, SECRETS_FILE, KEPT = "literal", "secrets file", "kept"
-# The comment a YAML or env output carries in place of a key set by a variable; read back
-# by `names_set_elsewhere` so that a rerun cannot silently drop the variable.
-_SET_BY = "{key}: set by {name} in {where} ({reader})"
-_SET_BY_PATTERN = re.compile(r"^#\s*[\w.\[\]]+: set by ([A-Z_][A-Z0-9_]*) in ", re.MULTILINE)
-_CONTROLLER_READS = "the controller reads it from its environment"
 _WHOLE_REFERENCE = re.compile(r"\$\{[A-Za-z_][A-Za-z0-9_]*\}")
 
 
@@ -117,8 +113,7 @@ class _Placer:
         ):
             del self.document[key]
             where = _where(origin, self.sources.base)
-            self.notes[key] = _SET_BY.format(key=key, name=name, where=where,
-                                             reader=_CONTROLLER_READS)
+            self.notes[key] = set_by_comment(key, name, where)
             self.placed.append(Placed(path, loaders.CONTROLLER, KEPT, name, where))
             return
         from_environment = origin is not None and origin.file in self.sources.environments
@@ -134,7 +129,7 @@ class _Placer:
         del self.document[key]
         self.secrets[name] = value
         where = self.sources.secrets_file
-        self.notes[key] = _SET_BY.format(key=key, name=name, where=where, reader=_CONTROLLER_READS)
+        self.notes[key] = set_by_comment(key, name, where)
         self.placed.append(Placed(path, loaders.CONTROLLER, SECRETS_FILE, name, where))
 
     def provider(self, index: int, provider: dict[str, Any], *, externalize: bool) -> None:
@@ -213,11 +208,6 @@ def holds_literal_secrets(document: Mapping[str, Any]) -> bool:
         and (_is_literal(p.get("api_key")) or _has_credentials(p.get("base_url")))
         for p in providers
     )
-
-
-def names_set_elsewhere(text: str) -> list[str]:
-    """The variables an output written by `place_secrets` says set its keys."""
-    return _SET_BY_PATTERN.findall(text)
 
 
 def secrets_file_text(pairs: list[tuple[str, str]] | tuple[tuple[str, str], ...]) -> str:
