@@ -14,7 +14,7 @@ from typing import Any, Final
 
 from sekha_migrate.dialects import docker
 from sekha_migrate.dialects.base import Dropped, Spelling, Written
-from sekha_migrate.model import facts
+from sekha_migrate.model import facts, loaders
 from sekha_migrate.model.config import SekhaConfig
 from sekha_migrate.model.placeholders import placeholder_names
 
@@ -60,7 +60,11 @@ def write(config: SekhaConfig, source: Spelling | None = None) -> Written:
                                    f"routing.circuit_breaker.{key} has no name in the compose "
                                    "environment; the consumer's default applies"))
     for key in (*facts.CONTROLLER_SETTINGS, *config.extra):
-        if key in doc and key not in ("version",):
+        if key in loaders.CONTROLLER_FILE_ONLY and key in doc:
+            dropped.append(Dropped((key,), f"{key} has no name in the environment: the "
+                                   "controller reads no list from a variable (it would fail "
+                                   "to start); keep it in its config file"))
+        elif key in doc and key not in ("version",):
             values[controller_name(key)] = doc[key]
     for key in config.bridge:
         if key in doc:  # the Celery URLs: the bridge reads them from its own environment

@@ -8,7 +8,7 @@ from collections.abc import Collection, Iterator, Sequence
 from pathlib import Path
 
 from sekha_migrate.migrate.results import KeyRead, KeyStatus, NextStep
-from sekha_migrate.migrate.secrets_out import KEPT, SECRETS_FILE, Placed
+from sekha_migrate.migrate.secrets_out import KEPT, SECRETS_FILE, Placed, where_set
 from sekha_migrate.model import loaders
 
 CONTROLLER, BRIDGE = loaders.CONTROLLER, loaders.BRIDGE
@@ -24,7 +24,7 @@ def next_steps(
     compose_files: Collection[str],
 ) -> tuple[NextStep, ...]:
     steps = [*_files(target, output, secrets_file, placed), *_variables(placed)]
-    steps += _dead_entries(target, reads, compose_files)
+    steps += _dead_entries(target, reads, compose_files, output.parent)
     return tuple(steps)
 
 
@@ -79,14 +79,14 @@ def _variables(placed: Sequence[Placed]) -> Iterator[NextStep]:
 
 
 def _dead_entries(
-    target: str, reads: Sequence[KeyRead], compose_files: Collection[str]
+    target: str, reads: Sequence[KeyRead], compose_files: Collection[str], base: Path
 ) -> Iterator[NextStep]:
     """Compose entries that configure nothing once the migrated file is in place."""
     for read in reads:
         origin = read.origin
         if origin.file not in compose_files or read.status is not KeyStatus.MAPPED:
             continue
-        entry = f"{origin.file}:{origin.line} {origin.key}" if origin.line else origin.key
+        entry = f"{where_set(origin, base)} {origin.key}"
         if read.component == CONTROLLER and loaders.controller_env_key(origin.key) is None:
             yield NextStep(CONTROLLER, "dead", entry,
                            "the controller never reads this name; its value is now in the "

@@ -112,7 +112,7 @@ class _Placer:
             origin.file in self.sources.controller_environments
         ):
             del self.document[key]
-            where = _where(origin, self.sources.base)
+            where = where_set(origin, self.sources.base)
             self.notes[key] = set_by_comment(key, name, where)
             self.placed.append(Placed(path, loaders.CONTROLLER, KEPT, name, where))
             return
@@ -140,7 +140,7 @@ class _Placer:
         if own is not None and from_environment and _is_variable_name(own.key):
             # The variable that held it (OPENAI_API_KEY in a .env): the bridge reads it there.
             provider["api_key"] = f"${{{own.key}}}"
-            where = _where(own, self.sources.base)
+            where = where_set(own, self.sources.base)
             self.placed.append(Placed(path, loaders.BRIDGE, KEPT, own.key, where))
             return
         if not (externalize or from_environment):
@@ -161,7 +161,7 @@ class _Placer:
         return name
 
 
-def _where(origin: Origin, base: Path) -> str:
+def where_set(origin: Origin, base: Path) -> str:
     """A source as a comment names it: `docker-compose.yml:19`, `the process environment`."""
     if origin.file is None or origin.file == ENVIRONMENT:
         return origin.via or "the process environment"
