@@ -43,13 +43,18 @@ def write_config(config: SekhaConfig, target: str) -> Written:
 
 
 def render_written(
-    written: Written, *, header: list[str] | None = None, comments: CommentLookup | None = None
+    written: Written,
+    *,
+    header: list[str] | None = None,
+    comments: CommentLookup | None = None,
+    absent: Mapping[str, str] | None = None,
 ) -> str:
-    """The text of a written document: YAML for docker and bridge, .env text for env."""
+    """The text of a written document: YAML for docker and bridge, .env text for env.
+    `absent`: top-level keys left out on purpose, with the comment to write instead."""
     from sekha_migrate.dialects.yaml_text import render_document
 
     if written.target == "env":
-        return env.render(written.document, header or [])
+        return env.render(written.document, header or [], absent)
     lookup = None
     if comments is not None:
         links = written.links
@@ -60,7 +65,8 @@ def render_written(
             return source_comments(source) if source is not None else None
 
     return render_document(
-        written.document, header=header or [], layout=_LAYOUTS[written.target], comments=lookup
+        written.document, header=header or [], layout=_LAYOUTS[written.target], comments=lookup,
+        absent=absent,
     )
 
 

@@ -26,9 +26,7 @@ BRIDGE_EXAMPLES = [
     REFERENCE / "bridge-config.yaml.example",
     REFERENCE / "bridge-config.all-providers.yaml",
 ]
-DOCKER_EXAMPLES = [REFERENCE / "docker-config.yaml.example", *sorted(
-    (FIXTURES / "v2" / "valid").glob("*.yaml")
-)]
+DOCKER_EXAMPLES = sorted((FIXTURES / "v2" / "valid").glob("*.yaml"))
 V1_FIXTURES = sorted(
     d for d in (FIXTURES / "v1").iterdir()
     if d.is_dir() and d.name not in ("canonical-v2", "dialect-bridge", "dialect-docs",
@@ -54,6 +52,16 @@ def test_docker_examples_stay_valid_and_are_reported_as_docker(path: Path) -> No
     assert (result.valid, result.target) == (True, "docker")
 
 
+def test_upstreams_docker_example_gives_the_controller_a_placeholder_as_its_key() -> None:
+    """sekha-docker's config.yaml.example writes mcp_api_key: "${SEKHA_API_KEY}"; the
+    controller expands nothing in its file, so that text would be its key: a real error."""
+    result = validate_file(REFERENCE / "docker-config.yaml.example")
+    errors = [(f.code, f.path, f.line) for f in result.findings if f.severity.value == "error"]
+    assert result.target == "docker"
+    assert errors == [("literal-placeholder", "$.mcp_api_key", 271),
+                      ("literal-placeholder", "$.rest_api_key", 272)]
+
+
 def test_a_docker_key_in_a_bridge_file_names_the_key_the_bridge_reads(tmp_path: Path) -> None:
     text = (REFERENCE / "bridge-config.yaml.example").read_text()
     text = text.replace("timeout_secs: 120", "timeout: 120", 1)
@@ -73,9 +81,12 @@ def test_the_bridge_takes_a_placeholder_literally_outside_a_whole_api_key() -> N
     data = yaml.safe_load((REFERENCE / "bridge-config.yaml.example").read_text())
     data["providers"][0]["base_url"] = "http://${OLLAMA_HOST}:11434"
     result = validate_text(json.dumps(data))
-    assert [f.path for f in result.findings if f.code == "bridge-literal-placeholder"] == [
-        "$.providers[0].base_url"
-    ]
+    [finding] = [f for f in result.findings if f.code == "literal-placeholder"]
+    assert (finding.path, finding.severity.value) == ("$.providers[0].base_url", "error")
+    assert finding.message == (
+        "the LLM bridge does not expand 'http://${OLLAMA_HOST}:11434' here: it would use this "
+        "text as it stands (it expands ${VAR} only as the whole value of a provider's api_key)"
+    )
 
 
 @pytest.mark.parametrize("target", ["docker", "bridge"])

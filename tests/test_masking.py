@@ -114,18 +114,21 @@ def test_env_syntax_warning_names_the_line_but_never_echoes_its_value(
     assert OLD_KEY[:20] not in _outputs(result, report)
 
 
-def test_a_key_read_from_an_env_file_is_written_as_a_reference_to_it(
+def test_a_key_read_from_an_env_file_goes_to_the_controllers_variable(
     sekha_inprocess, tmp_path: Path
 ) -> None:
     write(tmp_path / ".env", f"SEKHA_API_KEY={NEW_KEY}\n")
     result = sekha_inprocess("migrate", "--no-env", "--yes", cwd=tmp_path)
     assert result.exit_code == 0, result.stderr
     written = (tmp_path / "config.yaml").read_text()
-    assert yaml.safe_load(written)["mcp_api_key"] == "${SEKHA_API_KEY}"
-    assert NEW_KEY not in written
+    assert "mcp_api_key" not in yaml.safe_load(written)
+    assert NEW_KEY not in written and "${" not in written
+    secrets = (tmp_path / "sekha-secrets.env").read_text().splitlines()
+    assert f"SEKHA__MCP_API_KEY='{NEW_KEY}'" in secrets
+    assert NEW_KEY not in result.stdout + result.stderr
 
 
-def test_a_database_url_with_a_password_from_an_env_file_is_written_as_a_reference(
+def test_a_database_url_with_a_password_from_an_env_file_moves_whole(
     sekha_inprocess, tmp_path: Path
 ) -> None:
     write(tmp_path / ".env", f"SEKHA_DATABASE_URL=postgres://sekha:{DB_PASSWORD}@db/sekha\n"
@@ -133,7 +136,9 @@ def test_a_database_url_with_a_password_from_an_env_file_is_written_as_a_referen
     result = sekha_inprocess("migrate", "--dry-run", "--no-env", cwd=tmp_path)
     assert result.exit_code == 0, result.stderr
     document = yaml.safe_load(result.stdout)
-    assert document["database_url"] == "${SEKHA_DATABASE_URL}"
+    assert "database_url" not in document  # SEKHA__DATABASE_URL in the secrets file sets it
+    assert ("# database_url: set by SEKHA__DATABASE_URL in sekha-secrets.env (the controller "
+            "reads it from its environment)") in result.stdout.splitlines()
     assert document["chroma_url"] == "http://chroma:8000"  # nothing secret: carried as is
     assert DB_PASSWORD not in result.stdout + result.stderr
 

@@ -148,9 +148,12 @@ def test_externalize_secrets_writes_a_0600_env_file(sekha, tmp_path: Path) -> No
     assert result.exit_code == 0, result.stderr
     config = (directory / "config.yaml").read_text()
     secrets_file = directory / "sekha-secrets.env"
-    assert "mcp-0123456789abcdef" not in config and "${SEKHA_API_KEY}" in config
+    assert "mcp-0123456789abcdef" not in config and "${" not in config
     assert stat.S_IMODE(secrets_file.stat().st_mode) == 0o600
-    assert "mcp-0123456789abcdef0123456789abcdef" in secrets_file.read_text()
+    assert stat.S_IMODE((directory / "config.yaml").stat().st_mode) == 0o600  # extra keys
+    lines = secrets_file.read_text().splitlines()
+    assert "SEKHA__MCP_API_KEY='mcp-0123456789abcdef0123456789abcdef'" in lines
+    assert "mcp-0123456789abcdef0123456789abcdef" not in result.stdout + result.stderr
     check = sekha("validate", "config.yaml", "--env-file", "sekha-secrets.env", cwd=directory)
     assert check.exit_code == 0, check.stdout
 

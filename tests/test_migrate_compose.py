@@ -108,7 +108,10 @@ def test_discovery_reads_each_sekha_service_of_a_compose_file(tmp_path: Path) ->
     assert data["server_port"] == 8181  # environment: wins over env_file:
     assert data["database_url"] == "postgres://db/sekha"  # from env_file:
     assert data["log_level"] == "debug"  # a bare name takes the shell's value
-    assert data["mcp_api_key"] == "${MCP_API_KEY}"  # the secret stays a reference
+    # The controller reads the key from the service's SEKHA__MCP_API_KEY: it stays there.
+    assert "mcp_api_key" not in data
+    assert ("# mcp_api_key: set by SEKHA__MCP_API_KEY in docker-compose.yml:14 (the controller "
+            "reads it from its environment)") in plan.text.splitlines()
     assert "from-the-dotenv" not in plan.text
     assert data["llm_providers"][0]["base_url"] == "http://ollama:11434"
     assert data["default_models"]["chat_smart"] == "qwen2.5:7b"
@@ -145,7 +148,8 @@ def test_a_env_given_alone_is_interpolated_too(tmp_path: Path) -> None:
                                            environ={"VAULT_KEY": "v" * 40}))
     data = yaml.safe_load(plan.text)
     assert data["llm_providers"][0]["base_url"] == "http://gpu:11434"
-    assert data["mcp_api_key"] == "${VAULT_KEY}"
+    # dotenvy expands ${VAULT_KEY} in the .env the controller reads: the key stays there.
+    assert "mcp_api_key" not in data and plan.secrets == ()
     assert data["default_models"]["embedding"] == "${literal}"  # single quotes: literal
     [error] = [i for i in plan.findings if i.code == "interpolation"]
     assert (error.line, "give a port" in error.message) == (5, True)

@@ -60,8 +60,10 @@ def test_every_change_in_what_the_reader_runs_with_is_named(
     before = resolve_source_set(reader, SourceSet(config_files=config_files,
                                                   env_files=env_files))
     written = plan.output
-    after_set = (SourceSet(env_files=[*env_files, written]) if target == "env"
-                 else SourceSet(config_files=[written], env_files=env_files))
+    # The secrets file migrate wrote is handed to the controller as its environment.
+    secrets = [plan.secrets_file] if plan.secrets_file and plan.secrets_file.is_file() else []
+    after_set = (SourceSet(env_files=[*env_files, written, *secrets]) if target == "env"
+                 else SourceSet(config_files=[written], env_files=[*env_files, *secrets]))
     after = resolve_source_set(reader, after_set)
     assert after.starts, [f.message for f in after.findings]
     assert differing_keys(before, after) == {change.key for change in plan.effects}

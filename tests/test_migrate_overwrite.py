@@ -11,6 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+import yaml
 from conftest import CliResult, write
 from migrate_support import copy_fixture, tree_bytes
 
@@ -149,11 +150,11 @@ def test_rerun_without_externalize_secrets_keeps_the_externalised_config(
     first = sekha_inprocess("migrate", "--yes", "--no-env", "--externalize-secrets", cwd=basic)
     assert first.exit_code == 0, first.stderr
     externalised = (basic / "config.yaml").read_text()
-    assert "${SEKHA_API_KEY}" in externalised
+    assert "# mcp_api_key: set by SEKHA__MCP_API_KEY in sekha-secrets.env" in externalised
 
     result = sekha_inprocess("migrate", "--yes", "--no-env", cwd=basic)
 
-    _refused(result, "refers to ${SEKHA_API_KEY}, which the new text would drop")
+    _refused(result, "refers to SEKHA__MCP_API_KEY, which the new text would drop")
     assert (basic / "config.yaml").read_text() == externalised
     same = sekha_inprocess("migrate", "--yes", "--no-env", "--externalize-secrets", cwd=basic)
     assert same.exit_code == 0, same.stderr
@@ -175,7 +176,7 @@ def test_output_that_links_out_of_its_directory_is_not_written_through(
 # --- a key is never left only in the backup -------------------------------------------------
 
 
-def test_literal_key_of_a_v1_yaml_goes_to_the_secrets_file(
+def test_literal_key_of_a_v1_yaml_stays_literal_in_a_private_file(
     sekha_inprocess: Run, tmp_path: Path
 ) -> None:
     write(tmp_path / "config.yaml",
@@ -184,10 +185,30 @@ def test_literal_key_of_a_v1_yaml_goes_to_the_secrets_file(
     result = sekha_inprocess("migrate", "--yes", "--no-env", cwd=tmp_path)
 
     assert result.exit_code == 0, result.stderr
-    assert "${OPENAI_API_KEY}" in (basic_text := (tmp_path / "config.yaml").read_text())
-    assert OPENAI_KEY not in basic_text
+    document = yaml.safe_load((tmp_path / "config.yaml").read_text())
+    assert document["llm_providers"][1]["api_key"] == OPENAI_KEY
+    assert _mode(tmp_path / "config.yaml") == 0o600
+    assert not (tmp_path / "sekha-secrets.env").exists()
+    assert OPENAI_KEY not in result.stdout + result.stderr
+    assert sekha_inprocess("rollback", "--yes", cwd=tmp_path).exit_code == 0
+    assert (tmp_path / "config.yaml").read_text() == (
+        f"ollama_url: http://localhost:11434\nopenai_api_key: {OPENAI_KEY}\n")
+
+
+def test_externalized_key_of_a_v1_yaml_goes_to_the_secrets_file_and_back(
+    sekha_inprocess: Run, tmp_path: Path
+) -> None:
+    write(tmp_path / "config.yaml",
+          f"ollama_url: http://localhost:11434\nopenai_api_key: {OPENAI_KEY}\n")
+
+    result = sekha_inprocess("migrate", "--yes", "--no-env", "--externalize-secrets",
+                             cwd=tmp_path)
+
+    assert result.exit_code == 0, result.stderr
+    document = yaml.safe_load((tmp_path / "config.yaml").read_text())
+    assert document["llm_providers"][1]["api_key"] == "${OPENAI_API_KEY}"
     secrets_file = tmp_path / "sekha-secrets.env"
-    assert f"OPENAI_API_KEY='{OPENAI_KEY}'" in secrets_file.read_text()
+    assert f"OPENAI_API_KEY='{OPENAI_KEY}'" in secrets_file.read_text().splitlines()
     assert _mode(secrets_file) == 0o600
     assert OPENAI_KEY not in result.stdout + result.stderr
     # The rollback takes the secrets file away again, with the v2 file.

@@ -235,19 +235,30 @@ def test_json_providers_replace_the_generated_registry(tmp_path: Path) -> None:
     assert read_for(plan, "OLLAMA_URL").status is KeyStatus.OVERRIDDEN
 
 
-def test_externalized_secrets_leave_only_references(tmp_path: Path) -> None:
+def test_externalized_controller_secrets_move_to_the_names_the_controller_reads(
+    tmp_path: Path,
+) -> None:
     directory = copy_fixture("flat-toml", tmp_path)
     plan = plan_dir(directory, externalize_secrets=True)
     data = output_data(plan)
     assert plan.valid, plan.findings
-    assert data["mcp_api_key"] == "${SEKHA_API_KEY}"
-    assert data["rest_api_key"] == "${SEKHA_REST_API_KEY}"
-    assert data["additional_api_keys"] == ["${SEKHA_ADDITIONAL_API_KEY_1}"]
-    assert "mcp-0123456789abcdef" not in plan.text
-    assert dict(plan.secrets)["SEKHA_API_KEY"] == "mcp-0123456789abcdef0123456789abcdef"
+    for key in ("mcp_api_key", "rest_api_key", "database_url"):
+        assert key not in data
+    assert dict(plan.secrets) == {
+        "SEKHA__MCP_API_KEY": "mcp-0123456789abcdef0123456789abcdef",
+        "SEKHA__REST_API_KEY": "rest-0123456789abcdef0123456789abcdef",
+        "SEKHA__DATABASE_URL": "postgres://sekha:secret@db:5432/sekha",
+    }
+    assert "mcp-0123456789abcdef" not in plan.text and "secret@" not in plan.text
+    comment = ("# mcp_api_key: set by SEKHA__MCP_API_KEY in sekha-secrets.env (the controller "
+               "reads it from its environment)")
+    assert comment in plan.text.splitlines()
     assert plan.secrets_file == directory / "sekha-secrets.env"
-    assert "SEKHA_API_KEY='mcp-0123456789abcdef0123456789abcdef'" in plan.secrets_text
-    assert not plan.holds_literal_secrets
+    assert "SEKHA__MCP_API_KEY='mcp-0123456789abcdef0123456789abcdef'" in (
+        plan.secrets_text.splitlines())
+    # config-rs reads no list from a variable: the extra keys stay in the file, kept 0600.
+    assert data["additional_api_keys"] == ["extra-0123456789abcdef0123456789abcd"]
+    assert plan.holds_literal_secrets
 
 
 def test_no_sources_is_a_usage_error(tmp_path: Path) -> None:
@@ -284,12 +295,27 @@ def test_existing_v2_output_replaced_by_a_v1_migration_is_warned(tmp_path: Path)
     assert [s.path.name for s in plan.sources] == ["config.toml", ".env"]
 
 
-def test_a_key_from_the_process_environment_is_written_as_a_reference(tmp_path: Path) -> None:
+def test_a_key_from_the_process_environment_goes_to_the_controllers_variable(
+    tmp_path: Path,
+) -> None:
     directory = copy_fixture("cloud-keys", tmp_path)
     key = "from-the-environment-0123456789abcdef"
     plan = plan_dir(directory, environ={"SEKHA_API_KEY": key})
     assert plan.valid, plan.findings
-    assert output_data(plan)["mcp_api_key"] == "${SEKHA_API_KEY}"
+    assert "mcp_api_key" not in output_data(plan)
+    assert dict(plan.secrets)["SEKHA__MCP_API_KEY"] == key
+    assert key not in plan.text
+
+
+def test_a_key_the_controller_already_reads_stays_where_it_is(tmp_path: Path) -> None:
+    key = "kept-in-the-dotenv-0123456789abcdefghij"
+    (tmp_path / ".env").write_text(f"SEKHA__MCP_API_KEY={key}\nSEKHA__SERVER_PORT=9000\n")
+    plan = plan_dir(tmp_path)
+    assert plan.valid, plan.findings
+    assert "mcp_api_key" not in output_data(plan)
+    assert plan.secrets == ()
+    assert ("# mcp_api_key: set by SEKHA__MCP_API_KEY in .env:1 (the controller reads it "
+            "from its environment)") in plan.text.splitlines()
     assert key not in plan.text
 
 

@@ -174,7 +174,9 @@ def test_compose_secrets_stay_references(tmp_path: Path) -> None:
     plan = plan_of("docker-docker-compose.prod/docker-compose.prod.yml", tmp_path,
                    environ={"MCP_API_KEY": "a-real-key-from-the-shell-0123456789abcdef"})
     data = output(plan)
-    assert data["mcp_api_key"] == "${MCP_API_KEY}"
+    assert "mcp_api_key" not in data  # SEKHA__MCP_API_KEY in the service sets it
+    assert ("# mcp_api_key: set by SEKHA__MCP_API_KEY in docker-compose.prod.yml:19 (the "
+            "controller reads it from its environment)") in plan.text.splitlines()
     assert "a-real-key-from-the-shell" not in plan.text
     assert plan.valid, plan.findings
     # The proxy's settings are the proxy's.
@@ -186,7 +188,8 @@ def test_compose_required_variable_from_the_shell_completes_it(tmp_path: Path) -
     plan = plan_of("docker-docker-compose.local/docker-compose.local.yml", tmp_path,
                    environ={"MCP_API_KEY": "k" * 40})
     assert plan.valid, plan.findings
-    assert output(plan)["mcp_api_key"] == "${MCP_API_KEY}"
+    assert "mcp_api_key" not in output(plan)
+    assert plan.secrets == ()
 
 
 def test_the_summary_names_the_bridge_as_the_ports_home(sekha_inprocess, tmp_path: Path

@@ -180,10 +180,11 @@ def test_the_interpolated_value_is_what_is_checked(tmp_path: Path) -> None:
     directory = copy_fixture("env-self-reference", tmp_path)
     plan = plan_of(directory, {"MCP_API_KEY": "short", "REST_API_KEY": SHELL_REST_KEY})
     [error] = [f for f in plan.findings if f.severity is Severity.ERROR]
-    assert (error.code, error.line) == ("schema-min-length", 3)
+    # The key came from an environment, so it goes to SEKHA__MCP_API_KEY, and is judged there.
+    assert (error.code, error.line) == ("mcp-key-rejected", 3)
     assert error.message == (
-        "mcp_api_key is 5 characters long after expanding ${MCP_API_KEY}; it must be at "
-        "least 32")
+        "SEKHA__MCP_API_KEY in the environment is 5 characters long: the controller's MCP "
+        "auth rejects every token shorter than 32")
 
 
 def test_self_references_name_their_variables_when_unset(tmp_path: Path) -> None:
@@ -278,9 +279,6 @@ def test_target_bridge_names_the_controller_values_it_leaves(tmp_path: Path) -> 
         "$.server_port": (Severity.WARNING, 2, "server_port: the controller reads it; the "
                           "bridge file does not carry it (the bridge's own server_port is "
                           "another setting, its default 5001). Keep it in the controller's "
-                          "configuration"),
-        "$.mcp_api_key": (Severity.WARNING, 3, "mcp_api_key: the controller reads it; the "
-                          "bridge file does not carry it. Keep it in the controller's "
                           "configuration"),
         "$.log_level": (Severity.WARNING, 4, "log_level: the controller reads it; the bridge "
                         "file does not carry it (the bridge's own log_level is another "

@@ -215,10 +215,12 @@ def test_json_schema_key_and_yaml_modeline_are_not_findings_even_under_strict(
     import yaml
 
     document = {"$schema": "https://example.invalid/sekha.json", **yaml.safe_load(MINIMAL)}
-    write(tmp_path / "config.json", json.dumps(document))
+    # In two directories: a config.json beside config.yaml would hide it from the controller.
+    write(tmp_path / "json" / "config.json", json.dumps(document))
     modeline = "# yaml-language-server: $schema=https://example.invalid/sekha.json\n"
     write(tmp_path / "config.yaml", modeline + MINIMAL)
-    result = sekha_inprocess("validate", "--strict", "config.json", "config.yaml", cwd=tmp_path)
+    result = sekha_inprocess("validate", "--strict", "json/config.json", "config.yaml",
+                             cwd=tmp_path)
     assert result.exit_code == 0
     assert "(0 errors, 0 warnings, 0 notes)" in result.stdout
 

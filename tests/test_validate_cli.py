@@ -260,37 +260,41 @@ def test_one_bad_file_does_not_stop_the_others(sekha: Sekha, tmp_path: Path) -> 
 # ---- --env-file ---------------------------------------------------------------------------
 
 
-def test_env_file_value_is_expanded_and_checked(
+def test_env_file_value_is_the_controllers_key_and_is_checked(
     sekha: Sekha, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.delenv("SEKHA_API_KEY", raising=False)
+    monkeypatch.delenv("SEKHA__MCP_API_KEY", raising=False)
     config = (FIXTURES / "invalid" / "short-api-key-from-env.yaml").read_text()
     write(tmp_path / "config.yaml", config)
-    write(tmp_path / "short.env", "SEKHA_API_KEY=abc\n")
-    write(tmp_path / "long.env", f"SEKHA_API_KEY={'k' * 40}\n")
-    plain = sekha("validate", "config.yaml", cwd=tmp_path)
-    assert plain.exit_code == 0 and "unresolved-variable" in plain.stdout
+    write(tmp_path / "short.env", "SEKHA__MCP_API_KEY=abc\n")
+    write(tmp_path / "long.env", f"SEKHA__MCP_API_KEY={'k' * 40}\n")
+    plain = sekha("validate", "-f", "json", "config.yaml", cwd=tmp_path)
+    assert plain.exit_code == 0
+    (fallback,) = json.loads(plain.stdout)["files"][0]["findings"]
+    assert (fallback["code"], fallback["severity"]) == ("public-default-key", "warning")
     short = sekha("validate", "--env-file", "short.env", "-f", "json", "config.yaml", cwd=tmp_path)
     assert short.exit_code == 1
     (finding,) = json.loads(short.stdout)["files"][0]["findings"]
-    assert finding["code"] == "schema-min-length"
-    assert "3 characters long after expanding ${SEKHA_API_KEY}" in finding["message"]
+    assert finding["code"] == "mcp-key-rejected"
+    assert finding["message"] == ("SEKHA__MCP_API_KEY in the environment is 3 characters long: "
+                                  "the controller's MCP auth rejects every token shorter than 32")
     later_wins = sekha(
         "validate", "-e", "short.env", "-e", "long.env", "config.yaml", cwd=tmp_path
     )
     assert later_wins.exit_code == 0
+    assert "(0 errors, 0 warnings, 0 notes)" in later_wins.stdout
 
 
 def test_process_environment_wins_over_env_file(sekha: Sekha, tmp_path: Path) -> None:
     write(tmp_path / "config.yaml", (FIXTURES / "invalid" / "short-api-key-from-env.yaml")
           .read_text())
-    write(tmp_path / "short.env", "SEKHA_API_KEY=abc\n")
+    write(tmp_path / "short.env", "SEKHA__MCP_API_KEY=abc\n")
     result = sekha(
         "validate", "--env-file", "short.env", "config.yaml", cwd=tmp_path,
-        env={"SEKHA_API_KEY": "e" * 40},
+        env={"SEKHA__MCP_API_KEY": "e" * 40},
     )
     assert result.exit_code == 0
-    short = sekha("validate", "config.yaml", cwd=tmp_path, env={"SEKHA_API_KEY": "abc"})
+    short = sekha("validate", "config.yaml", cwd=tmp_path, env={"SEKHA__MCP_API_KEY": "abc"})
     assert short.exit_code == 1
 
 

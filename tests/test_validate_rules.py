@@ -242,36 +242,61 @@ def test_unexpanded_placeholders_are_not_length_or_format_checked() -> None:
     assert all(f.severity is Severity.INFO for f in result.findings)
 
 
-def test_expanded_value_is_checked_when_the_variable_is_set() -> None:
+def test_a_short_key_in_the_controllers_variable_is_rejected() -> None:
     path = _fixture("invalid", "short-api-key-from-env.yaml")
-    finding = _only(validate_file(path, env={"SEKHA_API_KEY": "abc"}).findings, "schema-min-length")
+    finding = _only(validate_file(path, env={"SEKHA__MCP_API_KEY": "abc"}).findings,
+                    "mcp-key-rejected")
     assert finding.severity is Severity.ERROR
-    assert (finding.line, finding.column, finding.path) == (17, 14, "$.mcp_api_key")
-    assert "3 characters long after expanding ${SEKHA_API_KEY}" in finding.message
+    assert finding.message == ("SEKHA__MCP_API_KEY in the environment is 3 characters long: "
+                               "the controller's MCP auth rejects every token shorter than 32")
     assert "abc" not in finding.message
 
 
-def test_placeholder_without_its_variable_is_only_an_info() -> None:
+def test_no_key_anywhere_is_the_public_default_key() -> None:
     path = _fixture("invalid", "short-api-key-from-env.yaml")
-    result = validate_file(path, env={})
-    assert result.valid
-    finding = _only(result.findings, "unresolved-variable")
-    assert finding.severity is Severity.INFO
-    assert "SEKHA_API_KEY" in finding.message and finding.hint is not None
+    finding = _only(validate_file(path, env={}).findings, "public-default-key")
+    assert finding.severity is Severity.WARNING
+    assert finding.hint == (
+        "set SEKHA__MCP_API_KEY in the controller's environment (compose environment:, or the "
+        ".env in its working directory) and remove the key from this file"
+    )
 
 
-def test_long_enough_key_from_the_environment_is_valid() -> None:
+def test_a_long_enough_key_in_the_controllers_variable_is_valid() -> None:
     path = _fixture("invalid", "short-api-key-from-env.yaml")
-    assert validate_file(path, env={"SEKHA_API_KEY": "k" * 32}).findings == ()
+    assert validate_file(path, env={"SEKHA__MCP_API_KEY": "k" * 32}).findings == ()
+
+
+def test_the_public_default_key_in_the_controllers_variable_is_an_error() -> None:
+    path = _fixture("invalid", "short-api-key-from-env.yaml")
+    env = {"SEKHA__MCP_API_KEY": "dev_default_key_change_me_1234567890"}
+    finding = _only(validate_file(path, env=env).findings, "public-default-key")
+    assert finding.severity is Severity.ERROR
+    assert finding.message == ("SEKHA__MCP_API_KEY in the environment is the controller's "
+                               "public default key: anyone can use it")
+
+
+def test_a_placeholder_in_a_controller_key_is_not_expanded_even_when_set() -> None:
+    path = _fixture("invalid", "placeholder-in-controller-key.yaml")
+    result = validate_file(path, env={"SEKHA_API_KEY": "abc", "DATABASE_URL": "sqlite://x"})
+    key = next(f for f in result.findings if f.path == "$.mcp_api_key")
+    assert (key.severity, key.code) == (Severity.ERROR, "literal-placeholder")
+    assert key.message == (
+        "the controller never expands ${VAR} in its file: it would use the literal text "
+        "'${SEKHA_API_KEY}' as mcp_api_key, unless SEKHA__MCP_API_KEY is set in its environment"
+    )
+    assert "SEKHA_API_KEY" not in (key.hint or "").replace("SEKHA__MCP_API_KEY", "")
+    # The value the controller would use is the text, never the variable's value.
+    assert {f.code for f in result.findings} == {"literal-placeholder"}
 
 
 def test_expanded_url_gets_the_format_rule_and_says_it_was_expanded() -> None:
     path = _fixture("valid", "placeholders-everywhere.yaml")
-    result = validate_file(path, env={"CHROMA_URL": "not a url"})
+    result = validate_file(path, env={"OPENAI_BASE_URL": "not a url"})
     finding = _only(result.findings, "schema-format")
-    assert finding.path == "$.chroma_url"
-    assert (finding.line, finding.column) == (26, 13)
-    assert "after expanding ${CHROMA_URL}" in finding.message
+    assert finding.path == "$.llm_providers[0].base_url"
+    assert (finding.line, finding.column) == (10, 15)
+    assert "after expanding ${OPENAI_BASE_URL}" in finding.message
 
 
 def test_string_with_one_unset_variable_of_two_stays_a_placeholder() -> None:
@@ -342,7 +367,7 @@ def test_wrong_types_say_what_was_expected_and_how_to_fix_it() -> None:
 def test_out_of_range_names_the_allowed_range() -> None:
     findings = {f.path: f for f in _findings("invalid", "out-of-range.yaml")}
     port = findings["$.server_port"]
-    assert (port.code, port.line, port.column) == ("schema-minimum", 28, 14)
+    assert (port.code, port.line, port.column) == ("schema-minimum", 29, 14)
     assert port.message == "server_port is 80; it must be at least 1024"
     assert port.hint == "use a value from 1024 to 65535"
     timeout = findings["$.llm_providers[0].timeout"]
@@ -516,7 +541,7 @@ def test_a_password_inside_a_url_is_never_shown(key: str, url: str, code: str) -
 
 def test_a_password_from_the_environment_is_never_shown() -> None:
     text = _fixture("valid", "placeholders-everywhere.yaml").read_text()
-    result = validate_text(text, env={"CHROMA_URL": "ftp://u:hunter2@chroma"})
+    result = validate_text(text, env={"OPENAI_BASE_URL": "ftp://u:hunter2@chroma"})
     assert "hunter2" not in " ".join(f"{f.message} {f.hint}" for f in result.findings)
 
 

@@ -73,10 +73,13 @@ def write(config: SekhaConfig, source: Spelling | None = None) -> Written:
     return Written("env", values, tuple(dropped), base.filled, {})
 
 
-def render(values: Mapping[str, Any], header: list[str]) -> str:
+def render(
+    values: Mapping[str, Any], header: list[str], absent: Mapping[str, str] | None = None
+) -> str:
     """.env text: JSON in single quotes (taken literally by compose and python-dotenv, so
     `${VAR}` inside reaches the consumer as written); other values plain or double-quoted
-    (so compose expands a `${VAR}` reference)."""
+    (so compose expands a `${VAR}` reference). `absent`: settings left out on purpose, each
+    with the comment that says where they are set instead."""
     lines = [f"# {line}" if line else "#" for line in header]
     group = None
     for name, value in values.items():
@@ -84,6 +87,9 @@ def render(values: Mapping[str, Any], header: list[str]) -> str:
             group = _group(name)
             lines += ["", *(f"# {line}" for line in _READERS[group])]
         lines.append(f"{name}={_env_value(value)}")
+    if absent:
+        lines += ["", "# Set elsewhere, so left out here:"]
+        lines += [f"# {note}" for note in absent.values()]
     return "\n".join(lines) + "\n"
 
 

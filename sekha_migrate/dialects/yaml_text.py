@@ -76,12 +76,15 @@ def render_document(
     header: Sequence[str] = (),
     layout: Layout = DOCKER_LAYOUT,
     comments: CommentLookup | None = None,
+    absent: Mapping[str, str] | None = None,
 ) -> str:
     """YAML text of `document`. With `comments`, each key keeps the comments it had in the
-    file it came from (in place of the group comment we would write)."""
+    file it came from (in place of the group comment we would write). `absent`: top-level
+    keys left out on purpose, each with the comment written where it would stand."""
     writer = _Writer(comments or (lambda path: None))
     lines = [f"# {line}" if line else "#" for line in header]
-    ordered = [key for key in layout.root_order if key in document]
+    notes = absent or {}
+    ordered = [key for key in layout.root_order if key in document or key in notes]
     others = [key for key in document if key not in layout.root_order]
     for key in ordered:
         kept = writer.comments((key,))
@@ -90,6 +93,9 @@ def render_document(
             lines += ["", f"# {comment}"] if comment else []
         elif lines:
             lines.append("")
+        if key not in document:
+            lines.append(f"# {notes[key]}")
+            continue
         value = document[key]
         if key == layout.providers_key and isinstance(value, list):
             value = [_ordered(item, layout.provider_order) for item in value]

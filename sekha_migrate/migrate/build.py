@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from sekha_migrate.findings import DataPath, Finding, Severity, format_path
 from sekha_migrate.migrate.dialect import normalise_default_models, normalise_providers
 from sekha_migrate.migrate.embedding import lookup_embedding_model
-from sekha_migrate.migrate.results import BUILT_IN, ENVIRONMENT, EmbeddingChoice, Origin
+from sekha_migrate.migrate.results import BUILT_IN, EmbeddingChoice, Origin
 from sekha_migrate.model import facts
-from sekha_migrate.model.masking import hide_url_credentials
-from sekha_migrate.model.placeholders import placeholder_names
 
 LOCAL_PROVIDER_ID = "ollama_local"
 DEFAULT_TIMEOUT = facts.DEFAULT_PROVIDER_TIMEOUT
@@ -52,11 +50,9 @@ class Built:
     replaced: dict[str, str] = field(default_factory=dict)  # setting -> what replaced it
     issues: list[Finding] = field(default_factory=list)
     embedding: EmbeddingChoice | None = None
-    env_sources: frozenset[str] = frozenset({ENVIRONMENT})
 
 
 Values = Mapping[str, tuple[Any, Origin]]
-ENV_REFERENCED = frozenset({"mcp_api_key", "rest_api_key"})
 
 
 def build_v2(
@@ -64,11 +60,9 @@ def build_v2(
     *,
     dimension: tuple[int, Origin] | None = None,
     measured_dimension: int | None = None,
-    env_sources: Collection[str] = (ENVIRONMENT,),
 ) -> Built:
-    """`values` holds every v1 setting that has a value (defaults included) and its origin;
-    `env_sources` names the sources that are environments (.env files, the process)."""
-    built = Built(document={"version": "2.0"}, env_sources=frozenset(env_sources))
+    """`values` holds every v1 setting that has a value (defaults included) and its origin."""
+    built = Built(document={"version": "2.0"})
     built.provenance["$.version"] = Origin(None, key="v2 format")
     _providers(built, values, dimension, measured_dimension)
     _default_models(built, values)
@@ -80,19 +74,9 @@ def build_v2(
 
 
 def _put(built: Built, values: Values, path: DataPath, setting: str) -> None:
-    """Set `path` to the setting's value, recording where it came from.
-
-    A secret an environment holds (SEKHA_API_KEY=..., a database URL with a password, in the
-    process or a .env file) is written as a reference to that variable: the controller runs
-    with the same environment, and the secret stays where the user keeps it instead of
-    being copied into a file."""
+    """Set `path` to the setting's value, recording where it came from. Secrets are written
+    as read: secrets_out.place_secrets decides where each one goes."""
     actual, origin = values[setting]
-    secret = setting in ENV_REFERENCED or (
-        isinstance(actual, str) and hide_url_credentials(actual) != actual
-    )
-    already_reference = isinstance(actual, str) and bool(placeholder_names(actual))
-    if secret and origin.file in built.env_sources and origin.key and not already_reference:
-        actual = f"${{{origin.key}}}"
     _assign(built.document, path, actual)
     where = format_path(path)
     built.provenance[where] = origin
@@ -253,7 +237,7 @@ def _cloud_providers(built: Built, values: Values) -> None:
             "id": cloud.id,
             "type": cloud.type,
             "base_url": cloud.base_url,
-            "api_key": f"${{{cloud.variable}}}",
+            "api_key": key,  # secrets_out.place_secrets refers to its variable
             "priority": min(priority, 100),
             "timeout": DEFAULT_TIMEOUT,
             "models": [],

@@ -18,6 +18,7 @@ from sekha_migrate.findings import format_path
 from sekha_migrate.migrate.discover import SourceKind
 from sekha_migrate.migrate.results import KeyStatus, MigrationPlan
 from sekha_migrate.model.placeholders import placeholder_names
+from sekha_migrate.model.secret_notes import keys_set_elsewhere
 
 _REPORT_TOOL = "sekha migrate"  # the "tool" key of every report this toolkit writes
 _MAX_REPORT_BYTES = 16 * 1024 * 1024
@@ -108,8 +109,10 @@ def _dropped_references(path: Path, new_text: str) -> Iterator[Refusal]:
     except (OSError, UnicodeDecodeError):
         return
     dropped = sorted(set(placeholder_names(old)) - set(placeholder_names(new_text)))
-    if dropped:
-        names = ", ".join(f"${{{name}}}" for name in dropped)
+    unset = sorted(set(keys_set_elsewhere(old).values())
+                   - set(keys_set_elsewhere(new_text).values()))
+    if dropped or unset:
+        names = ", ".join([*(f"${{{name}}}" for name in dropped), *unset])
         yield Refusal(
             path, f"{path} refers to {names}, which the new text would drop (was it written "
             "with --externalize-secrets? run with it again)", True,

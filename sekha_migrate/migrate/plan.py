@@ -25,6 +25,7 @@ from sekha_migrate.migrate.discover import (
     user_home,
     v1_home,
 )
+from sekha_migrate.migrate.next_steps import next_steps
 from sekha_migrate.migrate.readings import RawRead, SourceReading, load_source, read_process_env
 from sekha_migrate.migrate.results import (
     BUILT_IN,
@@ -37,11 +38,12 @@ from sekha_migrate.migrate.results import (
     origin_at,
 )
 from sekha_migrate.migrate.secrets_out import (
-    externalize_secrets,
+    Sources,
     holds_literal_secrets,
+    place_secrets,
     secrets_file_text,
 )
-from sekha_migrate.model import facts, v1, v2
+from sekha_migrate.model import facts, loaders, v1, v2
 from sekha_migrate.sources.text import UnreadablePathError
 
 if TYPE_CHECKING:
@@ -223,7 +225,10 @@ def _plan_conversion(
 
     file = reading.source.name
     checked = _validate(reading.text or "", reading.source.path, {}, source_dialect)
-    errors = [replace(f, file=file) for f in checked.findings if f.severity is Severity.ERROR]
+    # How the source's own consumer would read a ${VAR} does not stop a conversion: the
+    # converted text is validated under the target's rules below.
+    errors = [replace(f, file=file) for f in checked.findings
+              if f.severity is Severity.ERROR and f.code != "literal-placeholder"]
     if source_dialect == target or errors:
         # Already in the target dialect: nothing to write, or nothing safe to convert.
         return MigrationPlan(PlanKind.CANONICAL if not errors else PlanKind.DIALECT,
@@ -367,11 +372,9 @@ def _plan_v1(
     dimension = (
         (request.dimension, Origin(None, key="--dimension")) if request.dimension else None
     )
-    # Values from these are written as ${VAR} references when they are secrets.
     env_files = {r.source.name for r in readings
                  if r.source.kind is SourceKind.ENV or r.is_compose}
-    built = build_v2(values, dimension=dimension, measured_dimension=request.measured_dimension,
-                     env_sources=env_files | {ENVIRONMENT})
+    built = build_v2(values, dimension=dimension, measured_dimension=request.measured_dimension)
     issues += built.issues
     indexed, indexed_issues = rules.apply_indexed(built, raw)
     issues += indexed_issues
@@ -383,25 +386,25 @@ def _plan_v1(
     if refusal is not None and not any(i.severity is Severity.ERROR for i in issues):
         issues.append(refusal)
     issues += rules.layout_issues(readings, output, _home(request), request.include_home)
-    document = built.document
-    secrets: tuple[tuple[str, str], ...] = ()
-    secrets_file = None
     provenance = dict(built.provenance)
-    if request.externalize_secrets:
-        document, moved = externalize_secrets(document)
-        secrets = tuple(moved)
-        secrets_file = request.secrets_file or output.parent / SECRETS_FILE_NAME
-    sources = tuple(reading.source for reading in readings)
     target = request.target or "docker"
+    secrets_path = request.secrets_file or output.parent / SECRETS_FILE_NAME
+    placement = place_secrets(
+        built.document, provenance, _secret_sources(readings, env_files, secrets_path, output),
+        target=target, externalize=request.externalize_secrets,
+    )
+    document, secrets = placement.document, placement.secrets
+    secrets_file = secrets_path if secrets else None
+    sources = tuple(reading.source for reading in readings)
     header = _header(list(sources), output, target, request.schema_url)
     if target == "docker":
-        text = render_document(document, header=header)
+        text = render_document(document, header=header, absent=placement.notes)
     else:
         from sekha_migrate.convert import render_written
 
         written = _write_target(document, components.values.get("bridge", {}), target,
                                 provenance)
-        text = render_written(written, header=header)
+        text = render_written(written, header=header, absent=placement.notes)
         issues += [_at_origin(finding, provenance) for finding in written.findings()]
     variables = {k: v for r in readings for k, v in r.variables.items()}
     # The output's ${VAR} stand for the values that were read (interpolated), never for
@@ -429,7 +432,28 @@ def _plan_v1(
         target=target,
         component_settings=components.values,
         component_provenance=components.origins,
+        next_steps=next_steps(
+            target=target, output=output, secrets_file=secrets_file, placed=placement.placed,
+            reads=reads, compose_files={r.source.name for r in readings if r.is_compose},
+        ),
     )
+
+
+def _secret_sources(
+    readings: list[SourceReading], env_files: set[str], secrets_file: Path, output: Path
+) -> Sources:
+    """Which origins are environments, and which of them hand their SEKHA__ names to the
+    controller as they are: the process, a `.env` dotenvy reads, a compose service (an
+    env_file: it names is no source of its own)."""
+    names = {r.source.name for r in readings}
+    read_as_is = {ENVIRONMENT}
+    read_as_is |= {r.source.name for r in readings if r.is_compose or (
+        r.source.kind is SourceKind.ENV and r.source.path.name == loaders.CONTROLLER_DOTENV)}
+    environments = env_files | {ENVIRONMENT}
+    env_file_origins = {read.origin.file for r in readings for read in r.reads
+                        if read.origin.file is not None and read.origin.file not in names}
+    return Sources(environments | env_file_origins, read_as_is | env_file_origins,
+                   _shown(secrets_file, output.parent), output.parent)
 
 
 def _write_target(

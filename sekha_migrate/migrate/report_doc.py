@@ -129,6 +129,7 @@ def report_document(
         "secrets_file": str(plan.secrets_file) if plan.secrets else None,
         "externalized": [name for name, _ in plan.secrets],
         "backup": dict(backup) if backup else None,
+        "next_steps": [step.to_dict() for step in plan.next_steps],
         "summary": {
             **counts,
             "errors": sum(1 for i in plan.findings if i.severity is Severity.ERROR),

@@ -64,6 +64,20 @@ class EmbeddingChoice:
         return self.source == "assumed"
 
 
+@dataclass(frozen=True)
+class NextStep:
+    """One thing the operator does after the migration, for one Sekha program."""
+
+    component: str  # controller | bridge | proxy
+    kind: str  # "file" (put it there), "variable" (set it there), "dead" (remove the entry)
+    subject: str  # the file, the variable, or the compose entry (file:line NAME)
+    detail: str  # where it goes, where it is set, or why it is dead
+
+    def to_dict(self) -> dict[str, str]:
+        return {"component": self.component, "kind": self.kind, "subject": self.subject,
+                "detail": self.detail}
+
+
 class PlanKind(str, Enum):
     V1 = "v1"  # v1 sources migrated to v2
     DIALECT = "dialect"  # a v2 file in another dialect, normalised
@@ -81,7 +95,7 @@ class MigrationPlan:
     reads: tuple[KeyRead, ...] = ()
     findings: tuple[Finding, ...] = ()  # everything planning found, each with its file
     embedding: EmbeddingChoice | None = None
-    secrets: tuple[tuple[str, str], ...] = ()  # (VAR, value) for --externalize-secrets
+    secrets: tuple[tuple[str, str], ...] = ()  # (NAME, value) written to the secrets file
     secrets_file: Path | None = None
     secrets_text: str = ""
     holds_literal_secrets: bool = False
@@ -95,6 +109,7 @@ class MigrationPlan:
     # What the reader of the written file (the controller for docker and env, the bridge for
     # bridge) runs with differently than v1 did, setting by setting.
     effects: tuple[EffectChange, ...] = ()
+    next_steps: tuple[NextStep, ...] = ()  # what the operator does with what is written
 
     @property
     def has_errors(self) -> bool:

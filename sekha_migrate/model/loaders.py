@@ -80,6 +80,8 @@ CONTROLLER_UNUSED: Final[dict[str, str]] = {
 }
 # config-rs reads no ${VAR} in file values; dotenvy expands them inside a .env only.
 CONTROLLER_EXPANDS_FILE_VALUES: Final = False
+# dotenvy reads this file name in the working directory (or a parent), never `.env.example`.
+CONTROLLER_DOTENV: Final = ".env"
 
 
 def controller_env_key(name: str) -> str | None:
@@ -89,6 +91,11 @@ def controller_env_key(name: str) -> str | None:
         return None
     key = name[len(CONTROLLER_ENV_PREFIX):].lower()
     return key if key in CONTROLLER_KEYS else None
+
+
+def controller_env_name(key: str) -> str:
+    """The variable the controller reads for a key (mcp_api_key -> SEKHA__MCP_API_KEY)."""
+    return f"{CONTROLLER_ENV_PREFIX}{key.upper()}"
 
 
 # ---- the bridge (pydantic Settings) --------------------------------------------------------
@@ -110,6 +117,9 @@ BRIDGE_FROM_ENV_DEFAULTS: Final[dict[str, str]] = {
     "CELERY_RESULT_BACKEND": "redis://localhost:6379/0",
 }
 BRIDGE_FROM_ENV_DIMENSION: Final = 768  # from_env writes 768 whatever the model
+# The names only from_env reads: once CONFIG_PATH's file exists they configure nothing.
+BRIDGE_FROM_ENV_ONLY: Final = ("OLLAMA_BASE_URL", "EMBEDDING_MODEL", "CHAT_MODEL",
+                               "VISION_MODEL")
 # The bridge's own settings in its YAML, with their defaults (config.py Settings).
 BRIDGE_SETTINGS: Final[dict[str, Any]] = {
     "server_host": "0.0.0.0",

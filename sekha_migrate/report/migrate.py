@@ -89,6 +89,23 @@ def print_issues(plan: MigrationPlan, out: Any) -> None:
         emit(out, *finding_lines(shown_finding(issue, secrets)))
 
 
+_STEP_TITLES = {"file": "file", "variable": "variable", "dead": "dead entry"}
+
+
+def print_next_steps(plan: MigrationPlan, out: Any) -> None:
+    """The operator's next steps, one program at a time: files, variables, dead entries."""
+    if not plan.next_steps:
+        return
+    lines = [[("Next steps:", "bold")]]
+    for component in dict.fromkeys(step.component for step in plan.next_steps):
+        lines.append([(f"  {component}:", "bold")])
+        lines += [
+            [(f"    {_STEP_TITLES[step.kind]} {step.subject}: {step.detail}", "")]
+            for step in plan.next_steps if step.component == component
+        ]
+    emit(out, *lines)
+
+
 def _common_folder(plan: MigrationPlan) -> str | None:
     """The one directory every source file is in, when it is not the current one."""
     folders = {str(source.path.parent) for source in plan.sources}

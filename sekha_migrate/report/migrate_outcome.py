@@ -9,7 +9,12 @@ import typer
 
 from sekha_migrate.migrate.apply import ApplyResult, ApplyStatus
 from sekha_migrate.migrate.results import MigrationPlan
-from sekha_migrate.report.migrate import print_issues, print_summary, unified_diff
+from sekha_migrate.report.migrate import (
+    print_issues,
+    print_next_steps,
+    print_summary,
+    unified_diff,
+)
 
 
 def print_preview(plan: MigrationPlan, status: ApplyStatus, out: Any, *, diff: bool) -> None:
@@ -38,6 +43,8 @@ def print_outcome(result: ApplyResult, out: Any, *, diff: bool) -> None:
             f"{', '.join(result.stranded)} now refer to the environment: the keys are in "
             f"{result.secrets_file}; load it (e.g. env_file: in compose) where Sekha runs."
         )
+    if status in (ApplyStatus.WRITTEN, ApplyStatus.DRY_RUN, ApplyStatus.UP_TO_DATE):
+        print_next_steps(plan, out)
 
 
 def _already_v2(result: ApplyResult) -> str:
@@ -56,7 +63,7 @@ def _invalid(result: ApplyResult) -> str:
 def _dry_run(result: ApplyResult) -> str | None:
     if result.secrets_file is None:
         return None
-    return f"(the API keys would be written to {result.secrets_file})"
+    return f"(the secrets would be written to {result.secrets_file})"
 
 
 def _written(result: ApplyResult) -> str:

@@ -9,6 +9,7 @@ from urllib.parse import SplitResult, urlsplit
 
 from sekha_migrate.findings import DataPath, Finding, Severity, format_path, value_at
 from sekha_migrate.model.facts import BRIDGE_TASKS, ROLE_NEEDS, serves_role
+from sekha_migrate.model.loaders import CONTROLLER_KEYS
 from sekha_migrate.model.masking import hide_url_credentials, is_local_host
 from sekha_migrate.model.placeholders import placeholder_names
 from sekha_migrate.model.v2 import (
@@ -28,6 +29,7 @@ from sekha_migrate.model.v2 import (
 )
 from sekha_migrate.schema import definition_properties, is_uri
 from sekha_migrate.sources.yaml_doc import LoadedYaml
+from sekha_migrate.validate.consumers import controller_hint
 
 
 class _Located:
@@ -255,15 +257,33 @@ def check_default_models(data: dict[str, Any], loaded: LoadedYaml) -> Iterator[F
 # ---- security -----------------------------------------------------------------------------
 
 def check_security(
-    data: dict[str, Any], expanded: dict[str, Any], loaded: LoadedYaml
+    data: dict[str, Any], expanded: dict[str, Any], loaded: LoadedYaml, *, env_file: bool = False
 ) -> Iterator[Finding]:
-    """Keys written into the file instead of referred to, and keys sent in the clear."""
+    """Keys and URL passwords written into the file, and keys sent in the clear. In an env
+    file (`env_file`) the controller's own SEKHA__ names are where its secrets belong."""
     at = _Located(loaded)
     for provider_path, provider in _providers(data):
         api_key = provider.get("api_key")
         if isinstance(api_key, str) and api_key:
             yield from _provider_key(provider_path, provider, expanded, at)
-    yield from _controller_keys(data, at)
+        base_url = provider.get("base_url")
+        if _has_password(base_url):
+            yield at.finding(
+                Severity.WARNING, "literal-secret",
+                f"provider '{provider.get('id', provider_path[-1])}' has a password in its "
+                "base_url, written into the file", (*provider_path, "base_url"),
+                hint="keep this file private (mode 0600) and out of version control: no "
+                "Sekha component expands ${VAR} in a base_url")
+    if not env_file:
+        yield from _controller_keys(data, at)
+
+
+def _has_password(value: Any) -> bool:
+    """A URL with a password in it (`postgres://sekha:hunter2@db/sekha`), not a ${VAR}."""
+    if not isinstance(value, str) or "@" not in value or placeholder_names(value):
+        return False
+    parts = _split_url(value)
+    return parts is not None and bool(parts.password)
 
 
 def _provider_key(
@@ -299,13 +319,9 @@ def _controller_keys(data: dict[str, Any], at: _Located) -> Iterator[Finding]:
     for key in ("mcp_api_key", "rest_api_key"):
         value = data.get(key)
         if isinstance(value, str) and value and not placeholder_names(value):
-            yield at.finding(
-                Severity.WARNING,
-                "literal-secret",
-                f"{key} is written into the file",
-                (key,),
-                hint="write ${SEKHA_API_KEY} and set SEKHA_API_KEY in the environment",
-            )
+            yield at.finding(Severity.WARNING, "literal-secret",
+                             f"{key} is written into the file", (key,),
+                             hint=controller_hint(key))
     extra = data.get("additional_api_keys")
     for index, value in enumerate(extra if isinstance(extra, list) else []):
         if isinstance(value, str) and value and not placeholder_names(value):
@@ -314,8 +330,14 @@ def _controller_keys(data: dict[str, Any], at: _Located) -> Iterator[Finding]:
                 "literal-secret",
                 f"additional_api_keys[{index}] is written into the file",
                 ("additional_api_keys", index),
-                hint="refer to an environment variable with ${NAME}",
+                hint="the controller reads no list from a variable, so this key can live in a "
+                "file only: keep the file private (mode 0600) and out of version control",
             )
+    for key, value in data.items():
+        if key in CONTROLLER_KEYS and _has_password(value):
+            yield at.finding(Severity.WARNING, "literal-secret",
+                             f"{key} holds a password, written into the file", (key,),
+                             hint=controller_hint(key))
 
 
 # ---- URLs ---------------------------------------------------------------------------------
@@ -361,33 +383,3 @@ def _split_url(value: str) -> SplitResult | None:
     except ValueError:
         return None
     return parts
-
-
-# ---- what only the bridge does -------------------------------------------------------------
-
-
-def check_bridge_placeholders(data: dict[str, Any], loaded: LoadedYaml) -> Iterator[Finding]:
-    """The bridge expands `${VAR}` only as the whole value of a provider's api_key
-    (config.py `expand_env_vars`); anywhere else it reaches the bridge as written."""
-    at = _Located(loaded)
-
-    def walk(value: Any, path: DataPath) -> Iterator[Finding]:
-        if isinstance(value, dict):
-            for key, item in value.items():
-                yield from walk(item, (*path, key))
-        elif isinstance(value, list):
-            for index, item in enumerate(value):
-                yield from walk(item, (*path, index))
-        elif isinstance(value, str) and placeholder_names(value):
-            whole = value.startswith("${") and value.endswith("}") and value.count("${") == 1
-            if not (whole and len(path) == 3 and path[0] == "providers" and path[2] == "api_key"):
-                yield at.finding(
-                    Severity.WARNING,
-                    "bridge-literal-placeholder",
-                    f"the LLM bridge does not expand {value!r} here: it expands ${{VAR}} only "
-                    "as the whole value of a provider's api_key",
-                    path,
-                    hint="write the value itself, or set it in the bridge's environment",
-                )
-
-    yield from walk(data, ())

@@ -12,6 +12,7 @@ from typing import Any
 from sekha_migrate.dialects import detect_dialect
 from sekha_migrate.errors import UsageError as UsageError  # re-exported: callers catch it here
 from sekha_migrate.findings import (
+    DataPath,
     FileResult,
     Finding,
     Mark,
@@ -22,6 +23,7 @@ from sekha_migrate.findings import (
     sort_findings,
 )
 from sekha_migrate.model.placeholders import expand_placeholders, expand_placeholders_at
+from sekha_migrate.model.secret_notes import keys_set_elsewhere
 from sekha_migrate.model.v1 import looks_like_v1
 from sekha_migrate.sources.text import (
     SourceError,
@@ -31,7 +33,7 @@ from sekha_migrate.sources.text import (
     read_stdin_bytes,
 )
 from sekha_migrate.sources.yaml_doc import LoadedYaml, load_yaml
-from sekha_migrate.validate import checks
+from sekha_migrate.validate import checks, consumers
 from sekha_migrate.validate.compiled import compiled_validator
 from sekha_migrate.validate.schema_errors import describe_schema_errors
 
@@ -66,7 +68,8 @@ def validate_text(
         except SourceError as exc:
             return FileResult(path, (_source_finding(exc),), target=target)
         dialect = target or detect_dialect(loaded.data) or "docker"
-        findings = [*loaded.findings, *_check_document(loaded, env or {}, dialect, target)]
+        findings = [*loaded.findings,
+                    *_check_document(loaded, env or {}, dialect, target, text)]
         result = FileResult(path, tuple(findings), data=loaded.data, target=dialect)
     findings = list(result.findings)
     if strict:
@@ -107,7 +110,12 @@ def validate_file(
         return FileResult(shown, (_source_finding(exc),), readable=False, target=target)
     except SourceError as exc:
         return FileResult(shown, (_source_finding(exc),), target=target)
-    return validate_bytes(data, path=shown, env=env, strict=strict, target=target)
+    result = validate_bytes(data, path=shown, env=env, strict=strict, target=target)
+    shadowed = consumers.shadowed_config(shown) if result.target == "docker" else None
+    if shadowed is None:
+        return result
+    found = [shadowed] if not strict else list(escalate_warnings([shadowed]))
+    return replace(result, findings=sort_findings([*result.findings, *found]))
 
 
 def is_env_file(path: str) -> bool:
@@ -116,18 +124,26 @@ def is_env_file(path: str) -> bool:
 
 
 def _check_document(
-    loaded: LoadedYaml, env: Mapping[str, str], dialect: str, forced: str | None
+    loaded: LoadedYaml, env: Mapping[str, str], dialect: str, forced: str | None, text: str = ""
 ) -> list[Finding]:
     data = loaded.data
     root = loaded.mark_for(()) or Mark(1, 1)
     shape_problem = _shape_problem(data, root)
     if shape_problem is not None:
         return [shape_problem]
+    # In an env file compose and dotenvy expand every ${VAR}; in a YAML file the consumer
+    # expands few or none, and what it takes literally is checked as written.
+    literal = [] if forced == "env" else consumers.literal_placeholder_paths(data, dialect)
     if loaded.shares_values:
         expanded, unresolved = expand_placeholders(data, env)
+        expanded = _restored(expanded, data, literal)
     else:
-        expanded, unresolved = expand_placeholders_at(data, loaded.placeholder_paths, env)
-    findings: list[Finding] = [_unresolved_finding(p, name, loaded) for p, name in unresolved]
+        skipped = set(literal)
+        expanded, unresolved = expand_placeholders_at(
+            data, [p for p in loaded.placeholder_paths if p not in skipped], env)
+    findings: list[Finding] = [_unresolved_finding(p, name, loaded)
+                               for p, name in unresolved if p not in literal]
+    findings += consumers.check_literal_placeholders(data, loaded, dialect, literal)
     if forced is None and "providers" in data and "llm_providers" in data:
         findings.append(_both_registries(loaded))
     errors = compiled_validator(dialect).iter_errors(expanded)
@@ -135,10 +151,12 @@ def _check_document(
     findings += checks.check_keys(data, loaded, dialect)
     findings += checks.check_providers(data, loaded)
     findings += checks.check_default_models(expanded, loaded)
-    findings += checks.check_security(data, expanded, loaded)
+    findings += checks.check_security(data, expanded, loaded, env_file=forced == "env")
     findings += checks.check_urls(expanded, loaded)
-    if dialect == "bridge":
-        findings += checks.check_bridge_placeholders(data, loaded)
+    if dialect == "docker":
+        findings += consumers.check_mcp_key(
+            expanded, loaded, env, env_file=forced == "env",
+            declared=keys_set_elsewhere(text))
     if "version" not in data:
         findings.append(
             Finding(
@@ -151,6 +169,30 @@ def _check_document(
             )
         )
     return findings
+
+
+def _restored(expanded: Any, data: Any, paths: list[DataPath]) -> Any:
+    """`expanded` with the values at `paths` as written (copied on the way down)."""
+    for path in paths:
+        expanded = _put_at(expanded, path, _value_at(data, path))
+    return expanded
+
+
+def _put_at(node: Any, path: DataPath, value: Any) -> Any:
+    if not path:
+        return value
+    head, rest = path[0], path[1:]
+    if isinstance(node, list) and isinstance(head, int):
+        items = list(node)
+        items[head] = _put_at(node[head], rest, value)
+        return items
+    return {**node, head: _put_at(node[head], rest, value)}
+
+
+def _value_at(node: Any, path: DataPath) -> Any:
+    for part in path:
+        node = node[part]
+    return node
 
 
 def _both_registries(loaded: LoadedYaml) -> Finding:
@@ -178,7 +220,7 @@ def _validate_env_text(text: str, path: str, env: Mapping[str, str]) -> FileResu
     loaded_env = load_env_text(text)
     document, marks, findings = env_dialect_document(loaded_env)
     loaded = LoadedYaml(data=document, value_marks=marks, key_marks=dict(marks))
-    findings += _check_document(loaded, env, "docker", "env")
+    findings += _check_document(loaded, env, "docker", "env", text)
     return FileResult(path, tuple(findings), data=document, target="env")
 
 

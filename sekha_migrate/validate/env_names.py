@@ -13,6 +13,7 @@ from sekha_migrate.dialects import env as env_dialect
 from sekha_migrate.findings import DataPath, Finding, Mark, Severity
 from sekha_migrate.model import facts
 from sekha_migrate.sources.env_doc import LoadedEnv
+from sekha_migrate.validate.consumers import MCP_KEY_VARIABLE, empty_mcp_key
 
 # Names seen in Sekha's compose files that no component reads (consumers.md section 5).
 UNREAD_NAMES = {
@@ -39,6 +40,9 @@ def env_dialect_document(
         )
     for key in facts.CONTROLLER_SETTINGS:
         places[env_dialect.controller_name(key)] = (key,)
+    for entry in loaded.entries:
+        if entry.name == MCP_KEY_VARIABLE and entry.value is not None and not entry.value.strip():
+            findings.append(empty_mcp_key(entry.name, entry.mark))
     for name, mark in by_name.items():
         if name in places:
             marks[places[name]] = mark

@@ -69,9 +69,25 @@ _VALIDATE = (
     Rule("both-dialects", E, "Both 'providers' (the bridge's) and 'llm_providers' (the docker "
          "schema's) in one file; each consumer ignores the other's.", "Keep one registry; "
          "convert with sekha migrate --target docker|bridge."),
-    Rule("bridge-literal-placeholder", W, "A ${VAR} the LLM bridge takes literally: it expands "
-         "only the whole value of a provider's api_key.", "Write the value itself, or set it in "
-         "the bridge's environment."),
+    Rule("literal-placeholder", E, "A ${VAR} in a value its consumer takes as literal text: "
+         "any of the controller's keys in a docker-dialect file (the controller expands "
+         "nothing in its file), anything but a provider's whole-value api_key in a bridge "
+         "file.", "Controller: set SEKHA__<KEY> in its environment (compose environment:, or "
+         "the .env in its working directory) and remove the key from the file. Bridge: write "
+         "the value itself."),
+    Rule("public-default-key", E, "The controller would run with its public default MCP key "
+         "(dev_default_key_change_me_1234567890): set to it (error), or no mcp_api_key in a "
+         "docker file and no SEKHA__MCP_API_KEY in the environment given (warning).",
+         "Set SEKHA__MCP_API_KEY in the controller's environment to a key of your own "
+         "(openssl rand -hex 32)."),
+    Rule("mcp-key-rejected", E, "The MCP key in effect is shorter than 32 characters, which "
+         "the controller's MCP auth rejects: SEKHA__MCP_API_KEY in the environment given, or "
+         "`SEKHA__MCP_API_KEY=` empty in an env file (the controller reads \"\").",
+         "Give it a key of 32 characters or more (openssl rand -hex 32)."),
+    Rule("shadowed-config", W, "A config.yaml (or other config.*) the controller never reads: "
+         "an earlier file of config, config.toml, config.json, ... sits beside it, and the "
+         "controller reads only the first that exists.", "Move the other file away, or mount "
+         "this one where nothing else is beside it."),
     Rule("env-json", E, "SEKHA__LLM_PROVIDERS or SEKHA__DEFAULT_MODELS is not valid JSON.",
          "Write the value as JSON in single quotes (sekha migrate --target env does)."),
     Rule("env-syntax", W, "A .env line that is not a NAME=value assignment; it is skipped.",
@@ -85,8 +101,10 @@ _VALIDATE = (
          "prefix your own keys with x-."),
     Rule("other-component-key", N, "A key of the LLM bridge's own configuration.",
          "Nothing to do unless this file is meant for the controller only."),
-    Rule("literal-secret", W, "An API key written literally instead of as ${VAR}.",
-         "Reference an environment variable, e.g. api_key: ${OPENAI_API_KEY}."),
+    Rule("literal-secret", W, "An API key or a URL password written into a file that may be "
+         "committed.", "A provider's api_key: write ${OPENAI_API_KEY} (the bridge expands it). "
+         "A controller key or database_url: set SEKHA__<KEY> in the controller's environment "
+         "and remove it from the file. Otherwise keep the file private (0600)."),
     Rule("insecure-transport", W, "An API key sent over plain http:// to a remote host.",
          "Use https:// for remote providers."),
     Rule("missing-version", N, "No version key.", 'Add version: "2.0" at the top.'),
