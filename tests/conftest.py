@@ -6,6 +6,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,6 +16,34 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "fixtures"
+
+
+# What a developer's shell or a CI runner may set that changes the tool's output: colour,
+# width, CI detection and Sekha's own settings. Each test starts without them.
+UNSET_FOR_EACH_TEST = ("FORCE_COLOR", "NO_COLOR", "TERM", "COLUMNS", "CI", "GITHUB_ACTIONS")
+
+
+@pytest.fixture(autouse=True)
+def hermetic_environment() -> Iterator[None]:
+    """The same environment for every test, whatever the shell running the suite has set:
+    no colour or width variables, no SEKHA_* / SEKHA__* name, umask 022 and TZ=UTC. A
+    subprocess a test starts inherits all of it. A test that needs a value sets it itself."""
+    with pytest.MonkeyPatch.context() as patch:
+        for name in list(os.environ):
+            if name in UNSET_FOR_EACH_TEST or name.startswith("SEKHA_"):
+                patch.delenv(name)
+        for name in UNSET_FOR_EACH_TEST:
+            # Not only os.environ: readline, once imported, sets COLUMNS in the C environment,
+            # which subprocesses inherit.
+            os.unsetenv(name)
+        patch.setenv("TZ", "UTC")
+        time.tzset()
+        previous_umask = os.umask(0o022)
+        try:
+            yield
+        finally:
+            os.umask(previous_umask)
+    time.tzset()  # after the context restored TZ
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,7 @@ import hashlib
 import json
 import stat
 import tempfile
+import time
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -71,7 +72,19 @@ def test_backup_copies_every_existing_file_with_hash_and_mode(v1_dir: Path) -> N
     assert made.entries[1].mode == 0o600
     assert _mode(made.directory) == 0o700
     assert made.generated == (v1_dir / "config.yaml",)
-    assert made.created.endswith("Z") and made.created.startswith(str(datetime.now().year))
+
+
+def test_backup_is_stamped_in_utc_whatever_the_local_zone(
+    v1_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # UTC+14: a local clock here is a day ahead of UTC, and at New Year a year ahead.
+    monkeypatch.setenv("TZ", "Pacific/Kiritimati")
+    time.tzset()
+    before = datetime.now(timezone.utc)
+    made = create_backup([v1_dir / "config.toml"], root=v1_dir)
+    after = datetime.now(timezone.utc)
+    stamp = datetime.strptime(made.created, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=timezone.utc)
+    assert before <= stamp <= after, (before, made.created, after)
 
 
 def test_manifest_records_paths_sizes_modes_hashes_and_generated(v1_dir: Path) -> None:

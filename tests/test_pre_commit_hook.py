@@ -1,7 +1,9 @@
 """The pre-commit hook, run by the real `pre-commit try-repo` against a scratch repository.
 
 pre-commit builds the hook's environment from this checkout (language: python installs it with
-pip from the local path), so this needs only what installing the project needs.
+pip from the local path). pip gets no index: the build backend and the dependencies come from a
+wheelhouse packed from this test environment (wheelhouse_support.py), so the test runs offline
+and never waits on a network that is not there.
 """
 
 from __future__ import annotations
@@ -11,10 +13,12 @@ import re
 import shutil
 import subprocess
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from conftest import ROOT, write
+from wheelhouse_support import WheelhouseError, make_wheelhouse
 
 FIXTURES = ROOT / "fixtures" / "v2"
 PRE_COMMIT = Path(sys.executable).parent / "pre-commit"
@@ -40,28 +44,51 @@ def _scratch_repository(path: Path, sekha_config: str) -> Path:
     return path
 
 
-def _try_repo(repository: Path, home: Path) -> subprocess.CompletedProcess[str]:
-    if not PRE_COMMIT.exists():
-        pytest.fail("pre-commit is not installed; run pip install -e '.[test]'")
-    env = {**os.environ, "PRE_COMMIT_HOME": str(home), "NO_COLOR": "1",
-           "GIT_CONFIG_GLOBAL": os.devnull}
-    return subprocess.run(
-        [str(PRE_COMMIT), "try-repo", str(ROOT), "sekha-validate", "--all-files", "--verbose",
-         "--color", "never"],
-        cwd=repository, capture_output=True, text=True, env=env, timeout=600,
-    )
+@dataclass(frozen=True)
+class HookHome:
+    pre_commit_home: Path
+    wheelhouse: Path
+
+
+def _try_repo(repository: Path, home: HookHome) -> subprocess.CompletedProcess[str]:
+    env = {
+        **os.environ,
+        "PRE_COMMIT_HOME": str(home.pre_commit_home),
+        "NO_COLOR": "1",
+        "GIT_CONFIG_GLOBAL": os.devnull,
+        # Offline: no index and no machine-wide pip configuration, only our wheelhouse.
+        "PIP_NO_INDEX": "1",
+        "PIP_FIND_LINKS": str(home.wheelhouse),
+        "PIP_CONFIG_FILE": os.devnull,
+        "VIRTUALENV_NO_PERIODIC_UPDATE": "1",
+    }
+    command = [str(PRE_COMMIT), "try-repo", str(ROOT), "sekha-validate", "--all-files",
+               "--verbose", "--color", "never"]
+    try:
+        return subprocess.run(command, cwd=repository, capture_output=True, text=True, env=env,
+                              timeout=300)
+    except subprocess.TimeoutExpired as exc:
+        log = home.pre_commit_home / "pre-commit.log"
+        pytest.fail(f"pre-commit try-repo took over {exc.timeout:.0f} s with no index to wait "
+                    f"on; see {log} and the output: {exc.stdout!r} {exc.stderr!r}")
 
 
 @pytest.fixture(scope="module")
-def hook_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def hook_home(tmp_path_factory: pytest.TempPathFactory) -> HookHome:
     """One pre-commit cache for both runs: the hook's environment is built once."""
     if shutil.which("git") is None:
         pytest.fail("git is needed to test the pre-commit hook")
-    return tmp_path_factory.mktemp("pre-commit-home")
+    if not PRE_COMMIT.exists():
+        pytest.fail("pre-commit is not installed; run pip install -e '.[test]'")
+    try:
+        wheelhouse = make_wheelhouse(ROOT, tmp_path_factory.mktemp("wheelhouse"))
+    except WheelhouseError as exc:
+        pytest.fail(f"cannot install the hook offline: {exc}; run pip install -e '.[test]'")
+    return HookHome(tmp_path_factory.mktemp("pre-commit-home"), wheelhouse)
 
 
 def test_hook_passes_a_repository_with_issue_template_and_circleci_configs(
-    tmp_path: Path, hook_home: Path
+    tmp_path: Path, hook_home: HookHome
 ) -> None:
     minimal = (FIXTURES / "valid" / "minimal-ollama-only.yaml").read_text()
     repository = _scratch_repository(tmp_path / "repo", minimal)
@@ -74,7 +101,7 @@ def test_hook_passes_a_repository_with_issue_template_and_circleci_configs(
     assert "tools/config.yaml:1:1: info: no Sekha keys" in output
 
 
-def test_hook_fails_a_broken_sekha_config(tmp_path: Path, hook_home: Path) -> None:
+def test_hook_fails_a_broken_sekha_config(tmp_path: Path, hook_home: HookHome) -> None:
     broken = (FIXTURES / "invalid" / "duplicate-key.yaml").read_text()
     repository = _scratch_repository(tmp_path / "repo", broken)
     result = _try_repo(repository, hook_home)

@@ -254,3 +254,18 @@ def test_color_always_colours_a_pipe_and_never_beats_force_color(
     assert "duplicate-key" in never.stdout and not ANSI.search(never.stdout)
     auto = sekha("validate", cwd=tmp_path, env=no_env)
     assert not ANSI.search(auto.stdout)
+
+
+@pytest.mark.parametrize(
+    ("flags", "env"),
+    [(["--color", "always"], {}), ([], {"FORCE_COLOR": "1"})],
+    ids=["color-always", "FORCE_COLOR"],
+)
+def test_colour_asked_for_reaches_a_dumb_terminal(
+    sekha: Sekha, tmp_path: Path, flags: list[str], env: dict[str, str]
+) -> None:
+    # rich's own guess gives no colour at all under TERM=dumb; asked for, colour wins.
+    write(tmp_path / "config.yaml", DUPLICATE)
+    result = sekha("validate", *flags, cwd=tmp_path, env={"NO_COLOR": "", "TERM": "dumb", **env})
+    finding = result.stdout.splitlines()[1]
+    assert finding.startswith("  config.yaml:9:5: \x1b[1;31merror\x1b[0m: duplicate key"), finding

@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Sequence
-from typing import Any, TextIO
+from typing import Any, Literal, TextIO
 
 Segment = tuple[str, str]  # (text, rich style; "" for none)
 Line = Sequence[Segment]
@@ -48,6 +48,18 @@ def is_plain(stream: TextIO) -> bool:
         return True
 
 
+def _color_system(plain: bool) -> Literal["auto", "standard"] | None:
+    """rich's "auto" finds no colour on a dumb terminal; colour asked for by --color always or
+    FORCE_COLOR is given in the 16 standard colours there instead."""
+    if plain:
+        return None
+    if os.environ.get("TERM", "").lower() in ("dumb", "unknown") and (
+        _mode["color"] == "always" or os.environ.get("FORCE_COLOR")
+    ):
+        return "standard"
+    return "auto"
+
+
 def make_console(*, stderr: bool = False, markup: bool = True) -> Any:
     """A rich console: colour on a terminal, plain when piped or NO_COLOR. Never wraps."""
     from rich.console import Console
@@ -57,7 +69,7 @@ def make_console(*, stderr: bool = False, markup: bool = True) -> Any:
     return Console(
         file=stream,
         no_color=plain,
-        color_system=None if plain else "auto",
+        color_system=_color_system(plain),
         force_terminal=None if plain else True,
         highlight=False,
         soft_wrap=True,

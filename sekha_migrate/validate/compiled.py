@@ -58,6 +58,28 @@ def _is_number(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
+@cache
+def ecma_pattern(pattern: str) -> re.Pattern[str]:
+    r"""A schema `pattern` as JSON Schema reads it (ECMA-262): found anywhere in the string, but
+    `$` is the end of the string only. Python's `$` also matches before a final newline, which
+    let `version: "2.0\n"` pass `^2\.0$`; an unescaped `$` outside a class becomes `\Z`."""
+    out: list[str] = []
+    escaped = in_class = False
+    for char in pattern:
+        if escaped:
+            escaped = False
+        elif char == "\\":
+            escaped = True
+        elif in_class:
+            in_class = char != "]"
+        elif char == "[":
+            in_class = True
+        elif char == "$":
+            char = r"\Z"
+        out.append(char)
+    return re.compile("".join(out))
+
+
 def _same(a: Any, b: Any) -> bool:
     """JSON equality: true is not 1."""
     if isinstance(a, bool) or isinstance(b, bool):
@@ -154,7 +176,7 @@ class CompiledValidator:
         return check
 
     def _kw_pattern(self, value: str, node: Mapping[str, Any]) -> Check:
-        regex = re.compile(value)
+        regex = ecma_pattern(value)
 
         def check(instance: Any, path: DataPath, out: list[SchemaViolation]) -> None:
             if isinstance(instance, str) and not regex.search(instance):
@@ -297,6 +319,14 @@ def validator_for(schema: dict[str, Any]) -> Any:
     try:
         return CompiledValidator(schema, FORMATS)
     except UnsupportedSchema:
-        from jsonschema import Draft7Validator
+        from jsonschema import Draft7Validator, ValidationError, validators
 
-        return Draft7Validator(schema, format_checker=format_checker())
+        def pattern(validator: Any, value: str, instance: Any, _: Any) -> Iterator[Any]:
+            # jsonschema's own `pattern` uses Python's `$`; both engines read it as ECMA-262.
+            if validator.is_type(instance, "string") and not ecma_pattern(value).search(instance):
+                yield ValidationError(f"{instance!r} does not match {value!r}")
+
+        ecma_draft7 = validators.extend(  # type: ignore[no-untyped-call]  # untyped in the stubs
+            Draft7Validator, {"pattern": pattern}
+        )
+        return ecma_draft7(schema, format_checker=format_checker())
