@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import errno
 import hashlib
 import json
 import os
@@ -59,6 +60,8 @@ _TEMP_FILE = re.compile(r"\..+\.[0-9a-f]{8}\.tmp")
 # second apart, and an exclusive mkdir settles the rare exact tie.
 _ID_FORMAT = "%Y%m%dT%H%M%S.%fZ"
 _SHA256 = re.compile(r"[0-9a-f]{64}")
+_NO_FOLLOW = getattr(os, "O_NOFOLLOW", 0)
+_NON_BLOCK = getattr(os, "O_NONBLOCK", 0)
 
 
 class BackupError(Exception):
@@ -839,10 +842,21 @@ def exclusive_writer(root: Path) -> Iterator[None]:
 
 
 def _acquire(lock: Path) -> int:
+    # O_NOFOLLOW: a repository can ship a link at .sekha-backups/lock, and following it would
+    # truncate its target; O_NONBLOCK: a FIFO planted there must not hang the run.
+    flags = os.O_RDWR | os.O_CREAT | _NO_FOLLOW | getattr(os, "O_CLOEXEC", 0) | _NON_BLOCK
     try:
-        fd = os.open(lock, os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0), 0o600)
+        fd = os.open(lock, flags, 0o600)
     except OSError as exc:
+        if exc.errno == errno.ELOOP or os.path.islink(lock):
+            raise BackupError(_planted(lock)) from exc
         raise BackupError(f"cannot open the lock {lock}: {describe_os_error(exc, lock)}") from exc
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        raise BackupError(
+            f"{lock} is not a regular file (was it planted?); nothing was changed: remove it "
+            "and run again"
+        )
     deadline = time.monotonic() + LOCK_WAIT_SECONDS
     while not _try_lock(fd, lock):
         if time.monotonic() >= deadline:
@@ -853,9 +867,23 @@ def _acquire(lock: Path) -> int:
                 "nothing was changed: run again when it has finished"
             )
         time.sleep(0.1)
-    os.ftruncate(fd, 0)
-    os.write(fd, f"{os.getpid()}\n".encode())
+    try:
+        os.ftruncate(fd, 0)
+        os.write(fd, f"{os.getpid()}\n".encode())
+    except OSError as exc:  # a full disk or `ulimit -f`: the PID is a courtesy, the flock counts
+        if exc.errno not in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):
+            os.close(fd)
+            raise BackupError(f"cannot write the lock {lock}: {describe_os_error(exc, lock)}") \
+                from exc
     return fd
+
+
+def _planted(path: Path) -> str:
+    """What to say about a link found where the toolkit keeps its own files."""
+    return (
+        f"{path} is a symbolic link, which sekha never follows inside {BACKUPS_DIRNAME}/ (a "
+        f"repository may have planted it); nothing was changed: remove the link and run again"
+    )
 
 
 def _try_lock(fd: int, lock: Path) -> bool:

@@ -69,6 +69,8 @@ def describe_os_error(exc: OSError, target: Path) -> str:
         )
     if code == errno.ENOSPC:
         return "no space left on device; free some space and run again"
+    if code == errno.EFBIG:
+        return "the file is larger than this process may write (ulimit -f?)"
     if code == errno.EDQUOT:
         return "disk quota exceeded; free some space and run again"
     if code == errno.ENOENT:
