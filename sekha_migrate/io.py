@@ -9,6 +9,7 @@ import contextlib
 import errno
 import os
 import stat
+import sys
 from pathlib import Path
 
 # Errors that only mean "this file system cannot fsync a directory", not that data is at risk.
@@ -24,6 +25,64 @@ class WriteError(Exception):
         self.reason = reason
 
 
+# Names that mean a standard stream: written through, never replaced by a rename (with
+# `-O /dev/stdout >> ci.log` a rename would replace the log with the report).
+_STREAM_NAMES = {
+    "-": 1, "/dev/stdout": 1, "/dev/fd/1": 1, "/proc/self/fd/1": 1,
+    "/dev/stderr": 2, "/dev/fd/2": 2, "/proc/self/fd/2": 2,
+}
+
+
+def standard_stream(path: str | os.PathLike[str]) -> int | None:
+    """1 or 2 when `path` names standard output or error (`-`, /dev/stdout ...), else None."""
+    text = os.fspath(path)
+    return _STREAM_NAMES.get(text if text == "-" else os.path.normpath(text))
+
+
+def special_file_kind(path: str | os.PathLike[str]) -> str | None:
+    """What `path` is when it exists and is not a regular file (links followed): "a FIFO",
+    "a device", ...; None for a regular file or nothing at all."""
+    try:
+        found = os.stat(path)
+    except (OSError, ValueError):
+        return None
+    return _kind(found.st_mode)
+
+
+def _kind(mode: int) -> str | None:
+    if stat.S_ISREG(mode):
+        return None
+    if stat.S_ISDIR(mode):
+        return "a directory"
+    if stat.S_ISFIFO(mode):
+        return "a FIFO (named pipe)"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    return "not a regular file"
+
+
+def write_output(
+    path: str | os.PathLike[str], data: str | bytes, *, mode: int | None = None
+) -> None:
+    """An output the user named: written through to standard output or error when `path`
+    names one, else replaced atomically (a special file is refused, see write_atomically)."""
+    stream = standard_stream(path)
+    if stream is None:
+        write_atomically(Path(path), data, mode=mode)
+        return
+    payload = data.encode("utf-8") if isinstance(data, str) else data
+    target = sys.stdout if stream == 1 else sys.stderr
+    try:
+        target.flush()
+        target.buffer.write(payload)
+        target.flush()
+    except (OSError, ValueError, AttributeError) as exc:
+        name = "standard output" if stream == 1 else "standard error"
+        raise WriteError(Path(path), f"{name} cannot be written ({exc})") from exc
+
+
 def write_atomically(
     path: Path, data: str | bytes, *, mode: int | None = None, follow_symlinks: bool = True
 ) -> None:
@@ -35,6 +94,12 @@ def write_atomically(
     `follow_symlinks=False` the link itself is replaced by the file.
     """
     target = Path(os.path.realpath(path) if follow_symlinks else os.path.abspath(path))
+    kind = special_file_kind(target) if follow_symlinks else _kind_of_name(target)
+    if kind is not None:
+        # A rename would turn a device, FIFO or socket into a regular file (as root, even
+        # /dev/null); a directory would be refused by the rename in less clear words.
+        raise WriteError(Path(path), f"it is {kind}, not a regular file; choose a file path"
+                         if kind != "not a regular file" else "it is not a regular file")
     payload = data.encode("utf-8") if isinstance(data, str) else data
     final_mode = mode if mode is not None else _mode_for(target)
     temp = None
@@ -55,6 +120,14 @@ def write_atomically(
         if temp is not None:
             with contextlib.suppress(OSError):
                 os.unlink(temp)
+
+
+def _kind_of_name(path: Path) -> str | None:
+    try:
+        found = os.lstat(path)
+    except OSError:
+        return None
+    return None if stat.S_ISLNK(found.st_mode) else _kind(found.st_mode)
 
 
 def describe_os_error(exc: OSError, target: Path) -> str:

@@ -81,12 +81,14 @@ def validate_command(
 
 def _write_report(path: Path, text: str) -> None:
     from sekha_migrate import exit_codes
-    from sekha_migrate.io import WriteError, write_atomically
+    from sekha_migrate.io import WriteError, standard_stream, write_output
 
     try:
-        # CI steps name report paths such as reports/sekha.sarif before anything made reports/.
-        path.parent.mkdir(parents=True, exist_ok=True)
-        write_atomically(path, text)
+        if standard_stream(path) is None:
+            # CI steps name report paths such as reports/sekha.sarif before anything made
+            # reports/.
+            path.parent.mkdir(parents=True, exist_ok=True)
+        write_output(path, text)
     except OSError as exc:
         typer.echo(f"sekha validate: cannot write {path}: {exc.strerror}", err=True)
         raise typer.Exit(exit_codes.USAGE) from None

@@ -9,13 +9,14 @@ every source and the old output, write the secrets file (0600), then the output.
 from __future__ import annotations
 
 import os
+import stat
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sekha_migrate.io import WriteError, write_atomically
+from sekha_migrate.io import WriteError, write_atomically, write_output
 from sekha_migrate.migrate.overwrite import Refusal, Targets, refusals, stranded_secrets
 from sekha_migrate.migrate.plan import SECRETS_FILE_NAME
 from sekha_migrate.migrate.results import MigrationPlan, PlanKind
@@ -166,7 +167,8 @@ def _refuse_if_changed(plan: MigrationPlan) -> None:
     """Another run may have written the output between planning and the lock; backing
     that up as the "original" would lose the real one."""
     try:
-        current: bytes | None = plan.output.read_bytes()
+        # Bounded: the output was checked to be a regular file, but it may have changed since.
+        current: bytes | None = _read_regular(plan.output, len(plan.existing_output or b"") + 1)
     except FileNotFoundError:
         current = None
     except OSError:
@@ -174,6 +176,16 @@ def _refuse_if_changed(plan: MigrationPlan) -> None:
     if current != plan.existing_output:
         raise ApplyError(f"{plan.output} changed while this run was planning (another sekha "
                          "migrate?); nothing was written: run again")
+
+
+def _read_regular(path: Path, limit: int) -> bytes | None:
+    """At most `limit` bytes of `path`; None when it is not a regular file (never read)."""
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
+    fd = os.open(path, flags)
+    with os.fdopen(fd, "rb") as handle:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return None
+        return handle.read(limit)
 
 
 def _backup(plan: MigrationPlan, outputs: _Outputs) -> BackupSet:
@@ -227,8 +239,8 @@ def _reported(result: ApplyResult, path: Path | None) -> ApplyResult:
     backup = result.backup
     shown = {"id": backup.id, "directory": str(backup.directory)} if backup else None
     try:
-        write_atomically(path, report_json(_report_document(result.plan, result.status, shown)),
-                         mode=0o600)
+        write_output(path, report_json(_report_document(result.plan, result.status, shown)),
+                     mode=0o600)
     except WriteError as exc:
         raise ApplyError(str(exc)) from exc
     return replace(result, report=path)

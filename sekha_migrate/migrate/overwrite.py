@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from sekha_migrate.findings import format_path
+from sekha_migrate.io import special_file_kind, standard_stream
 from sekha_migrate.migrate.discover import SourceKind
 from sekha_migrate.migrate.results import KeyStatus, MigrationPlan
 from sekha_migrate.model.placeholders import placeholder_names
@@ -41,8 +42,28 @@ class Targets:
 
 def refusals(plan: MigrationPlan, targets: Targets, *, force: bool) -> tuple[Refusal, ...]:
     """Every reason not to write the targets, minus those --force overrides."""
+    special = list(_not_plain_files(targets))
+    if special:  # nothing else is asked of a path that is no file (a FIFO read would hang)
+        return tuple(special)
     found = [*_collisions(plan, targets), *_owned_by_user(plan, targets)]
     return tuple(item for item in found if not (force and item.forceable))
+
+
+def _not_plain_files(targets: Targets) -> Iterator[Refusal]:
+    """Outputs are regular files; only the report may go to a standard stream."""
+    named = [("--output", targets.output), ("--secrets-file", targets.secrets_file),
+             ("--report", targets.report)]
+    for flag, path in named:
+        if path is None:
+            continue
+        if standard_stream(path) is not None:
+            if flag != "--report":
+                yield Refusal(path, f"{flag} {path}: migrate writes a file it can back up and "
+                              "roll back, not a stream (--dry-run prints the YAML)", False)
+            continue
+        kind = special_file_kind(path)
+        if kind is not None:
+            yield Refusal(path, f"{flag} {path} is {kind}, not a regular file", False)
 
 
 def _collisions(plan: MigrationPlan, targets: Targets) -> Iterator[Refusal]:
@@ -51,7 +72,7 @@ def _collisions(plan: MigrationPlan, targets: Targets) -> Iterator[Refusal]:
              ("--report", targets.report)]
     seen: dict[str, str] = {}
     for flag, path in named:
-        if path is None:
+        if path is None or standard_stream(path) is not None:
             continue
         source = sources.get(_key(path))
         # Migrating a v1 YAML in place is what migrate does (after its backup); nothing else
@@ -82,6 +103,8 @@ def _owned_by_user(plan: MigrationPlan, targets: Targets) -> Iterator[Refusal]:
         elif path == targets.output:
             yield from _dropped_references(path, plan.text)
     report = targets.report
+    if report is not None and standard_stream(report) is not None:
+        return
     if report is not None and os.path.lexists(report) and not _is_our_report(report):
         yield Refusal(report, f"{report} exists and is not a sekha migrate report", True)
 
