@@ -129,3 +129,39 @@ def test_migrate_as_root_refuses_a_zero_device_output(sekha: Run, v1_project: Pa
     assert result.exit_code == 2
     assert "is a device, not a regular file" in result.stderr
     assert stat.S_ISCHR(zero.stat().st_mode)
+
+
+def test_report_force_backs_up_the_users_file_and_rollback_restores_it(
+    sekha: Run, v1_project: Path
+) -> None:
+    notes = write(v1_project / "notes.json", "my own notes\n")
+    result = sekha("migrate", "--yes", "--force", "--report", str(notes), cwd=v1_project)
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(notes.read_text())["tool"] == "sekha migrate"
+
+    undone = sekha("rollback", "--yes", cwd=v1_project)
+
+    assert undone.exit_code == 0, undone.stderr
+    assert notes.read_text() == "my own notes\n"
+    assert not (v1_project / "config.yaml").exists()
+
+
+def test_report_force_on_a_dry_run_backs_up_the_users_file(sekha: Run, v1_project: Path) -> None:
+    notes = write(v1_project / "notes.json", "my own notes\n")
+    result = sekha("migrate", "--dry-run", "--force", "--report", str(notes), cwd=v1_project)
+    assert result.exit_code == 0, result.stderr
+
+    undone = sekha("rollback", "--yes", cwd=v1_project)
+
+    assert undone.exit_code == 0, undone.stderr
+    assert notes.read_text() == "my own notes\n"
+
+
+def test_a_report_in_a_missing_directory_is_refused_before_writing(
+    sekha: Run, v1_project: Path
+) -> None:
+    result = sekha("migrate", "--yes", "--report", str(v1_project / "no" / "r.json"),
+                   cwd=v1_project)
+    assert result.exit_code == 2
+    assert f"the directory {v1_project / 'no'} does not exist" in result.stderr
+    assert not (v1_project / "config.yaml").exists()

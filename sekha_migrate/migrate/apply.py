@@ -16,8 +16,14 @@ from enum import Enum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sekha_migrate.io import WriteError, write_atomically, write_output
-from sekha_migrate.migrate.overwrite import Refusal, Targets, refusals, stranded_secrets
+from sekha_migrate.io import WriteError, standard_stream, write_atomically, write_output
+from sekha_migrate.migrate.overwrite import (
+    Refusal,
+    Targets,
+    is_our_report,
+    refusals,
+    stranded_secrets,
+)
 from sekha_migrate.migrate.plan import SECRETS_FILE_NAME
 from sekha_migrate.migrate.results import MigrationPlan, PlanKind
 from sekha_migrate.migrate.secrets_out import secrets_file_text
@@ -95,14 +101,15 @@ def apply_plan(
     if not refused:
         early = _status_without_writing(plan, dry_run=dry_run, strict=strict)
         if early is not None:
-            return _reported(ApplyResult(early, plan, secrets_file=outputs.secrets_file),
-                             report_path)
+            kept = _keep_users_report(plan, _users_report(report_path))
+            return _reported(ApplyResult(early, plan, backup=kept,
+                                         secrets_file=outputs.secrets_file), report_path)
         refused = refusals(plan, _targets(plan, outputs, report_path), force=force)
     if refused:
         return ApplyResult(ApplyStatus.REFUSED, plan, refusals=refused)
     if confirm is not None and not confirm(plan):
         return ApplyResult(ApplyStatus.CANCELLED, plan)
-    backup = _write_under_lock(plan, outputs)
+    backup = _write_under_lock(plan, outputs, _users_report(report_path))
     done = ApplyResult(
         ApplyStatus.WRITTEN, plan, backup=backup,
         written=tuple(path for path, _, _ in outputs.files),
@@ -145,14 +152,39 @@ def _targets(plan: MigrationPlan, outputs: _Outputs, report: Path | None) -> Tar
     return Targets(output=plan.output, secrets_file=outputs.secrets_file, report=report)
 
 
-def _write_under_lock(plan: MigrationPlan, outputs: _Outputs) -> BackupSet:
+def _users_report(report: Path | None) -> Path | None:
+    """The --report path when --force is about to replace a file of the user's there: it is
+    backed up like any other file the run replaces, so a rollback brings it back."""
+    if report is None or standard_stream(report) is not None or not os.path.isfile(report):
+        return None
+    return None if is_our_report(report) else report
+
+
+def _keep_users_report(plan: MigrationPlan, report: Path | None) -> BackupSet | None:
+    """A set holding only the user's file at --report, for a run that writes nothing else."""
+    if report is None:
+        return None
+    from sekha_migrate.backup import BackupError, create_backup, exclusive_writer
+
+    root = plan.output.parent.absolute()
+    try:
+        with exclusive_writer(root):
+            return create_backup([report], root=root, generated=[report])
+    except BackupError as exc:
+        raise ApplyError(f"cannot back up {report} before replacing it, so nothing was "
+                         f"written: {exc}") from exc
+
+
+def _write_under_lock(
+    plan: MigrationPlan, outputs: _Outputs, users_report: Path | None
+) -> BackupSet:
     """Back up and write as the only writer in the directory, on the files as planned."""
     from sekha_migrate.backup import BackupError, BackupLockedError, exclusive_writer
 
     try:
         with exclusive_writer(plan.output.parent):
             _refuse_if_changed(plan)
-            backup = _backup(plan, outputs)
+            backup = _backup(plan, outputs, users_report)
             _write_files(outputs)
     except BackupLockedError as exc:
         raise ApplyError(str(exc)) from exc
@@ -188,7 +220,7 @@ def _read_regular(path: Path, limit: int) -> bytes | None:
         return handle.read(limit)
 
 
-def _backup(plan: MigrationPlan, outputs: _Outputs) -> BackupSet:
+def _backup(plan: MigrationPlan, outputs: _Outputs, users_report: Path | None) -> BackupSet:
     from sekha_migrate.backup import create_backup, inside_project
 
     root = plan.output.parent.absolute()
@@ -204,8 +236,9 @@ def _backup(plan: MigrationPlan, outputs: _Outputs) -> BackupSet:
         backup = {"id": backup_id, "directory": str(directory)}
         return _report_document(plan, ApplyStatus.WRITTEN, backup)
 
-    return create_backup(originals, root=root, report=report, generated=list(written),
-                         written=written)
+    kept = [users_report] if users_report is not None else []
+    return create_backup([*originals, *kept], root=root, report=report,
+                         generated=[*written, *kept], written=written)
 
 
 def _write_files(outputs: _Outputs) -> None:
@@ -242,5 +275,7 @@ def _reported(result: ApplyResult, path: Path | None) -> ApplyResult:
         write_output(path, report_json(_report_document(result.plan, result.status, shown)),
                      mode=0o600)
     except WriteError as exc:
-        raise ApplyError(str(exc)) from exc
+        done = (f"; the migration itself was written (backup {backup.id})"
+                if result.status is ApplyStatus.WRITTEN and backup is not None else "")
+        raise ApplyError(f"{exc}{done}") from exc
     return replace(result, report=path)

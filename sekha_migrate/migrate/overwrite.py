@@ -105,8 +105,17 @@ def _owned_by_user(plan: MigrationPlan, targets: Targets) -> Iterator[Refusal]:
     report = targets.report
     if report is not None and standard_stream(report) is not None:
         return
-    if report is not None and os.path.lexists(report) and not _is_our_report(report):
+    if report is None:
+        return
+    if os.path.lexists(report) and not is_our_report(report):
         yield Refusal(report, f"{report} exists and is not a sekha migrate report", True)
+        # --force backs it up first, which only works inside the output's directory.
+        yield from _leading_out(report, root)
+    parent = Path(os.path.abspath(report)).parent
+    if not os.path.isdir(parent) or not os.access(parent, os.W_OK):
+        # Checked first: the report is written last, after the migration itself.
+        yield Refusal(report, f"--report {report}: the directory {parent} does not exist or "
+                      "cannot be written", False)
 
 
 def _leading_out(path: Path, root: Path) -> Iterator[Refusal]:
@@ -139,7 +148,8 @@ def _dropped_references(path: Path, new_text: str) -> Iterator[Refusal]:
         )
 
 
-def _is_our_report(path: Path) -> bool:
+def is_our_report(path: Path) -> bool:
+    """A JSON report `sekha migrate` wrote (its "tool" key says so)."""
     try:
         with open(path, "rb") as handle:
             document = json.loads(handle.read(_MAX_REPORT_BYTES))
