@@ -740,11 +740,22 @@ def _move_aside(
     destination = _free_path(backup.directory / ROLLED_BACK_DIRNAME, path.name)
     try:
         destination.parent.mkdir(mode=0o700, exist_ok=True)
-        os.rename(current, destination)  # one file system: the set lies inside the project
+        if _restored_in_place(current, backup):
+            # The original goes back to this very path: copy the v2 file aside and let the
+            # restore replace it atomically, so the path is old or new at every instant.
+            data, mode = _read_original(current)
+            _write_in_set(destination, data, mode=mode)
+        else:
+            os.rename(current, destination)  # one file system: the set lies inside the project
     except OSError as exc:
         reason = describe_os_error(exc, current)
         raise BackupError(f"cannot move {path} into the backup set: {reason}") from exc
     return destination
+
+
+def _restored_in_place(current: Path, backup: BackupSet) -> bool:
+    return any(entry.link is None and os.path.realpath(entry.original) == str(current)
+               for entry in backup.entries)
 
 
 def _already_original(current: Path, backup: BackupSet, contents: Mapping[str, bytes]) -> bool:

@@ -256,6 +256,26 @@ def test_generated_file_that_was_also_an_original_is_moved_aside_first(tmp_path:
     assert result.moved_to[0].read_text() == 'version: "2.0"\n'
 
 
+def test_a_kill_before_the_original_is_written_back_leaves_the_v2_file_in_place(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = write(tmp_path / "config.yaml", "providers: []  # bridge dialect\n")
+    made = create_backup([config], root=tmp_path, generated=[config])
+    write_atomically(config, 'version: "2.0"\n')
+
+    def killed(*args: object, **kwargs: object) -> None:
+        raise KeyboardInterrupt  # as a kill between moving the v2 file aside and restoring
+
+    monkeypatch.setattr(backup_module, "_restore_entry", killed)
+    with pytest.raises(KeyboardInterrupt):
+        restore_backup(made)
+
+    assert config.read_text() == 'version: "2.0"\n'
+    monkeypatch.undo()
+    restore_backup(made)
+    assert config.read_text() == "providers: []  # bridge dialect\n"
+
+
 def test_rollback_is_recorded_and_listed(v1_dir: Path) -> None:
     made = create_backup([v1_dir / ".env"], root=v1_dir, generated=[v1_dir / "config.yaml"])
     assert not load_backup(v1_dir).rolled_back
