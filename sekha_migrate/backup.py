@@ -446,17 +446,42 @@ def _latest_to_roll_back(root: Path) -> BackupSet:
 def written_by_toolkit(root: Path, path: Path) -> bool:
     """Whether `path` holds exactly what a migration recorded writing there (by sha256)."""
     target = _absolute(path)
+    digest = _sha256_of(target)
     try:
-        with open(target, "rb") as handle:
-            digest = hashlib.sha256(handle.read()).hexdigest()
         sets = list_backups(root)
-    except (OSError, BackupError):
+    except BackupError:
         return False
     return any(
         recorded == target and known == digest
         for backup in sets
         for recorded, known in backup.written
     )
+
+
+def stray_outputs(root: Path) -> frozenset[Path]:
+    """Files the newest migration wrote before it was killed short of its last file: they were
+    not there before that run, so a re-run must not back them up as the user's originals (a
+    rollback would then put the stray back, keys included)."""
+    try:
+        sets = [found for found in list_backups(root)
+                if found.kind == KIND_MIGRATION and not found.rolled_back]
+    except BackupError:
+        return frozenset()
+    if not sets or not sets[-1].written:
+        return frozenset()
+    matching = {path for path, digest in sets[-1].written if _sha256_of(path) == digest}
+    complete = len(matching) == len(sets[-1].written)
+    return frozenset() if complete else frozenset(matching)
+
+
+def _sha256_of(path: Path) -> str | None:
+    try:
+        with open(path, "rb") as handle:
+            if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+                return None
+            return hashlib.sha256(handle.read()).hexdigest()
+    except OSError:
+        return None
 
 
 def _scan(root: Path) -> list[tuple[str, BackupSet | BackupError]]:

@@ -221,7 +221,7 @@ def _read_regular(path: Path, limit: int) -> bytes | None:
 
 
 def _backup(plan: MigrationPlan, outputs: _Outputs, users_report: Path | None) -> BackupSet:
-    from sekha_migrate.backup import create_backup, inside_project
+    from sekha_migrate.backup import create_backup, inside_project, stray_outputs
 
     root = plan.output.parent.absolute()
     # A rollback restores only inside the output's directory: what lies outside is not
@@ -229,7 +229,10 @@ def _backup(plan: MigrationPlan, outputs: _Outputs, users_report: Path | None) -
     # records only the files inside.
     written = {path: text for path, text, _ in outputs.files
                if inside_project(path.absolute(), root)}
-    originals = [p for p in [*plan.source_paths, *written] if inside_project(p.absolute(), root)]
+    strays = stray_outputs(root)
+    originals = [p for p in [*plan.source_paths, *written]
+                 if inside_project(p.absolute(), root)
+                 and Path(os.path.abspath(p)) not in strays]
 
     def report(backup_id: str, directory: Path) -> Mapping[str, Any]:
         # The set keeps the report of the run that made it, as that run ends when it writes.

@@ -1,0 +1,38 @@
+"""Interrupted runs: a re-run recognises its own stray outputs, and one rollback restores the
+state before."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from migrate_support import copy_fixture, plan_dir, tree_bytes
+
+from sekha_migrate.migrate import apply as apply_module
+from sekha_migrate.migrate.apply import apply_plan
+from sekha_migrate.undo import rollback
+
+
+def test_a_rerun_after_a_kill_between_secrets_and_output_rolls_back_in_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    project = copy_fixture("flat-toml", tmp_path)
+    before = tree_bytes(project)
+    real_write = apply_module.write_atomically
+
+    def killed_at_the_output(path: Path, data: str | bytes, **kwargs: object) -> None:
+        if path.name == "config.yaml":
+            raise KeyboardInterrupt  # as a SIGKILL after the secrets file was written
+        real_write(path, data, **kwargs)  # type: ignore[arg-type]
+
+    with monkeypatch.context() as patch:
+        patch.setattr(apply_module, "write_atomically", killed_at_the_output)
+        with pytest.raises(KeyboardInterrupt):
+            apply_plan(plan_dir(project, externalize_secrets=True, environ={}))
+    assert (project / "sekha-secrets.env").exists()
+
+    rerun = apply_plan(plan_dir(project, externalize_secrets=True, environ={}))
+    assert rerun.ok
+    rollback(project)
+
+    assert tree_bytes(project) == before
