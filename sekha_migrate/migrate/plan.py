@@ -42,6 +42,7 @@ from sekha_migrate.migrate.secrets_out import (
     secrets_file_text,
 )
 from sekha_migrate.model import facts, v1, v2
+from sekha_migrate.model.masking import is_secret_name
 from sekha_migrate.sources.env_doc import load_env_text
 from sekha_migrate.sources.text import UnreadablePathError
 
@@ -486,7 +487,7 @@ def _account(
     """What became of every key read: mapped (where to), overridden, invalid or unmappable."""
     reads = []
     for index, read in enumerate(raw):
-        secret = read.setting in v1.SECRET_V1_KEYS or _looks_secret(read.origin.key)
+        secret = read.setting in v1.SECRET_V1_KEYS or is_secret_name(read.origin.key)
         value = rules.reportable(typed.get(index, read.value))
         base = KeyRead(read.origin, value, read.setting, KeyStatus.UNMAPPABLE,
                        note=read.note, secret=secret, component=read.component)
@@ -523,15 +524,6 @@ def _unused_reason(read: RawRead, value: Any) -> str:
     if value in ("", None):
         return "empty value"
     return "v2 has no place for this setting"
-
-
-_SECRET_WORDS = ("KEY", "SECRET", "TOKEN", "PASSWORD", "PASSWD")
-
-
-def _looks_secret(name: str) -> bool:
-    """Names of unrelated variables that still must not be shown whole (POSTGRES_PASSWORD)."""
-    upper = name.upper()
-    return any(word in upper for word in _SECRET_WORDS)
 
 
 def _read_issues(reads: list[KeyRead], raw: list[RawRead], env_files: set[str]) -> list[Finding]:
