@@ -236,11 +236,16 @@ def _ensure_container(root: Path) -> Path:
         raise BackupError(f"cannot create a backup in {root}: it is not a directory")
     container = backups_directory(root)
     try:
+        if container.is_symlink():
+            raise BackupError(_planted(container))
         container.mkdir(mode=0o700, exist_ok=True)
         ignore_file = container / ".gitignore"
+        if ignore_file.is_symlink():  # even a dangling one: writing would create its target
+            raise BackupError(_planted(ignore_file))
         if not ignore_file.exists():
             # Backups hold secrets; keep them out of the user's repository by default.
-            write_atomically(ignore_file, "# Sekha backups may hold API keys.\n*\n")
+            write_atomically(ignore_file, "# Sekha backups may hold API keys.\n*\n",
+                             follow_symlinks=False)
     except OSError as exc:
         raise BackupError(
             f"cannot create the backup directory {container}: {describe_os_error(exc, container)}"
@@ -418,6 +423,8 @@ def load_backup(root: Path, backup_id: str | None = None) -> BackupSet:
     if not backup_id or "/" in backup_id or os.sep in backup_id or backup_id.startswith("."):
         raise BackupLookupError(f"{backup_id!r} is not a backup ID")
     directory = container / backup_id
+    if directory.is_symlink():
+        raise BackupError(f"the backup set {backup_id} is damaged: {_planted(directory)}")
     if not directory.is_dir():
         raise BackupLookupError(f"no backup set {backup_id} in {container}")
     if not (directory / MANIFEST_NAME).exists():
@@ -498,6 +505,10 @@ def _scan(root: Path) -> list[tuple[str, BackupSet | BackupError]]:
         if child.name.startswith(".") or not child.is_dir():
             continue
         directory = Path(child.path)
+        if child.is_symlink():
+            found.append((child.name, BackupError(
+                f"the backup set {child.name} is damaged: {_planted(directory)}")))
+            continue
         if not (directory / MANIFEST_NAME).exists():
             continue
         try:
@@ -626,6 +637,8 @@ def _text(value: Any) -> str:
 
 def _read_rollback_log(directory: Path) -> list[dict[str, Any]]:
     path = directory / ROLLBACK_LOG_NAME
+    if path.is_symlink():
+        raise ValueError("it is a symbolic link, which sekha never follows (was it planted?)")
     if not path.exists():
         return []
     events = _read_json(path)["rollbacks"]
@@ -647,6 +660,7 @@ def restore_backup(backup: BackupSet) -> RestoreResult:
     back already is refused. Running it again after a failure is safe: it carries on where it
     stopped.
     """
+    _refuse_planted_links(backup)
     _refuse_if_rolled_back(backup)
     contents = _read_verified_copies(backup)
     root = backup.directory.parent.parent
@@ -678,6 +692,16 @@ def restore_backup(backup: BackupSet) -> RestoreResult:
         tuple(destination for _, destination in moves),
         saved_as=saved.id,
     )
+
+
+def _refuse_planted_links(backup: BackupSet) -> None:
+    """A rollback writes into its set (rolled-back/, rollback.json): a link planted at any of
+    those names would send the generated config.yaml, keys included, or the log elsewhere."""
+    names = (ROLLED_BACK_DIRNAME, ROLLBACK_LOG_NAME, FILES_DIRNAME, MANIFEST_NAME, REPORT_NAME)
+    for path in (backup.directory, *(backup.directory / name for name in names)):
+        if path.is_symlink():
+            raise BackupError(f"refusing to restore backup {backup.id}, nothing was changed: "
+                              f"{_planted(path)}")
 
 
 def _refuse_if_rolled_back(backup: BackupSet) -> None:
@@ -851,7 +875,8 @@ def _record_rollback(
     document = {"format": "sekha-rollback-log", "version": 1, "rollbacks": events}
     with contextlib.suppress(WriteError):
         write_atomically(
-            backup.directory / ROLLBACK_LOG_NAME, json.dumps(document, indent=2) + "\n", mode=0o600
+            backup.directory / ROLLBACK_LOG_NAME, json.dumps(document, indent=2) + "\n",
+            mode=0o600, follow_symlinks=False,
         )
 
 

@@ -135,10 +135,12 @@ def test_a_directory_among_the_files_is_refused(tmp_path: Path) -> None:
 def test_failed_verification_leaves_no_set_behind(
     v1_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    def corrupting_write(path: Path, data: str | bytes, *, mode: int | None = None) -> None:
+    def corrupting_write(
+        path: Path, data: str | bytes, *, mode: int | None = None, follow_symlinks: bool = True
+    ) -> None:
         if "files" in Path(path).parts and isinstance(data, bytes):
             data = data + b"!"  # the disk "keeps" something else than what was written
-        write_atomically(path, data, mode=mode)
+        write_atomically(path, data, mode=mode, follow_symlinks=follow_symlinks)
 
     monkeypatch.setattr(backup_module, "write_atomically", corrupting_write)
     with pytest.raises(BackupError, match="failed verification"):
@@ -149,10 +151,12 @@ def test_failed_verification_leaves_no_set_behind(
 def test_failure_writing_the_manifest_leaves_no_set_behind(
     v1_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    def full_disk_for_manifest(path: Path, data: str | bytes, *, mode: int | None = None) -> None:
+    def full_disk_for_manifest(
+        path: Path, data: str | bytes, *, mode: int | None = None, follow_symlinks: bool = True
+    ) -> None:
         if Path(path).name == "manifest.json":
             raise WriteError(Path(path), "no space left on device")
-        write_atomically(path, data, mode=mode)
+        write_atomically(path, data, mode=mode, follow_symlinks=follow_symlinks)
 
     monkeypatch.setattr(backup_module, "write_atomically", full_disk_for_manifest)
     with pytest.raises(BackupError, match="no space left on device"):
