@@ -44,7 +44,10 @@ FILES_DIRNAME = "files"
 ROLLED_BACK_DIRNAME = "rolled-back"
 LOCK_NAME = "lock"
 MANIFEST_FORMAT = "sekha-backup"
-MANIFEST_VERSION = 1
+# 2: paths relative to the project, so a moved, copied or re-mounted project rolls back;
+# 1 (absolute paths) is still read when its paths lie inside the project where it is now.
+MANIFEST_VERSION = 2
+_READABLE_VERSIONS = (1, 2)
 KIND_MIGRATION = "migration"
 KIND_PRE_ROLLBACK = "pre-rollback"  # what a rollback replaced, saved just before it
 _KINDS = (KIND_MIGRATION, KIND_PRE_ROLLBACK)
@@ -379,6 +382,16 @@ def _report_json(report: Mapping[str, Any]) -> str:
 
 
 def _manifest_json(backup: BackupSet) -> str:
+    root = backup.directory.parent.parent
+
+    def relative(path: Path) -> str:
+        shown = os.path.relpath(path, root)
+        if shown.split(os.sep)[0] == "..":  # the same directory reached by another spelling
+            real = os.path.relpath(os.path.realpath(path.parent), os.path.realpath(root))
+            shown = os.path.join(real, path.name)
+        return Path(shown).as_posix()
+
+    files = [{**entry.to_dict(), "original": relative(entry.original)} for entry in backup.entries]
     document = {
         "format": MANIFEST_FORMAT,
         "version": MANIFEST_VERSION,
@@ -386,9 +399,9 @@ def _manifest_json(backup: BackupSet) -> str:
         "kind": backup.kind,
         "undoes": backup.undoes,
         "created": backup.created,
-        "files": [entry.to_dict() for entry in backup.entries],
-        "generated": [str(path) for path in backup.generated],
-        "written": {str(path): digest for path, digest in backup.written},
+        "files": files,
+        "generated": [relative(path) for path in backup.generated],
+        "written": {relative(path): digest for path, digest in backup.written},
     }
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
 
@@ -564,7 +577,7 @@ def _damaged(directory: Path, name: str, exc: Exception) -> BackupError:
 def _parse_manifest(document: Any, directory: Path) -> BackupSet:
     if not isinstance(document, dict) or document.get("format") != MANIFEST_FORMAT:
         raise ValueError("not a Sekha backup manifest")
-    if document.get("version") != MANIFEST_VERSION:
+    if document.get("version") not in _READABLE_VERSIONS:
         raise ValueError(f"unsupported manifest version {document.get('version')!r}")
     root = directory.parent.parent
     entries = tuple(_parse_entry(item, root) for item in _list(document["files"]))
@@ -609,8 +622,10 @@ def _parse_entry(item: Any, root: Path) -> BackupEntry:
 
 
 def _project_path(value: Any, root: Path) -> Path:
-    path = Path(_text(value))
-    if not inside_project(path, root):
+    """A manifest's path: relative to the project (version 2), or absolute (version 1)."""
+    written = Path(_text(value))
+    path = written if written.is_absolute() else _absolute(root) / written
+    if ".." in written.parts or not inside_project(path, _absolute(root)):
         raise ValueError(f"the path {path} is outside the project directory {root}")
     return path
 

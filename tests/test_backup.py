@@ -80,19 +80,48 @@ def test_manifest_records_paths_sizes_modes_hashes_and_generated(v1_dir: Path) -
         [v1_dir / ".env"], root=v1_dir, report=report, generated=[v1_dir / "config.yaml"]
     )
     manifest = json.loads((made.directory / "manifest.json").read_text())
-    assert manifest["format"] == "sekha-backup" and manifest["version"] == 1
+    assert manifest["format"] == "sekha-backup" and manifest["version"] == 2
     assert manifest["id"] == made.id
     assert manifest["files"] == [
         {
-            "original": str(v1_dir / ".env"),
+            "original": ".env",  # relative to the project: a moved project still rolls back
             "stored": "files/.env",
             "size": made.entries[0].size,
             "mode": "0600",
             "sha256": made.entries[0].sha256,
         }
     ]
-    assert manifest["generated"] == [str(v1_dir / "config.yaml")]
+    assert manifest["generated"] == ["config.yaml"]
     assert json.loads((made.directory / "report.json").read_text()) == report
+
+
+def test_a_moved_project_rolls_back(v1_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> None:
+    before = _snapshot(v1_dir)
+    create_backup([v1_dir / "config.toml", v1_dir / ".env"], root=v1_dir,
+                  generated=[v1_dir / "config.yaml"])
+    _migrate_like(v1_dir)
+    moved = tmp_path_factory.mktemp("elsewhere") / "renamed"
+    v1_dir.rename(moved)
+
+    restore_backup(load_backup(moved))
+
+    assert _snapshot(moved) == before
+
+
+def test_an_old_absolute_manifest_still_rolls_back_where_it_was_made(v1_dir: Path) -> None:
+    before = _snapshot(v1_dir)
+    made = create_backup([v1_dir / ".env"], root=v1_dir, generated=[v1_dir / "config.yaml"])
+    path = made.directory / "manifest.json"
+    manifest = json.loads(path.read_text())
+    manifest["version"] = 1
+    manifest["files"][0]["original"] = str(v1_dir / ".env")
+    manifest["generated"] = [str(v1_dir / "config.yaml")]
+    path.write_text(json.dumps(manifest))
+    _migrate_like(v1_dir)
+
+    restore_backup(load_backup(v1_dir))
+
+    assert _snapshot(v1_dir) == before
 
 
 def test_backup_ids_are_unique_and_sortable_even_twice_in_one_second(

@@ -36,3 +36,19 @@ def test_a_rerun_after_a_kill_between_secrets_and_output_rolls_back_in_one(
     rollback(project)
 
     assert tree_bytes(project) == before
+
+
+def test_a_moved_project_rolls_back_and_knows_its_own_config_yaml(
+    tmp_path: Path, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    project = copy_fixture("flat-toml", tmp_path)
+    before = tree_bytes(project)
+    assert apply_plan(plan_dir(project, environ={})).ok
+    moved = tmp_path_factory.mktemp("mounted-elsewhere") / "checkout"
+    project.rename(moved)
+
+    again = apply_plan(plan_dir(moved, environ={}))  # not refused as "the user's" config.yaml
+    assert again.ok, again.refusals
+    rollback(moved)
+
+    assert tree_bytes(moved) == before
