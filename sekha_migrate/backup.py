@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from sekha_migrate.io import WriteError, describe_os_error, write_atomically
+from sekha_migrate.json_text import json_safe
 
 BACKUPS_DIRNAME = ".sekha-backups"
 MANIFEST_NAME = "manifest.json"
@@ -376,7 +377,8 @@ def _free_path(directory: Path, name: str) -> Path:
 
 def _report_json(report: Mapping[str, Any]) -> str:
     try:
-        return json.dumps(report, indent=2, ensure_ascii=False, default=str) + "\n"
+        safe = json_safe(report)
+        return json.dumps(safe, indent=2, ensure_ascii=True, default=str, allow_nan=False) + "\n"
     except (TypeError, ValueError) as exc:
         raise BackupError(f"the migration report cannot be saved as JSON: {exc}") from exc
 
@@ -403,7 +405,7 @@ def _manifest_json(backup: BackupSet) -> str:
         "generated": [relative(path) for path in backup.generated],
         "written": {relative(path): digest for path, digest in backup.written},
     }
-    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    return json.dumps(document, indent=2, ensure_ascii=True) + "\n"  # names not UTF-8 too
 
 
 def _iso(moment: datetime) -> str:

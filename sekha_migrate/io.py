@@ -72,7 +72,7 @@ def write_output(
     if stream is None:
         write_atomically(Path(path), data, mode=mode)
         return
-    payload = data.encode("utf-8") if isinstance(data, str) else data
+    payload = _encoded(data)
     target = sys.stdout if stream == 1 else sys.stderr
     try:
         target.flush()
@@ -100,7 +100,7 @@ def write_atomically(
         # /dev/null); a directory would be refused by the rename in less clear words.
         raise WriteError(Path(path), f"it is {kind}, not a regular file; choose a file path"
                          if kind != "not a regular file" else "it is not a regular file")
-    payload = data.encode("utf-8") if isinstance(data, str) else data
+    payload = _encoded(data)
     final_mode = mode if mode is not None else _mode_for(target)
     temp = None
     try:
@@ -128,6 +128,11 @@ def _kind_of_name(path: Path) -> str | None:
     except OSError:
         return None
     return None if stat.S_ISLNK(found.st_mode) else _kind(found.st_mode)
+
+
+def _encoded(data: str | bytes) -> bytes:
+    # surrogateescape: a file name that is not UTF-8 is written back as the bytes it was.
+    return data.encode("utf-8", "surrogateescape") if isinstance(data, str) else data
 
 
 def describe_os_error(exc: OSError, target: Path) -> str:

@@ -602,10 +602,16 @@ def _shown(path: Path, beside: Path) -> str:
     bases = [(beside.absolute(), "")] + ([(home, "~/")] if home is not None else [])
     for base, prefix in bases:
         try:
-            return prefix + str(absolute.relative_to(base))
+            return _as_text(prefix + str(absolute.relative_to(base)))
         except ValueError:
             continue
-    return str(path)
+    return _as_text(str(path))
+
+
+def _as_text(name: str) -> str:
+    """A file name that is not UTF-8 (its bytes kept as surrogates) with U+FFFD for the bad
+    bytes: the header is written as UTF-8 text, which cannot hold them."""
+    return name.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
 
 
 def _sekha_environ(request: MigrationRequest) -> dict[str, str]:

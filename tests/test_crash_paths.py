@@ -1,0 +1,101 @@
+"""Inputs that used to crash with a traceback give a finding or a clear message and the
+documented exit code; JSON outputs never hold NaN or Infinity."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from conftest import CliResult, write
+
+Run = Callable[..., CliResult]
+VALID_HEAD = 'version: "2.0"\nllm_providers: []\ndefault_models: {}\n'
+
+
+@pytest.fixture
+def open_directory() -> Iterator[Path]:
+    """A project directory anyone may use (pytest's own temporary root is private)."""
+    directory = Path(tempfile.mkdtemp(prefix="sekha-open-"))
+    directory.chmod(0o777)
+    try:
+        yield directory
+    finally:
+        shutil.rmtree(directory, ignore_errors=True)
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="switching to an unprivileged user needs root")
+def test_migrate_with_a_home_it_cannot_read(
+    sekha_inprocess: Run, open_directory: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write(open_directory / "config.toml", "server_port = 8080\n")
+    (open_directory / "config.toml").chmod(0o644)
+    private_home = Path(tempfile.mkdtemp(prefix="sekha-private-home-"))
+    private_home.chmod(0o700)  # root's, as /root is under `sudo -u app` keeping HOME
+    monkeypatch.setenv("HOME", str(private_home))
+    # Every module and codec is imported first: the interpreter's files are root's.
+    "".encode("utf-8-sig").decode("utf-8-sig")
+    assert sekha_inprocess("migrate", "--dry-run", cwd=open_directory).exit_code == 0
+    os.seteuid(65534)
+    try:
+        plain = sekha_inprocess("migrate", "--dry-run", cwd=open_directory)
+        asked = sekha_inprocess("migrate", "--dry-run", "--include-home", cwd=open_directory)
+    finally:
+        os.seteuid(0)
+        shutil.rmtree(private_home, ignore_errors=True)
+    assert plain.exit_code == 0, plain.stderr
+    assert asked.exit_code == 2
+    assert "--include-home: cannot read" in asked.stderr
+
+
+def test_a_binary_value_in_a_v1_yaml_is_a_finding(sekha: Run, tmp_path: Path) -> None:
+    write(tmp_path / "config.yaml", "server_port: 8080\nmcp_api_key: !!binary aGVsbG8=\n")
+    result = sekha("migrate", "--dry-run", cwd=tmp_path)
+    assert result.exit_code == 1
+    assert "a !!binary value: Sekha settings are text, numbers and booleans" in result.stderr
+
+
+@pytest.mark.parametrize("output_format", ["text", "json", "github", "sarif", "junit", "gitlab"])
+def test_a_hex_integer_of_thousands_of_digits_is_a_finding(
+    sekha: Run, tmp_path: Path, output_format: str
+) -> None:
+    write(tmp_path / "config.yaml", VALID_HEAD + "server:\n  port: 0x" + "f" * 3700 + "\n")
+    result = sekha("validate", "-f", output_format, "config.yaml", cwd=tmp_path)
+    assert result.exit_code == 1, result.stderr
+    assert "no Sekha setting holds a number that large" in result.stdout
+
+
+def test_a_hex_integer_in_a_v1_toml_is_a_finding(sekha: Run, tmp_path: Path) -> None:
+    write(tmp_path / "config.toml", "server_port = 0x" + "f" * 4000 + "\n")
+    result = sekha("migrate", "--dry-run", cwd=tmp_path)
+    assert result.exit_code == 1
+    assert "a number too large for any setting" in result.stderr
+
+
+def test_probe_json_prints_its_document_for_a_giant_integer(sekha: Run, tmp_path: Path) -> None:
+    write(tmp_path / "config.yaml", VALID_HEAD + "server:\n  port: 0x" + "f" * 3700 + "\n")
+    result = sekha("probe", "--format", "json", "config.yaml", cwd=tmp_path)
+    assert result.exit_code in (1, 2)
+    json.loads(result.stdout)
+
+
+def test_a_file_name_that_is_not_utf8_migrates(sekha_e2e: Run, tmp_path: Path) -> None:
+    name = os.fsdecode(b"conf\xff.toml")
+    write(tmp_path / name, "server_port = 8080\n")
+    dry = sekha_e2e("migrate", "--dry-run", name, cwd=tmp_path)
+    assert dry.exit_code == 0, dry.stderr
+    done = sekha_e2e("migrate", "--yes", name, "--report", "r.json", cwd=tmp_path)
+    assert done.exit_code == 0, done.stderr
+    assert sekha_e2e("rollback", "--yes", cwd=tmp_path).exit_code == 0
+    assert (tmp_path / name).read_text() == "server_port = 8080\n"
+
+
+def test_a_report_never_holds_nan_or_infinity(sekha: Run, tmp_path: Path) -> None:
+    write(tmp_path / "config.yaml", "server_port: .nan\nmax_tokens: .inf\nollama_url: http://o:1\n")
+    sekha("migrate", "--dry-run", "--report", "r.json", cwd=tmp_path)
+    text = (tmp_path / "r.json").read_text()
+    json.loads(text, parse_constant=lambda name: pytest.fail(f"{name} in the report"))
