@@ -442,7 +442,11 @@ def load_backup(root: Path, backup_id: str | None = None) -> BackupSet:
         raise BackupError(f"the backup set {backup_id} is damaged: {_planted(directory)}")
     if not directory.is_dir():
         raise BackupLookupError(f"no backup set {backup_id} in {container}")
-    if not (directory / MANIFEST_NAME).exists():
+    try:
+        complete = (directory / MANIFEST_NAME).exists()
+    except OSError as exc:
+        raise _damaged(directory, MANIFEST_NAME, exc) from exc
+    if not complete:
         raise BackupLookupError(
             f"the backup set {backup_id} is incomplete (its creation was interrupted) "
             "and cannot be restored"
@@ -524,7 +528,11 @@ def _scan(root: Path) -> list[tuple[str, BackupSet | BackupError]]:
             found.append((child.name, BackupError(
                 f"the backup set {child.name} is damaged: {_planted(directory)}")))
             continue
-        if not (directory / MANIFEST_NAME).exists():
+        try:
+            if not (directory / MANIFEST_NAME).exists():
+                continue
+        except OSError as exc:  # a set made by another user (an earlier `sudo sekha migrate`)
+            found.append((child.name, _damaged(directory, MANIFEST_NAME, exc)))
             continue
         try:
             found.append((child.name, _load_set(directory)))
@@ -565,6 +573,8 @@ def _read_json(path: Path) -> Any:
 def _damaged(directory: Path, name: str, exc: Exception) -> BackupError:
     if isinstance(exc, KeyError):
         reason = f"the key {exc} is missing"
+    elif isinstance(exc, PermissionError):
+        reason = "permission denied: was it made by another user, such as an earlier sudo?"
     elif isinstance(exc, OSError):
         reason = exc.strerror or str(exc)
     elif isinstance(exc, RecursionError):

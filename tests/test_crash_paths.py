@@ -99,3 +99,43 @@ def test_a_report_never_holds_nan_or_infinity(sekha: Run, tmp_path: Path) -> Non
     sekha("migrate", "--dry-run", "--report", "r.json", cwd=tmp_path)
     text = (tmp_path / "r.json").read_text()
     json.loads(text, parse_constant=lambda name: pytest.fail(f"{name} in the report"))
+
+
+def test_rollback_format_json_prints_a_document_for_a_damaged_manifest(
+    sekha: Run, tmp_path: Path
+) -> None:
+    write(tmp_path / "config.toml", "server_port = 8080\n")
+    assert sekha("migrate", "--yes", cwd=tmp_path).exit_code == 0
+    manifest = next((tmp_path / ".sekha-backups").glob("2*/manifest.json"))
+    manifest.write_text("{ not json")
+
+    result = sekha("rollback", "--yes", "--format", "json", cwd=tmp_path)
+
+    assert result.exit_code == 1
+    document = json.loads(result.stdout)
+    assert document["ok"] is False and "is damaged" in document["error"]
+    assert document["findings"][0]["code"] == "backup-refused"
+
+
+def test_rollback_format_json_prints_a_document_when_there_is_no_backup(
+    sekha: Run, tmp_path: Path
+) -> None:
+    result = sekha("rollback", "--yes", "--format", "json", cwd=tmp_path)
+    assert result.exit_code == 2
+    assert json.loads(result.stdout)["error"].startswith("no backups found")
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="switching to an unprivileged user needs root")
+def test_rollback_list_as_a_user_on_a_set_made_with_sudo(
+    sekha_inprocess: Run, open_directory: Path
+) -> None:
+    write(open_directory / "config.toml", "server_port = 8080\n")
+    assert sekha_inprocess("migrate", "--yes", cwd=open_directory).exit_code == 0
+    (open_directory / ".sekha-backups").chmod(0o755)  # readable, its sets (0700) are not
+    os.seteuid(65534)
+    try:
+        result = sekha_inprocess("rollback", "--list", cwd=open_directory)
+    finally:
+        os.seteuid(0)
+    assert result.exit_code == 0, result.stderr
+    assert "permission denied: was it made by another user" in result.stdout + result.stderr
