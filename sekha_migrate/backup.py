@@ -34,7 +34,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
-from sekha_migrate.io import WriteError, describe_os_error, write_atomically
+from sekha_migrate.io import WriteError, describe_os_error, temp_name, write_atomically
 from sekha_migrate.json_text import json_safe
 
 BACKUPS_DIRNAME = ".sekha-backups"
@@ -57,8 +57,9 @@ _MAX_MANIFEST_BYTES = 4 * 1024 * 1024
 
 # How long a second writer waits for the first before it gives up (tests set 0).
 LOCK_WAIT_SECONDS = 5.0
-# Temporary files io.write_atomically makes beside a target: `.NAME.<8 hex>.tmp`.
-_TEMP_FILE = re.compile(r"\..+\.[0-9a-f]{8}\.tmp")
+# Temporary files io.write_atomically makes beside a target: `.NAME.<8 hex>.<pid>.tmp`
+# (earlier versions: `.NAME.<8 hex>.tmp`, no PID).
+_TEMP_FILE = re.compile(r"\..+\.[0-9a-f]{8}(?:\.(\d{1,10}))?\.tmp")
 
 # Fixed width, so sorting IDs as text sorts them in time; microseconds keep two runs in one
 # second apart, and an exclusive mkdir settles the rare exact tie.
@@ -272,7 +273,12 @@ def _reserve_set_directory(container: Path, now: datetime) -> tuple[str, Path, d
         except OSError as exc:
             reason = describe_os_error(exc, directory)
             raise BackupError(f"cannot create the backup set {directory}: {reason}") from exc
-        os.chmod(directory, 0o700)  # mkdir's mode is filtered by the umask
+        try:
+            os.chmod(directory, 0o700)  # mkdir's mode is filtered by the umask
+        except BaseException:  # SIGTERM (an interrupt here) or a failure: leave no half set
+            with contextlib.suppress(OSError):
+                os.rmdir(directory)
+            raise
         return backup_id, directory, moment
 
 
@@ -864,7 +870,7 @@ def _restore_entry(entry: BackupEntry, data: bytes, root: Path) -> None:
 def _restore_link(path: Path, target: str) -> None:
     if path.is_symlink() and os.readlink(path) == target:
         return
-    temp = path.parent / f".{path.name}.{os.urandom(4).hex()}.tmp"  # as leftovers are named
+    temp = path.parent / temp_name(path.name)  # as leftovers are named
     os.symlink(target, temp)
     try:
         os.replace(temp, path)
@@ -1038,9 +1044,14 @@ def _clean_leftovers(root: Path) -> None:
 def _remove_temp_files(directory: Path) -> None:
     with contextlib.suppress(OSError):
         for child in os.scandir(directory):
-            if _TEMP_FILE.fullmatch(child.name) and child.is_file(follow_symlinks=False):
-                with contextlib.suppress(OSError):
-                    os.unlink(child.path)
+            found = _TEMP_FILE.fullmatch(child.name)
+            if found is None or not child.is_file(follow_symlinks=False):
+                continue
+            writer = found.group(1)
+            if writer is not None and int(writer) != os.getpid() and _alive(int(writer)):
+                continue  # another live writer's file, about to be renamed into place
+            with contextlib.suppress(OSError):
+                os.unlink(child.path)
 
 
 @contextlib.contextmanager

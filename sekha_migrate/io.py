@@ -184,6 +184,12 @@ def _current_umask() -> int:
     return current
 
 
+def temp_name(name: str) -> str:
+    """`.NAME.<8 hex>.<pid>.tmp`: the PID lets a clean-up tell a killed run's leftover from
+    the file another live writer (validate -O, init -o, a concurrent run) is about to rename."""
+    return f".{name}.{os.urandom(4).hex()}.{os.getpid()}.tmp"
+
+
 def _create_temp_beside(target: Path) -> tuple[int, str]:
     """Create an empty temporary file in the target's directory, readable by its owner only.
 
@@ -192,7 +198,7 @@ def _create_temp_beside(target: Path) -> tuple[int, str]:
     """
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
     while True:
-        temp = str(target.parent / f".{target.name}.{os.urandom(4).hex()}.tmp")
+        temp = str(target.parent / temp_name(target.name))
         try:
             return os.open(temp, flags, 0o600), temp
         except FileExistsError:

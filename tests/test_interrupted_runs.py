@@ -52,3 +52,47 @@ def test_a_moved_project_rolls_back_and_knows_its_own_config_yaml(
     rollback(moved)
 
     assert tree_bytes(moved) == before
+
+
+def test_clean_up_keeps_a_live_writers_temporary_file_and_removes_a_dead_ones(
+    tmp_path: Path,
+) -> None:
+    import subprocess
+    import sys
+
+    project = copy_fixture("flat-toml", tmp_path)
+    live = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True, check=True)
+    try:
+        theirs = project / f".report.sarif.0a1b2c3d.{live.pid}.tmp"
+        theirs.write_text("being written by sekha validate -O")
+        leftover = project / f".config.yaml.0a1b2c3d.{dead.stdout.strip()}.tmp"
+        leftover.write_text("half written by a killed run")
+
+        assert apply_plan(plan_dir(project, environ={})).ok
+
+        assert theirs.exists()
+        assert not leftover.exists()
+    finally:
+        live.kill()
+        live.wait()
+
+
+def test_an_interrupt_right_after_the_set_directory_is_made_leaves_no_set(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sekha_migrate import backup as backup_module
+    from sekha_migrate.backup import create_backup
+
+    project = copy_fixture("flat-toml", tmp_path)
+
+    def interrupted(path: object, mode: int) -> None:
+        raise KeyboardInterrupt  # SIGTERM, turned into an interrupt while writing
+
+    monkeypatch.setattr(backup_module.os, "chmod", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        create_backup([project / "config.toml"], root=project)
+    monkeypatch.undo()
+
+    assert list((project / ".sekha-backups").glob("2*")) == []
