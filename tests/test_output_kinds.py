@@ -165,3 +165,42 @@ def test_a_report_in_a_missing_directory_is_refused_before_writing(
     assert result.exit_code == 2
     assert f"the directory {v1_project / 'no'} does not exist" in result.stderr
     assert not (v1_project / "config.yaml").exists()
+
+
+def test_an_output_inside_the_backups_is_refused_by_name(sekha: Run, v1_project: Path) -> None:
+    assert sekha("migrate", "--yes", cwd=v1_project).exit_code == 0
+    result = sekha("migrate", "--yes", "--force", "-o", ".sekha-backups/x.yaml", cwd=v1_project)
+    assert result.exit_code == 2
+    assert "is inside .sekha-backups/, which holds the backups" in result.stderr
+    assert not (v1_project / ".sekha-backups" / "x.yaml").exists()
+
+
+def test_tls_to_a_server_that_closes_the_connection_hints_at_http() -> None:
+    import socket
+    import threading
+
+    from probe_support import config, model, provider
+
+    from sekha_migrate.probe import probe_config
+
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(4)
+
+    def close_every_connection() -> None:
+        while True:
+            try:
+                connection, _ = listener.accept()
+            except OSError:
+                return
+            connection.recv(1024)
+            connection.close()
+
+    threading.Thread(target=close_every_connection, daemon=True).start()
+    try:
+        url = f"https://127.0.0.1:{listener.getsockname()[1]}"
+        doc = config(provider("local", "ollama", url, [model("llama3.1:8b")], timeout=5))
+        probe = probe_config(doc, env={}).providers[0]
+    finally:
+        listener.close()
+    assert probe.error is not None and "use http://" in probe.error

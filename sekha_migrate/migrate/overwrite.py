@@ -20,6 +20,7 @@ from sekha_migrate.migrate.discover import SourceKind
 from sekha_migrate.migrate.results import KeyStatus, MigrationPlan
 from sekha_migrate.model.placeholders import placeholder_names
 
+_BACKUPS_DIRNAME = ".sekha-backups"  # backup.BACKUPS_DIRNAME, without importing backup.py
 _REPORT_TOOL = "sekha migrate"  # the "tool" key of every report this toolkit writes
 _MAX_REPORT_BYTES = 16 * 1024 * 1024
 
@@ -64,6 +65,9 @@ def _not_plain_files(targets: Targets) -> Iterator[Refusal]:
         kind = special_file_kind(path)
         if kind is not None:
             yield Refusal(path, f"{flag} {path} is {kind}, not a regular file", False)
+        elif _BACKUPS_DIRNAME in Path(os.path.abspath(path)).parts[:-1]:
+            yield Refusal(path, f"{flag} {path} is inside {_BACKUPS_DIRNAME}/, which holds the "
+                          "backups; choose a path outside it", False)
 
 
 def _collisions(plan: MigrationPlan, targets: Targets) -> Iterator[Refusal]:
