@@ -139,3 +139,16 @@ def test_rollback_list_as_a_user_on_a_set_made_with_sudo(
         os.seteuid(0)
     assert result.exit_code == 0, result.stderr
     assert "permission denied: was it made by another user" in result.stdout + result.stderr
+
+
+def test_a_key_holding_a_line_break_never_becomes_a_ci_command_or_escape(
+    sekha: Run, tmp_path: Path
+) -> None:
+    write(tmp_path / "config.yaml", VALID_HEAD
+          + '"x\\n::error file=README.md,line=1::pwned\\u001b[2J\\u0007": 1\n')
+    result = sekha("validate", "config.yaml", cwd=tmp_path)
+    assert result.exit_code in (0, 1)
+    text = result.stdout + result.stderr
+    assert not any(line.lstrip().startswith("::") for line in text.splitlines())
+    assert "\x1b" not in text and "\x07" not in text
+    assert "\\n::error file=README.md" in text
