@@ -152,3 +152,14 @@ def test_a_key_holding_a_line_break_never_becomes_a_ci_command_or_escape(
     assert not any(line.lstrip().startswith("::") for line in text.splitlines())
     assert "\x1b" not in text and "\x07" not in text
     assert "\\n::error file=README.md" in text
+
+
+@pytest.mark.parametrize("output_format", ["json", "sarif", "gitlab"])
+def test_validate_json_formats_print_their_document_on_a_usage_error(
+    sekha: Run, tmp_path: Path, output_format: str
+) -> None:
+    write(tmp_path / "config.yaml", VALID_HEAD)
+    result = sekha("validate", "-f", output_format, "--env-file", "missing.env", "config.yaml",
+                   cwd=tmp_path)
+    assert result.exit_code == 2
+    assert "usage-error" in json.dumps(json.loads(result.stdout))

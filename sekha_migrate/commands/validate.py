@@ -64,6 +64,8 @@ def validate_command(
         run = validate_paths(paths or ["config.yaml"], env=env, strict=strict, target=dialect)
     except UsageError as exc:
         typer.echo(f"sekha validate: {exc}", err=True)
+        if output_format is not OutputFormat.text:  # a machine format still gets its document
+            _render_usage_error(str(exc), output_format.value, output_file)
         raise typer.Exit(exit_codes.USAGE) from None
     if skip_non_sekha:
         from sekha_migrate.validate.skip import skip_non_sekha as skip
@@ -77,6 +79,19 @@ def validate_command(
     if run.any_unreadable:
         raise typer.Exit(exit_codes.USAGE)
     raise typer.Exit(exit_codes.OK if run.valid else exit_codes.PROBLEMS)
+
+
+def _render_usage_error(message: str, fmt: str, output_file: Path | None) -> None:
+    """The usage error as the one finding (code usage-error) of the format's document."""
+    from sekha_migrate.findings import FileResult, Finding, Severity, ValidationRun
+    from sekha_migrate.report import render_validation, validation_output
+
+    finding = Finding(Severity.ERROR, "usage-error", message)
+    run = ValidationRun((FileResult("(command line)", (finding,), readable=False),))
+    if output_file is None:
+        render_validation(run, fmt, quiet=False, verbose=False)
+    else:
+        _write_report(output_file, validation_output(run, fmt, quiet=False, verbose=False))
 
 
 def _write_report(path: Path, text: str) -> None:
