@@ -126,3 +126,19 @@ def test_a_rolled_back_link_is_refused_and_config_yaml_stays_in_the_project(
     assert "rolled-back is a symbolic link, which sekha never follows" in result.stderr
     assert list(outside.iterdir()) == []
     assert _tree(project) == before
+
+
+def test_a_full_disk_when_writing_the_pid_into_the_lock_still_locks(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import errno
+
+    from sekha_migrate.backup import exclusive_writer
+
+    def full_disk(fd: int, length: int) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(os, "ftruncate", full_disk)
+    with exclusive_writer(project):
+        entered = True
+    assert entered
