@@ -163,3 +163,23 @@ def test_validate_json_formats_print_their_document_on_a_usage_error(
                    cwd=tmp_path)
     assert result.exit_code == 2
     assert "usage-error" in json.dumps(json.loads(result.stdout))
+
+
+def test_migrate_under_ulimit_f_says_why_instead_of_dying(tmp_path: Path) -> None:
+    import resource
+    import subprocess
+    import sys
+
+    write(tmp_path / "config.toml", "server_port = 8080\n")
+
+    def no_file_growth() -> None:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (0, 0))
+
+    done = subprocess.run(
+        [str(Path(sys.executable).parent / "sekha"), "migrate", "--yes"],
+        cwd=tmp_path, capture_output=True, text=True, timeout=60, preexec_fn=no_file_growth,
+        env={**os.environ, "NO_COLOR": "1"},
+    )
+    assert done.returncode == 1, done.stderr  # not -SIGXFSZ
+    assert "ulimit -f" in done.stderr and "Traceback" not in done.stderr
+    assert not (tmp_path / "config.yaml").exists()
