@@ -16,7 +16,6 @@ INTERRUPTED = 130  # 128 + SIGINT, as shells report it
 def main() -> None:
     try:
         _standard_streams()
-        _file_size_limit_as_error()
         from sekha_migrate.cli import main as run_cli
 
         run_cli()
@@ -39,15 +38,6 @@ def _standard_streams() -> None:
                 setattr(sys, name, writer)  # lives as long as the process
         elif fd > 0 and hasattr(stream, "reconfigure"):
             stream.reconfigure(errors="replace")
-
-
-def _file_size_limit_as_error() -> None:
-    """Under `ulimit -f` a write past the limit sends SIGXFSZ, which kills the process
-    mid-write; ignored, the write fails with EFBIG and the run says why."""
-    import signal
-
-    if hasattr(signal, "SIGXFSZ"):
-        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
 
 
 def _say(text: str) -> None:

@@ -171,6 +171,9 @@ def test_migrate_under_ulimit_f_says_why_instead_of_dying(tmp_path: Path) -> Non
     import sys
 
     write(tmp_path / "config.toml", "server_port = 8080\n")
+    lock = write(tmp_path / ".sekha-backups" / "lock", "")  # as a first run leaves them
+    write(tmp_path / ".sekha-backups" / ".gitignore", "*\n")
+    lock.chmod(0o600)
 
     def no_file_growth() -> None:
         resource.setrlimit(resource.RLIMIT_FSIZE, (0, 0))
@@ -180,6 +183,6 @@ def test_migrate_under_ulimit_f_says_why_instead_of_dying(tmp_path: Path) -> Non
         cwd=tmp_path, capture_output=True, text=True, timeout=60, preexec_fn=no_file_growth,
         env={**os.environ, "NO_COLOR": "1"},
     )
-    assert done.returncode == 1, done.stderr  # not -SIGXFSZ
+    assert done.returncode == 1, done.stderr
     assert "ulimit -f" in done.stderr and "Traceback" not in done.stderr
     assert not (tmp_path / "config.yaml").exists()
