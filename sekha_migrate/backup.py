@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import errno
 import hashlib
 import json
 import os
@@ -33,7 +34,8 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
-from sekha_migrate.io import WriteError, describe_os_error, write_atomically
+from sekha_migrate.io import WriteError, describe_os_error, temp_name, write_atomically
+from sekha_migrate.json_text import json_safe
 
 BACKUPS_DIRNAME = ".sekha-backups"
 MANIFEST_NAME = "manifest.json"
@@ -43,7 +45,10 @@ FILES_DIRNAME = "files"
 ROLLED_BACK_DIRNAME = "rolled-back"
 LOCK_NAME = "lock"
 MANIFEST_FORMAT = "sekha-backup"
-MANIFEST_VERSION = 1
+# 2: paths relative to the project, so a moved, copied or re-mounted project rolls back;
+# 1 (absolute paths) is still read when its paths lie inside the project where it is now.
+MANIFEST_VERSION = 2
+_READABLE_VERSIONS = (1, 2)
 KIND_MIGRATION = "migration"
 KIND_PRE_ROLLBACK = "pre-rollback"  # what a rollback replaced, saved just before it
 _KINDS = (KIND_MIGRATION, KIND_PRE_ROLLBACK)
@@ -52,13 +57,16 @@ _MAX_MANIFEST_BYTES = 4 * 1024 * 1024
 
 # How long a second writer waits for the first before it gives up (tests set 0).
 LOCK_WAIT_SECONDS = 5.0
-# Temporary files io.write_atomically makes beside a target: `.NAME.<8 hex>.tmp`.
-_TEMP_FILE = re.compile(r"\..+\.[0-9a-f]{8}\.tmp")
+# Temporary files io.write_atomically makes beside a target: `.NAME.<8 hex>.<pid>.tmp`
+# (earlier versions: `.NAME.<8 hex>.tmp`, no PID).
+_TEMP_FILE = re.compile(r"\..+\.[0-9a-f]{8}(?:\.(\d{1,10}))?\.tmp")
 
 # Fixed width, so sorting IDs as text sorts them in time; microseconds keep two runs in one
 # second apart, and an exclusive mkdir settles the rare exact tie.
 _ID_FORMAT = "%Y%m%dT%H%M%S.%fZ"
 _SHA256 = re.compile(r"[0-9a-f]{64}")
+_NO_FOLLOW = getattr(os, "O_NOFOLLOW", 0)
+_NON_BLOCK = getattr(os, "O_NONBLOCK", 0)
 
 
 class BackupError(Exception):
@@ -233,11 +241,16 @@ def _ensure_container(root: Path) -> Path:
         raise BackupError(f"cannot create a backup in {root}: it is not a directory")
     container = backups_directory(root)
     try:
+        if container.is_symlink():
+            raise BackupError(_planted(container))
         container.mkdir(mode=0o700, exist_ok=True)
         ignore_file = container / ".gitignore"
+        if ignore_file.is_symlink():  # even a dangling one: writing would create its target
+            raise BackupError(_planted(ignore_file))
         if not ignore_file.exists():
             # Backups hold secrets; keep them out of the user's repository by default.
-            write_atomically(ignore_file, "# Sekha backups may hold API keys.\n*\n")
+            write_atomically(ignore_file, "# Sekha backups may hold API keys.\n*\n",
+                             follow_symlinks=False)
     except OSError as exc:
         raise BackupError(
             f"cannot create the backup directory {container}: {describe_os_error(exc, container)}"
@@ -260,7 +273,12 @@ def _reserve_set_directory(container: Path, now: datetime) -> tuple[str, Path, d
         except OSError as exc:
             reason = describe_os_error(exc, directory)
             raise BackupError(f"cannot create the backup set {directory}: {reason}") from exc
-        os.chmod(directory, 0o700)  # mkdir's mode is filtered by the umask
+        try:
+            os.chmod(directory, 0o700)  # mkdir's mode is filtered by the umask
+        except BaseException:  # SIGTERM (an interrupt here) or a failure: leave no half set
+            with contextlib.suppress(OSError):
+                os.rmdir(directory)
+            raise
         return backup_id, directory, moment
 
 
@@ -365,12 +383,23 @@ def _free_path(directory: Path, name: str) -> Path:
 
 def _report_json(report: Mapping[str, Any]) -> str:
     try:
-        return json.dumps(report, indent=2, ensure_ascii=False, default=str) + "\n"
+        safe = json_safe(report)
+        return json.dumps(safe, indent=2, ensure_ascii=True, default=str, allow_nan=False) + "\n"
     except (TypeError, ValueError) as exc:
         raise BackupError(f"the migration report cannot be saved as JSON: {exc}") from exc
 
 
 def _manifest_json(backup: BackupSet) -> str:
+    root = backup.directory.parent.parent
+
+    def relative(path: Path) -> str:
+        shown = os.path.relpath(path, root)
+        if shown.split(os.sep)[0] == "..":  # the same directory reached by another spelling
+            real = os.path.relpath(os.path.realpath(path.parent), os.path.realpath(root))
+            shown = os.path.join(real, path.name)
+        return Path(shown).as_posix()
+
+    files = [{**entry.to_dict(), "original": relative(entry.original)} for entry in backup.entries]
     document = {
         "format": MANIFEST_FORMAT,
         "version": MANIFEST_VERSION,
@@ -378,11 +407,11 @@ def _manifest_json(backup: BackupSet) -> str:
         "kind": backup.kind,
         "undoes": backup.undoes,
         "created": backup.created,
-        "files": [entry.to_dict() for entry in backup.entries],
-        "generated": [str(path) for path in backup.generated],
-        "written": {str(path): digest for path, digest in backup.written},
+        "files": files,
+        "generated": [relative(path) for path in backup.generated],
+        "written": {relative(path): digest for path, digest in backup.written},
     }
-    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    return json.dumps(document, indent=2, ensure_ascii=True) + "\n"  # names not UTF-8 too
 
 
 def _iso(moment: datetime) -> str:
@@ -415,9 +444,15 @@ def load_backup(root: Path, backup_id: str | None = None) -> BackupSet:
     if not backup_id or "/" in backup_id or os.sep in backup_id or backup_id.startswith("."):
         raise BackupLookupError(f"{backup_id!r} is not a backup ID")
     directory = container / backup_id
+    if directory.is_symlink():
+        raise BackupError(f"the backup set {backup_id} is damaged: {_planted(directory)}")
     if not directory.is_dir():
         raise BackupLookupError(f"no backup set {backup_id} in {container}")
-    if not (directory / MANIFEST_NAME).exists():
+    try:
+        complete = (directory / MANIFEST_NAME).exists()
+    except OSError as exc:
+        raise _damaged(directory, MANIFEST_NAME, exc) from exc
+    if not complete:
         raise BackupLookupError(
             f"the backup set {backup_id} is incomplete (its creation was interrupted) "
             "and cannot be restored"
@@ -443,17 +478,42 @@ def _latest_to_roll_back(root: Path) -> BackupSet:
 def written_by_toolkit(root: Path, path: Path) -> bool:
     """Whether `path` holds exactly what a migration recorded writing there (by sha256)."""
     target = _absolute(path)
+    digest = _sha256_of(target)
     try:
-        with open(target, "rb") as handle:
-            digest = hashlib.sha256(handle.read()).hexdigest()
         sets = list_backups(root)
-    except (OSError, BackupError):
+    except BackupError:
         return False
     return any(
         recorded == target and known == digest
         for backup in sets
         for recorded, known in backup.written
     )
+
+
+def stray_outputs(root: Path) -> frozenset[Path]:
+    """Files the newest migration wrote before it was killed short of its last file: they were
+    not there before that run, so a re-run must not back them up as the user's originals (a
+    rollback would then put the stray back, keys included)."""
+    try:
+        sets = [found for found in list_backups(root)
+                if found.kind == KIND_MIGRATION and not found.rolled_back]
+    except BackupError:
+        return frozenset()
+    if not sets or not sets[-1].written:
+        return frozenset()
+    matching = {path for path, digest in sets[-1].written if _sha256_of(path) == digest}
+    complete = len(matching) == len(sets[-1].written)
+    return frozenset() if complete else frozenset(matching)
+
+
+def _sha256_of(path: Path) -> str | None:
+    try:
+        with open(path, "rb") as handle:
+            if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+                return None
+            return hashlib.sha256(handle.read()).hexdigest()
+    except OSError:
+        return None
 
 
 def _scan(root: Path) -> list[tuple[str, BackupSet | BackupError]]:
@@ -470,7 +530,15 @@ def _scan(root: Path) -> list[tuple[str, BackupSet | BackupError]]:
         if child.name.startswith(".") or not child.is_dir():
             continue
         directory = Path(child.path)
-        if not (directory / MANIFEST_NAME).exists():
+        if child.is_symlink():
+            found.append((child.name, BackupError(
+                f"the backup set {child.name} is damaged: {_planted(directory)}")))
+            continue
+        try:
+            if not (directory / MANIFEST_NAME).exists():
+                continue
+        except OSError as exc:  # a set made by another user (an earlier `sudo sekha migrate`)
+            found.append((child.name, _damaged(directory, MANIFEST_NAME, exc)))
             continue
         try:
             found.append((child.name, _load_set(directory)))
@@ -511,6 +579,8 @@ def _read_json(path: Path) -> Any:
 def _damaged(directory: Path, name: str, exc: Exception) -> BackupError:
     if isinstance(exc, KeyError):
         reason = f"the key {exc} is missing"
+    elif isinstance(exc, PermissionError):
+        reason = "permission denied: was it made by another user, such as an earlier sudo?"
     elif isinstance(exc, OSError):
         reason = exc.strerror or str(exc)
     elif isinstance(exc, RecursionError):
@@ -525,7 +595,7 @@ def _damaged(directory: Path, name: str, exc: Exception) -> BackupError:
 def _parse_manifest(document: Any, directory: Path) -> BackupSet:
     if not isinstance(document, dict) or document.get("format") != MANIFEST_FORMAT:
         raise ValueError("not a Sekha backup manifest")
-    if document.get("version") != MANIFEST_VERSION:
+    if document.get("version") not in _READABLE_VERSIONS:
         raise ValueError(f"unsupported manifest version {document.get('version')!r}")
     root = directory.parent.parent
     entries = tuple(_parse_entry(item, root) for item in _list(document["files"]))
@@ -570,8 +640,10 @@ def _parse_entry(item: Any, root: Path) -> BackupEntry:
 
 
 def _project_path(value: Any, root: Path) -> Path:
-    path = Path(_text(value))
-    if not inside_project(path, root):
+    """A manifest's path: relative to the project (version 2), or absolute (version 1)."""
+    written = Path(_text(value))
+    path = written if written.is_absolute() else _absolute(root) / written
+    if ".." in written.parts or not inside_project(path, _absolute(root)):
         raise ValueError(f"the path {path} is outside the project directory {root}")
     return path
 
@@ -598,6 +670,8 @@ def _text(value: Any) -> str:
 
 def _read_rollback_log(directory: Path) -> list[dict[str, Any]]:
     path = directory / ROLLBACK_LOG_NAME
+    if path.is_symlink():
+        raise ValueError("it is a symbolic link, which sekha never follows (was it planted?)")
     if not path.exists():
         return []
     events = _read_json(path)["rollbacks"]
@@ -619,6 +693,7 @@ def restore_backup(backup: BackupSet) -> RestoreResult:
     back already is refused. Running it again after a failure is safe: it carries on where it
     stopped.
     """
+    _refuse_planted_links(backup)
     _refuse_if_rolled_back(backup)
     contents = _read_verified_copies(backup)
     root = backup.directory.parent.parent
@@ -650,6 +725,16 @@ def restore_backup(backup: BackupSet) -> RestoreResult:
         tuple(destination for _, destination in moves),
         saved_as=saved.id,
     )
+
+
+def _refuse_planted_links(backup: BackupSet) -> None:
+    """A rollback writes into its set (rolled-back/, rollback.json): a link planted at any of
+    those names would send the generated config.yaml, keys included, or the log elsewhere."""
+    names = (ROLLED_BACK_DIRNAME, ROLLBACK_LOG_NAME, FILES_DIRNAME, MANIFEST_NAME, REPORT_NAME)
+    for path in (backup.directory, *(backup.directory / name for name in names)):
+        if path.is_symlink():
+            raise BackupError(f"refusing to restore backup {backup.id}, nothing was changed: "
+                              f"{_planted(path)}")
 
 
 def _refuse_if_rolled_back(backup: BackupSet) -> None:
@@ -737,11 +822,22 @@ def _move_aside(
     destination = _free_path(backup.directory / ROLLED_BACK_DIRNAME, path.name)
     try:
         destination.parent.mkdir(mode=0o700, exist_ok=True)
-        os.rename(current, destination)  # one file system: the set lies inside the project
+        if _restored_in_place(current, backup):
+            # The original goes back to this very path: copy the v2 file aside and let the
+            # restore replace it atomically, so the path is old or new at every instant.
+            data, mode = _read_original(current)
+            _write_in_set(destination, data, mode=mode)
+        else:
+            os.rename(current, destination)  # one file system: the set lies inside the project
     except OSError as exc:
         reason = describe_os_error(exc, current)
         raise BackupError(f"cannot move {path} into the backup set: {reason}") from exc
     return destination
+
+
+def _restored_in_place(current: Path, backup: BackupSet) -> bool:
+    return any(entry.link is None and os.path.realpath(entry.original) == str(current)
+               for entry in backup.entries)
 
 
 def _already_original(current: Path, backup: BackupSet, contents: Mapping[str, bytes]) -> bool:
@@ -774,7 +870,7 @@ def _restore_entry(entry: BackupEntry, data: bytes, root: Path) -> None:
 def _restore_link(path: Path, target: str) -> None:
     if path.is_symlink() and os.readlink(path) == target:
         return
-    temp = path.parent / f".{path.name}.{os.urandom(4).hex()}.tmp"  # as leftovers are named
+    temp = path.parent / temp_name(path.name)  # as leftovers are named
     os.symlink(target, temp)
     try:
         os.replace(temp, path)
@@ -812,7 +908,8 @@ def _record_rollback(
     document = {"format": "sekha-rollback-log", "version": 1, "rollbacks": events}
     with contextlib.suppress(WriteError):
         write_atomically(
-            backup.directory / ROLLBACK_LOG_NAME, json.dumps(document, indent=2) + "\n", mode=0o600
+            backup.directory / ROLLBACK_LOG_NAME, json.dumps(document, indent=2) + "\n",
+            mode=0o600, follow_symlinks=False,
         )
 
 
@@ -839,10 +936,21 @@ def exclusive_writer(root: Path) -> Iterator[None]:
 
 
 def _acquire(lock: Path) -> int:
+    # O_NOFOLLOW: a repository can ship a link at .sekha-backups/lock, and following it would
+    # truncate its target; O_NONBLOCK: a FIFO planted there must not hang the run.
+    flags = os.O_RDWR | os.O_CREAT | _NO_FOLLOW | getattr(os, "O_CLOEXEC", 0) | _NON_BLOCK
     try:
-        fd = os.open(lock, os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0), 0o600)
+        fd = os.open(lock, flags, 0o600)
     except OSError as exc:
+        if exc.errno == errno.ELOOP or os.path.islink(lock):
+            raise BackupError(_planted(lock)) from exc
         raise BackupError(f"cannot open the lock {lock}: {describe_os_error(exc, lock)}") from exc
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        raise BackupError(
+            f"{lock} is not a regular file (was it planted?); nothing was changed: remove it "
+            "and run again"
+        )
     deadline = time.monotonic() + LOCK_WAIT_SECONDS
     while not _try_lock(fd, lock):
         if time.monotonic() >= deadline:
@@ -853,9 +961,23 @@ def _acquire(lock: Path) -> int:
                 "nothing was changed: run again when it has finished"
             )
         time.sleep(0.1)
-    os.ftruncate(fd, 0)
-    os.write(fd, f"{os.getpid()}\n".encode())
+    try:
+        os.ftruncate(fd, 0)
+        os.write(fd, f"{os.getpid()}\n".encode())
+    except OSError as exc:  # a full disk or `ulimit -f`: the PID is a courtesy, the flock counts
+        if exc.errno not in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):
+            os.close(fd)
+            raise BackupError(f"cannot write the lock {lock}: {describe_os_error(exc, lock)}") \
+                from exc
     return fd
+
+
+def _planted(path: Path) -> str:
+    """What to say about a link found where the toolkit keeps its own files."""
+    return (
+        f"{path} is a symbolic link, which sekha never follows inside {BACKUPS_DIRNAME}/ (a "
+        f"repository may have planted it); nothing was changed: remove the link and run again"
+    )
 
 
 def _try_lock(fd: int, lock: Path) -> bool:
@@ -922,9 +1044,14 @@ def _clean_leftovers(root: Path) -> None:
 def _remove_temp_files(directory: Path) -> None:
     with contextlib.suppress(OSError):
         for child in os.scandir(directory):
-            if _TEMP_FILE.fullmatch(child.name) and child.is_file(follow_symlinks=False):
-                with contextlib.suppress(OSError):
-                    os.unlink(child.path)
+            found = _TEMP_FILE.fullmatch(child.name)
+            if found is None or not child.is_file(follow_symlinks=False):
+                continue
+            writer = found.group(1)
+            if writer is not None and int(writer) != os.getpid() and _alive(int(writer)):
+                continue  # another live writer's file, about to be renamed into place
+            with contextlib.suppress(OSError):
+                os.unlink(child.path)
 
 
 @contextlib.contextmanager

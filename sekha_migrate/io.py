@@ -9,6 +9,7 @@ import contextlib
 import errno
 import os
 import stat
+import sys
 from pathlib import Path
 
 # Errors that only mean "this file system cannot fsync a directory", not that data is at risk.
@@ -24,6 +25,64 @@ class WriteError(Exception):
         self.reason = reason
 
 
+# Names that mean a standard stream: written through, never replaced by a rename (with
+# `-O /dev/stdout >> ci.log` a rename would replace the log with the report).
+_STREAM_NAMES = {
+    "-": 1, "/dev/stdout": 1, "/dev/fd/1": 1, "/proc/self/fd/1": 1,
+    "/dev/stderr": 2, "/dev/fd/2": 2, "/proc/self/fd/2": 2,
+}
+
+
+def standard_stream(path: str | os.PathLike[str]) -> int | None:
+    """1 or 2 when `path` names standard output or error (`-`, /dev/stdout ...), else None."""
+    text = os.fspath(path)
+    return _STREAM_NAMES.get(text if text == "-" else os.path.normpath(text))
+
+
+def special_file_kind(path: str | os.PathLike[str]) -> str | None:
+    """What `path` is when it exists and is not a regular file (links followed): "a FIFO",
+    "a device", ...; None for a regular file or nothing at all."""
+    try:
+        found = os.stat(path)
+    except (OSError, ValueError):
+        return None
+    return _kind(found.st_mode)
+
+
+def _kind(mode: int) -> str | None:
+    if stat.S_ISREG(mode):
+        return None
+    if stat.S_ISDIR(mode):
+        return "a directory"
+    if stat.S_ISFIFO(mode):
+        return "a FIFO (named pipe)"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    return "not a regular file"
+
+
+def write_output(
+    path: str | os.PathLike[str], data: str | bytes, *, mode: int | None = None
+) -> None:
+    """An output the user named: written through to standard output or error when `path`
+    names one, else replaced atomically (a special file is refused, see write_atomically)."""
+    stream = standard_stream(path)
+    if stream is None:
+        write_atomically(Path(path), data, mode=mode)
+        return
+    payload = _encoded(data)
+    target = sys.stdout if stream == 1 else sys.stderr
+    try:
+        target.flush()
+        target.buffer.write(payload)
+        target.flush()
+    except (OSError, ValueError, AttributeError) as exc:
+        name = "standard output" if stream == 1 else "standard error"
+        raise WriteError(Path(path), f"{name} cannot be written ({exc})") from exc
+
+
 def write_atomically(
     path: Path, data: str | bytes, *, mode: int | None = None, follow_symlinks: bool = True
 ) -> None:
@@ -35,7 +94,13 @@ def write_atomically(
     `follow_symlinks=False` the link itself is replaced by the file.
     """
     target = Path(os.path.realpath(path) if follow_symlinks else os.path.abspath(path))
-    payload = data.encode("utf-8") if isinstance(data, str) else data
+    kind = special_file_kind(target) if follow_symlinks else _kind_of_name(target)
+    if kind is not None:
+        # A rename would turn a device, FIFO or socket into a regular file (as root, even
+        # /dev/null); a directory would be refused by the rename in less clear words.
+        raise WriteError(Path(path), f"it is {kind}, not a regular file; choose a file path"
+                         if kind != "not a regular file" else "it is not a regular file")
+    payload = _encoded(data)
     final_mode = mode if mode is not None else _mode_for(target)
     temp = None
     try:
@@ -57,6 +122,19 @@ def write_atomically(
                 os.unlink(temp)
 
 
+def _kind_of_name(path: Path) -> str | None:
+    try:
+        found = os.lstat(path)
+    except OSError:
+        return None
+    return None if stat.S_ISLNK(found.st_mode) else _kind(found.st_mode)
+
+
+def _encoded(data: str | bytes) -> bytes:
+    # surrogateescape: a file name that is not UTF-8 is written back as the bytes it was.
+    return data.encode("utf-8", "surrogateescape") if isinstance(data, str) else data
+
+
 def describe_os_error(exc: OSError, target: Path) -> str:
     """Say what went wrong in words a user can act on, not in errno names."""
     code = exc.errno
@@ -69,6 +147,8 @@ def describe_os_error(exc: OSError, target: Path) -> str:
         )
     if code == errno.ENOSPC:
         return "no space left on device; free some space and run again"
+    if code == errno.EFBIG:
+        return "the file is larger than this process may write (ulimit -f?)"
     if code == errno.EDQUOT:
         return "disk quota exceeded; free some space and run again"
     if code == errno.ENOENT:
@@ -104,6 +184,12 @@ def _current_umask() -> int:
     return current
 
 
+def temp_name(name: str) -> str:
+    """`.NAME.<8 hex>.<pid>.tmp`: the PID lets a clean-up tell a killed run's leftover from
+    the file another live writer (validate -O, init -o, a concurrent run) is about to rename."""
+    return f".{name}.{os.urandom(4).hex()}.{os.getpid()}.tmp"
+
+
 def _create_temp_beside(target: Path) -> tuple[int, str]:
     """Create an empty temporary file in the target's directory, readable by its owner only.
 
@@ -112,7 +198,7 @@ def _create_temp_beside(target: Path) -> tuple[int, str]:
     """
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
     while True:
-        temp = str(target.parent / f".{target.name}.{os.urandom(4).hex()}.tmp")
+        temp = str(target.parent / temp_name(target.name))
         try:
             return os.open(temp, flags, 0o600), temp
         except FileExistsError:

@@ -93,19 +93,48 @@ def test_manifest_records_paths_sizes_modes_hashes_and_generated(v1_dir: Path) -
         [v1_dir / ".env"], root=v1_dir, report=report, generated=[v1_dir / "config.yaml"]
     )
     manifest = json.loads((made.directory / "manifest.json").read_text())
-    assert manifest["format"] == "sekha-backup" and manifest["version"] == 1
+    assert manifest["format"] == "sekha-backup" and manifest["version"] == 2
     assert manifest["id"] == made.id
     assert manifest["files"] == [
         {
-            "original": str(v1_dir / ".env"),
+            "original": ".env",  # relative to the project: a moved project still rolls back
             "stored": "files/.env",
             "size": made.entries[0].size,
             "mode": "0600",
             "sha256": made.entries[0].sha256,
         }
     ]
-    assert manifest["generated"] == [str(v1_dir / "config.yaml")]
+    assert manifest["generated"] == ["config.yaml"]
     assert json.loads((made.directory / "report.json").read_text()) == report
+
+
+def test_a_moved_project_rolls_back(v1_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> None:
+    before = _snapshot(v1_dir)
+    create_backup([v1_dir / "config.toml", v1_dir / ".env"], root=v1_dir,
+                  generated=[v1_dir / "config.yaml"])
+    _migrate_like(v1_dir)
+    moved = tmp_path_factory.mktemp("elsewhere") / "renamed"
+    v1_dir.rename(moved)
+
+    restore_backup(load_backup(moved))
+
+    assert _snapshot(moved) == before
+
+
+def test_an_old_absolute_manifest_still_rolls_back_where_it_was_made(v1_dir: Path) -> None:
+    before = _snapshot(v1_dir)
+    made = create_backup([v1_dir / ".env"], root=v1_dir, generated=[v1_dir / "config.yaml"])
+    path = made.directory / "manifest.json"
+    manifest = json.loads(path.read_text())
+    manifest["version"] = 1
+    manifest["files"][0]["original"] = str(v1_dir / ".env")
+    manifest["generated"] = [str(v1_dir / "config.yaml")]
+    path.write_text(json.dumps(manifest))
+    _migrate_like(v1_dir)
+
+    restore_backup(load_backup(v1_dir))
+
+    assert _snapshot(v1_dir) == before
 
 
 def test_backup_ids_are_unique_and_sortable_even_twice_in_one_second(
@@ -148,10 +177,12 @@ def test_a_directory_among_the_files_is_refused(tmp_path: Path) -> None:
 def test_failed_verification_leaves_no_set_behind(
     v1_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    def corrupting_write(path: Path, data: str | bytes, *, mode: int | None = None) -> None:
+    def corrupting_write(
+        path: Path, data: str | bytes, *, mode: int | None = None, follow_symlinks: bool = True
+    ) -> None:
         if "files" in Path(path).parts and isinstance(data, bytes):
             data = data + b"!"  # the disk "keeps" something else than what was written
-        write_atomically(path, data, mode=mode)
+        write_atomically(path, data, mode=mode, follow_symlinks=follow_symlinks)
 
     monkeypatch.setattr(backup_module, "write_atomically", corrupting_write)
     with pytest.raises(BackupError, match="failed verification"):
@@ -162,10 +193,12 @@ def test_failed_verification_leaves_no_set_behind(
 def test_failure_writing_the_manifest_leaves_no_set_behind(
     v1_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    def full_disk_for_manifest(path: Path, data: str | bytes, *, mode: int | None = None) -> None:
+    def full_disk_for_manifest(
+        path: Path, data: str | bytes, *, mode: int | None = None, follow_symlinks: bool = True
+    ) -> None:
         if Path(path).name == "manifest.json":
             raise WriteError(Path(path), "no space left on device")
-        write_atomically(path, data, mode=mode)
+        write_atomically(path, data, mode=mode, follow_symlinks=follow_symlinks)
 
     monkeypatch.setattr(backup_module, "write_atomically", full_disk_for_manifest)
     with pytest.raises(BackupError, match="no space left on device"):
@@ -267,6 +300,26 @@ def test_generated_file_that_was_also_an_original_is_moved_aside_first(tmp_path:
 
     assert config.read_text() == "providers: []  # bridge dialect\n"
     assert result.moved_to[0].read_text() == 'version: "2.0"\n'
+
+
+def test_a_kill_before_the_original_is_written_back_leaves_the_v2_file_in_place(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = write(tmp_path / "config.yaml", "providers: []  # bridge dialect\n")
+    made = create_backup([config], root=tmp_path, generated=[config])
+    write_atomically(config, 'version: "2.0"\n')
+
+    def killed(*args: object, **kwargs: object) -> None:
+        raise KeyboardInterrupt  # as a kill between moving the v2 file aside and restoring
+
+    monkeypatch.setattr(backup_module, "_restore_entry", killed)
+    with pytest.raises(KeyboardInterrupt):
+        restore_backup(made)
+
+    assert config.read_text() == 'version: "2.0"\n'
+    monkeypatch.undo()
+    restore_backup(made)
+    assert config.read_text() == "providers: []  # bridge dialect\n"
 
 
 def test_rollback_is_recorded_and_listed(v1_dir: Path) -> None:

@@ -359,7 +359,7 @@ def test_output_that_is_a_directory_is_refused(sekha_inprocess, tmp_path) -> Non
     (directory / "config.yaml").mkdir()
     before = tree_bytes(directory)
     result = sekha_inprocess("migrate", "--yes", "--no-env", "--dir", str(directory))
-    assert result.exit_code == 1
+    assert result.exit_code == 2  # a path that is no file: a usage error
     assert "not a regular file" in result.stderr
     assert tree_bytes(directory) == before
 

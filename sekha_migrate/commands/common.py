@@ -10,7 +10,9 @@ import typer
 
 def fail(command: str, message: str, code: int) -> NoReturn:
     """End the command with `sekha COMMAND: message` on stderr and the exit code."""
-    typer.echo(f"sekha {command}: {message}", err=True)
+    from sekha_migrate.report.console import printable
+
+    typer.echo(f"sekha {command}: {printable(message)}", err=True)
     raise typer.Exit(code)
 
 

@@ -59,7 +59,13 @@ def init_command(
         fail("init", f"--target {target.value}: choose one of {known}", exit_codes.USAGE)
     if output is None:
         output = Path("sekha.env" if target.value == "env" else "config.yaml")
-    to_stdout = str(output) == "-"
+    from sekha_migrate.io import special_file_kind, standard_stream
+
+    to_stdout = standard_stream(output) is not None
+    kind = None if to_stdout else special_file_kind(output)
+    if kind is not None:
+        fail("init", f"{output} is {kind}, not a regular file; choose a file path (or - for "
+             "stdout)", exit_codes.USAGE)
     if not to_stdout and output.exists() and not force:
         fail("init", f"{output} exists; pass --force to replace it", exit_codes.USAGE)
     if template is not None:
@@ -74,10 +80,9 @@ def init_command(
         text = render_starter(choices, target=target.value, modeline=modeline)
     except StarterError as exc:
         fail("init", str(exc), exit_codes.USAGE)
-    if to_stdout:
-        typer.echo(text, nl=False)
-        raise typer.Exit(exit_codes.OK)
     _write(output, text)
+    if to_stdout:
+        raise typer.Exit(exit_codes.OK)
     from sekha_migrate.report.console import make_writer
 
     done = f"Wrote {output}. Check it with: sekha-migrate validate {output}"
@@ -119,9 +124,9 @@ def _dimension_if_unknown(model: str) -> int | None:
 
 def _write(output: Path, text: str) -> None:
     from sekha_migrate import exit_codes
-    from sekha_migrate.io import WriteError, write_atomically
+    from sekha_migrate.io import WriteError, write_output
 
     try:
-        write_atomically(output, text)
+        write_output(output, text)
     except WriteError as exc:
         fail("init", str(exc), exit_codes.USAGE)

@@ -155,11 +155,13 @@ def _apply(
 ) -> NoReturn:
     """apply_plan, rendered; on a terminal the user sees the plan before being asked."""
     from sekha_migrate import exit_codes
+    from sekha_migrate.io import standard_stream
     from sekha_migrate.migrate.apply import ApplyError, ApplyStatus, apply_plan
     from sekha_migrate.report.console import make_writer
     from sekha_migrate.report.migrate_outcome import print_outcome, print_preview
 
-    info = make_writer(stderr=dry_run)
+    # `--report /dev/stdout | jq` reads the report alone: the rest goes to stderr.
+    info = make_writer(stderr=dry_run or (report is not None and standard_stream(report) == 1))
     previewed: list[bool] = []
 
     def ask(plan: MigrationPlan) -> bool:

@@ -64,13 +64,15 @@ def rollback_command(
             raise typer.Exit(exit_codes.OK)
         done = rollback(root, backup_id, confirm=None if yes else _ask)
     except BackupLookupError as exc:
+        render.print_refusal(str(exc), fmt)
         fail("rollback", str(exc), exit_codes.USAGE)
     except RollbackFailed as exc:
         render.print_restore_failure(exc.backup, str(exc), fmt)
         fail("rollback", str(exc), exit_codes.PROBLEMS)
     except BackupError as exc:
-        fail("rollback", f"{exc}; pick another set by its ID (sekha rollback --list)",
-             exit_codes.PROBLEMS)
+        message = f"{exc}; pick another set by its ID (sekha rollback --list)"
+        render.print_refusal(message, fmt)
+        fail("rollback", message, exit_codes.PROBLEMS)
     if done.restore is None:
         fail("rollback", "rollback cancelled; nothing was changed", exit_codes.PROBLEMS)
     render.print_restore_result(done.backup, done.restore, fmt)

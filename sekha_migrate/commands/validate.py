@@ -64,6 +64,8 @@ def validate_command(
         run = validate_paths(paths or ["config.yaml"], env=env, strict=strict, target=dialect)
     except UsageError as exc:
         typer.echo(f"sekha validate: {exc}", err=True)
+        if output_format is not OutputFormat.text:  # a machine format still gets its document
+            _render_usage_error(str(exc), output_format.value, output_file)
         raise typer.Exit(exit_codes.USAGE) from None
     if skip_non_sekha:
         from sekha_migrate.validate.skip import skip_non_sekha as skip
@@ -79,14 +81,29 @@ def validate_command(
     raise typer.Exit(exit_codes.OK if run.valid else exit_codes.PROBLEMS)
 
 
+def _render_usage_error(message: str, fmt: str, output_file: Path | None) -> None:
+    """The usage error as the one finding (code usage-error) of the format's document."""
+    from sekha_migrate.findings import FileResult, Finding, Severity, ValidationRun
+    from sekha_migrate.report import render_validation, validation_output
+
+    finding = Finding(Severity.ERROR, "usage-error", message)
+    run = ValidationRun((FileResult("(command line)", (finding,), readable=False),))
+    if output_file is None:
+        render_validation(run, fmt, quiet=False, verbose=False)
+    else:
+        _write_report(output_file, validation_output(run, fmt, quiet=False, verbose=False))
+
+
 def _write_report(path: Path, text: str) -> None:
     from sekha_migrate import exit_codes
-    from sekha_migrate.io import WriteError, write_atomically
+    from sekha_migrate.io import WriteError, standard_stream, write_output
 
     try:
-        # CI steps name report paths such as reports/sekha.sarif before anything made reports/.
-        path.parent.mkdir(parents=True, exist_ok=True)
-        write_atomically(path, text)
+        if standard_stream(path) is None:
+            # CI steps name report paths such as reports/sekha.sarif before anything made
+            # reports/.
+            path.parent.mkdir(parents=True, exist_ok=True)
+        write_output(path, text)
     except OSError as exc:
         typer.echo(f"sekha validate: cannot write {path}: {exc.strerror}", err=True)
         raise typer.Exit(exit_codes.USAGE) from None

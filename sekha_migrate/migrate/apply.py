@@ -9,14 +9,21 @@ every source and the old output, write the secrets file (0600), then the output.
 from __future__ import annotations
 
 import os
+import stat
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sekha_migrate.io import WriteError, write_atomically
-from sekha_migrate.migrate.overwrite import Refusal, Targets, refusals, stranded_secrets
+from sekha_migrate.io import WriteError, standard_stream, write_atomically, write_output
+from sekha_migrate.migrate.overwrite import (
+    Refusal,
+    Targets,
+    is_our_report,
+    refusals,
+    stranded_secrets,
+)
 from sekha_migrate.migrate.plan import SECRETS_FILE_NAME
 from sekha_migrate.migrate.results import MigrationPlan, PlanKind
 from sekha_migrate.migrate.secrets_out import secrets_file_text
@@ -94,14 +101,15 @@ def apply_plan(
     if not refused:
         early = _status_without_writing(plan, dry_run=dry_run, strict=strict)
         if early is not None:
-            return _reported(ApplyResult(early, plan, secrets_file=outputs.secrets_file),
-                             report_path)
+            kept = _keep_users_report(plan, _users_report(report_path))
+            return _reported(ApplyResult(early, plan, backup=kept,
+                                         secrets_file=outputs.secrets_file), report_path)
         refused = refusals(plan, _targets(plan, outputs, report_path), force=force)
     if refused:
         return ApplyResult(ApplyStatus.REFUSED, plan, refusals=refused)
     if confirm is not None and not confirm(plan):
         return ApplyResult(ApplyStatus.CANCELLED, plan)
-    backup = _write_under_lock(plan, outputs)
+    backup = _write_under_lock(plan, outputs, _users_report(report_path))
     done = ApplyResult(
         ApplyStatus.WRITTEN, plan, backup=backup,
         written=tuple(path for path, _, _ in outputs.files),
@@ -144,14 +152,39 @@ def _targets(plan: MigrationPlan, outputs: _Outputs, report: Path | None) -> Tar
     return Targets(output=plan.output, secrets_file=outputs.secrets_file, report=report)
 
 
-def _write_under_lock(plan: MigrationPlan, outputs: _Outputs) -> BackupSet:
+def _users_report(report: Path | None) -> Path | None:
+    """The --report path when --force is about to replace a file of the user's there: it is
+    backed up like any other file the run replaces, so a rollback brings it back."""
+    if report is None or standard_stream(report) is not None or not os.path.isfile(report):
+        return None
+    return None if is_our_report(report) else report
+
+
+def _keep_users_report(plan: MigrationPlan, report: Path | None) -> BackupSet | None:
+    """A set holding only the user's file at --report, for a run that writes nothing else."""
+    if report is None:
+        return None
+    from sekha_migrate.backup import BackupError, create_backup, exclusive_writer
+
+    root = plan.output.parent.absolute()
+    try:
+        with exclusive_writer(root):
+            return create_backup([report], root=root, generated=[report])
+    except BackupError as exc:
+        raise ApplyError(f"cannot back up {report} before replacing it, so nothing was "
+                         f"written: {exc}") from exc
+
+
+def _write_under_lock(
+    plan: MigrationPlan, outputs: _Outputs, users_report: Path | None
+) -> BackupSet:
     """Back up and write as the only writer in the directory, on the files as planned."""
     from sekha_migrate.backup import BackupError, BackupLockedError, exclusive_writer
 
     try:
         with exclusive_writer(plan.output.parent):
             _refuse_if_changed(plan)
-            backup = _backup(plan, outputs)
+            backup = _backup(plan, outputs, users_report)
             _write_files(outputs)
     except BackupLockedError as exc:
         raise ApplyError(str(exc)) from exc
@@ -166,7 +199,8 @@ def _refuse_if_changed(plan: MigrationPlan) -> None:
     """Another run may have written the output between planning and the lock; backing
     that up as the "original" would lose the real one."""
     try:
-        current: bytes | None = plan.output.read_bytes()
+        # Bounded: the output was checked to be a regular file, but it may have changed since.
+        current: bytes | None = _read_regular(plan.output, len(plan.existing_output or b"") + 1)
     except FileNotFoundError:
         current = None
     except OSError:
@@ -176,8 +210,18 @@ def _refuse_if_changed(plan: MigrationPlan) -> None:
                          "migrate?); nothing was written: run again")
 
 
-def _backup(plan: MigrationPlan, outputs: _Outputs) -> BackupSet:
-    from sekha_migrate.backup import create_backup, inside_project
+def _read_regular(path: Path, limit: int) -> bytes | None:
+    """At most `limit` bytes of `path`; None when it is not a regular file (never read)."""
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
+    fd = os.open(path, flags)
+    with os.fdopen(fd, "rb") as handle:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return None
+        return handle.read(limit)
+
+
+def _backup(plan: MigrationPlan, outputs: _Outputs, users_report: Path | None) -> BackupSet:
+    from sekha_migrate.backup import create_backup, inside_project, stray_outputs
 
     root = plan.output.parent.absolute()
     # A rollback restores only inside the output's directory: what lies outside is not
@@ -185,15 +229,19 @@ def _backup(plan: MigrationPlan, outputs: _Outputs) -> BackupSet:
     # records only the files inside.
     written = {path: text for path, text, _ in outputs.files
                if inside_project(path.absolute(), root)}
-    originals = [p for p in [*plan.source_paths, *written] if inside_project(p.absolute(), root)]
+    strays = stray_outputs(root)
+    originals = [p for p in [*plan.source_paths, *written]
+                 if inside_project(p.absolute(), root)
+                 and Path(os.path.abspath(p)) not in strays]
 
     def report(backup_id: str, directory: Path) -> Mapping[str, Any]:
         # The set keeps the report of the run that made it, as that run ends when it writes.
         backup = {"id": backup_id, "directory": str(directory)}
         return _report_document(plan, ApplyStatus.WRITTEN, backup)
 
-    return create_backup(originals, root=root, report=report, generated=list(written),
-                         written=written)
+    kept = [users_report] if users_report is not None else []
+    return create_backup([*originals, *kept], root=root, report=report,
+                         generated=[*written, *kept], written=written)
 
 
 def _write_files(outputs: _Outputs) -> None:
@@ -227,8 +275,10 @@ def _reported(result: ApplyResult, path: Path | None) -> ApplyResult:
     backup = result.backup
     shown = {"id": backup.id, "directory": str(backup.directory)} if backup else None
     try:
-        write_atomically(path, report_json(_report_document(result.plan, result.status, shown)),
-                         mode=0o600)
+        write_output(path, report_json(_report_document(result.plan, result.status, shown)),
+                     mode=0o600)
     except WriteError as exc:
-        raise ApplyError(str(exc)) from exc
+        done = (f"; the migration itself was written (backup {backup.id})"
+                if result.status is ApplyStatus.WRITTEN and backup is not None else "")
+        raise ApplyError(f"{exc}{done}") from exc
     return replace(result, report=path)

@@ -63,7 +63,11 @@ def explicit_sources(paths: Sequence[Path]) -> list[SourceFile]:
     the order given (a later file wins over an earlier one of the same layer)."""
     found: list[SourceFile] = []
     for path in paths:
-        if not path.exists():
+        try:
+            exists = path.exists()
+        except OSError as exc:
+            raise MigrateUsageError(f"{path} cannot be read: {exc.strerror}") from None
+        if not exists:
             raise MigrateUsageError(f"{path} does not exist")
         if path.is_dir():
             raise MigrateUsageError(f"{path} is a directory; use --dir to migrate a directory")
@@ -110,16 +114,31 @@ def discover_sources(directory: Path, *, include_home: bool, home: Path) -> list
 def home_source(home: Path) -> list[SourceFile]:
     """~/.sekha/config.* when it exists (the controller's per-user file, any format)."""
     found = []
-    for path in home_configs(home):
+    for path in home_configs(home, required=True):
         kind = kind_of(path)
         assert kind is not None
         found.append(SourceFile(path, kind, SourceLayer.HOME))
     return found
 
 
-def home_configs(home: Path) -> list[Path]:
-    """The ~/.sekha/config.* files a v1 controller run as this user would read."""
-    return [home / ".sekha" / name for name in HOME_NAMES if (home / ".sekha" / name).is_file()]
+def home_configs(home: Path, *, required: bool = False) -> list[Path]:
+    """The ~/.sekha/config.* files a v1 controller run as this user would read. A home this
+    user cannot read (`sudo -u app` keeping HOME=/root, `docker run --user 1000`) holds none
+    that can be migrated: [] then, or MigrateUsageError when they were asked for."""
+    found = []
+    for name in HOME_NAMES:
+        path = home / ".sekha" / name
+        try:
+            if path.is_file():
+                found.append(path)
+        except OSError as exc:
+            if required:
+                raise MigrateUsageError(
+                    f"--include-home: cannot read {path.parent} ({exc.strerror}); is HOME "
+                    f"({home}) this user's home?"
+                ) from None
+            return []
+    return found
 
 
 def v1_home(environ: Mapping[str, str]) -> Path:

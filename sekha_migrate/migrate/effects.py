@@ -49,7 +49,8 @@ def migration_effects(plan: MigrationPlan, environ: Mapping[str, str]) -> Effect
     else:
         after_set = SourceSet(env_files=before_set.env_files,
                               compose_files=before_set.compose_files, environ=environ,
-                              config_texts=((plan.output.name, str(plan.output), plan.text),),
+                              # installed where its reader looks, whatever it is called here
+                              config_texts=(("config.yaml", str(plan.output), plan.text),),
                               env_texts=_secrets(plan))
     before = resolve_source_set(component, before_set)
     after = resolve_source_set(component, after_set)

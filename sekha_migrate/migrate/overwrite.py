@@ -15,11 +15,13 @@ from pathlib import Path
 from typing import Any
 
 from sekha_migrate.findings import format_path
+from sekha_migrate.io import special_file_kind, standard_stream
 from sekha_migrate.migrate.discover import SourceKind
 from sekha_migrate.migrate.results import KeyStatus, MigrationPlan
 from sekha_migrate.model.placeholders import placeholder_names
 from sekha_migrate.model.secret_notes import keys_set_elsewhere
 
+_BACKUPS_DIRNAME = ".sekha-backups"  # backup.BACKUPS_DIRNAME, without importing backup.py
 _REPORT_TOOL = "sekha migrate"  # the "tool" key of every report this toolkit writes
 _MAX_REPORT_BYTES = 16 * 1024 * 1024
 
@@ -42,8 +44,31 @@ class Targets:
 
 def refusals(plan: MigrationPlan, targets: Targets, *, force: bool) -> tuple[Refusal, ...]:
     """Every reason not to write the targets, minus those --force overrides."""
+    special = list(_not_plain_files(targets))
+    if special:  # nothing else is asked of a path that is no file (a FIFO read would hang)
+        return tuple(special)
     found = [*_collisions(plan, targets), *_owned_by_user(plan, targets)]
     return tuple(item for item in found if not (force and item.forceable))
+
+
+def _not_plain_files(targets: Targets) -> Iterator[Refusal]:
+    """Outputs are regular files; only the report may go to a standard stream."""
+    named = [("--output", targets.output), ("--secrets-file", targets.secrets_file),
+             ("--report", targets.report)]
+    for flag, path in named:
+        if path is None:
+            continue
+        if standard_stream(path) is not None:
+            if flag != "--report":
+                yield Refusal(path, f"{flag} {path}: migrate writes a file it can back up and "
+                              "roll back, not a stream (--dry-run prints the YAML)", False)
+            continue
+        kind = special_file_kind(path)
+        if kind is not None:
+            yield Refusal(path, f"{flag} {path} is {kind}, not a regular file", False)
+        elif _BACKUPS_DIRNAME in Path(os.path.abspath(path)).parts[:-1]:
+            yield Refusal(path, f"{flag} {path} is inside {_BACKUPS_DIRNAME}/, which holds the "
+                          "backups; choose a path outside it", False)
 
 
 def _collisions(plan: MigrationPlan, targets: Targets) -> Iterator[Refusal]:
@@ -52,7 +77,7 @@ def _collisions(plan: MigrationPlan, targets: Targets) -> Iterator[Refusal]:
              ("--report", targets.report)]
     seen: dict[str, str] = {}
     for flag, path in named:
-        if path is None:
+        if path is None or standard_stream(path) is not None:
             continue
         source = sources.get(_key(path))
         # Migrating a v1 YAML in place is what migrate does (after its backup); nothing else
@@ -83,8 +108,19 @@ def _owned_by_user(plan: MigrationPlan, targets: Targets) -> Iterator[Refusal]:
         elif path == targets.output:
             yield from _dropped_references(path, plan.text)
     report = targets.report
-    if report is not None and os.path.lexists(report) and not _is_our_report(report):
+    if report is not None and standard_stream(report) is not None:
+        return
+    if report is None:
+        return
+    if os.path.lexists(report) and not is_our_report(report):
         yield Refusal(report, f"{report} exists and is not a sekha migrate report", True)
+        # --force backs it up first, which only works inside the output's directory.
+        yield from _leading_out(report, root)
+    parent = Path(os.path.abspath(report)).parent
+    if not os.path.isdir(parent) or not os.access(parent, os.W_OK):
+        # Checked first: the report is written last, after the migration itself.
+        yield Refusal(report, f"--report {report}: the directory {parent} does not exist or "
+                      "cannot be written", False)
 
 
 def _leading_out(path: Path, root: Path) -> Iterator[Refusal]:
@@ -119,7 +155,8 @@ def _dropped_references(path: Path, new_text: str) -> Iterator[Refusal]:
         )
 
 
-def _is_our_report(path: Path) -> bool:
+def is_our_report(path: Path) -> bool:
+    """A JSON report `sekha migrate` wrote (its "tool" key says so)."""
     try:
         with open(path, "rb") as handle:
             document = json.loads(handle.read(_MAX_REPORT_BYTES))

@@ -44,6 +44,7 @@ from sekha_migrate.migrate.secrets_out import (
     secrets_file_text,
 )
 from sekha_migrate.model import facts, loaders, v1, v2
+from sekha_migrate.model.masking import is_secret_name
 from sekha_migrate.sources.text import UnreadablePathError
 
 if TYPE_CHECKING:
@@ -538,7 +539,7 @@ def _account(
     """What became of every key read: mapped (where to), overridden, invalid or unmappable."""
     reads = []
     for index, read in enumerate(raw):
-        secret = (read.setting in v1.SECRET_V1_KEYS or _looks_secret(read.origin.key)
+        secret = (read.setting in v1.SECRET_V1_KEYS or is_secret_name(read.origin.key)
                   or read.secret_from is not None)
         value = rules.reportable(typed.get(index, read.value))
         base = KeyRead(read.origin, value, read.setting, KeyStatus.UNMAPPABLE,
@@ -576,15 +577,6 @@ def _unused_reason(read: RawRead, value: Any) -> str:
     if value in ("", None):
         return "empty value"
     return "v2 has no place for this setting"
-
-
-_SECRET_WORDS = ("KEY", "SECRET", "TOKEN", "PASSWORD", "PASSWD")
-
-
-def _looks_secret(name: str) -> bool:
-    """Names of unrelated variables that still must not be shown whole (POSTGRES_PASSWORD)."""
-    upper = name.upper()
-    return any(word in upper for word in _SECRET_WORDS)
 
 
 def _read_issues(reads: list[KeyRead], raw: list[RawRead], env_files: set[str]) -> list[Finding]:
@@ -663,10 +655,16 @@ def _shown(path: Path, beside: Path) -> str:
     bases = [(beside.absolute(), "")] + ([(home, "~/")] if home is not None else [])
     for base, prefix in bases:
         try:
-            return prefix + str(absolute.relative_to(base))
+            return _as_text(prefix + str(absolute.relative_to(base)))
         except ValueError:
             continue
-    return str(path)
+    return _as_text(str(path))
+
+
+def _as_text(name: str) -> str:
+    """A file name that is not UTF-8 (its bytes kept as surrogates) with U+FFFD for the bad
+    bytes: the header is written as UTF-8 text, which cannot hold them."""
+    return name.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
 
 
 def _read_existing(path: Path) -> bytes | None:

@@ -292,6 +292,9 @@ def _tls_reason(error: ssl.SSLError) -> str:
     if reason in ("WRONG_VERSION_NUMBER", "RECORD_LAYER_FAILURE", "HTTP_REQUEST",
                   "PACKET_LENGTH_TOO_LONG", "UNKNOWN_PROTOCOL"):
         return "the TLS handshake failed: the server does not speak TLS there (use http://?)"
+    if isinstance(error, ssl.SSLEOFError) or reason == "UNEXPECTED_EOF_WHILE_READING":
+        return ("the TLS handshake failed: the server closed the connection (does it speak "
+                "plain HTTP there? use http://)")
     if isinstance(error, ssl.SSLCertVerificationError):
         return f"the server's TLS certificate is not trusted ({error.verify_message})"
     return f"the TLS handshake failed ({error.reason or 'unknown reason'})"

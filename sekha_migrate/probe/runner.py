@@ -327,12 +327,11 @@ def _embedding_models(target: ProviderTarget, listing: _Listing | None) -> list[
 
 
 def _scrubbed(probe: ProviderProbe, secrets: Mapping[str, str]) -> ProviderProbe:
-    """The probe with every API key masked in its free-text fields."""
-    if not secrets:
-        return probe
+    """The probe with every API key (and URL credential) masked in its free-text fields."""
     return replace(
         probe,
         base_url=scrub(probe.base_url, secrets),
+        version=scrub(probe.version, secrets) if probe.version else probe.version,
         error=scrub(probe.error, secrets) if probe.error else None,
         warnings=tuple(scrub(w, secrets) for w in probe.warnings),
         models=tuple(

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import unquote, urlsplit
 
 from sekha_migrate.model import loaders
 from sekha_migrate.model.config import Provider
@@ -97,8 +98,24 @@ def _as_the_bridge_reads(written: dict[str, Any]) -> tuple[dict[str, Any], tuple
 
 
 def secrets_of(targets: tuple[ProviderTarget, ...]) -> dict[str, str]:
-    """Every API key in play, with the masked form it is shown as."""
-    return {t.api_key: mask_secret(t.api_key) for t in targets if t.api_key}
+    """Every API key in play, and every password of a base_url (sent as Basic auth, alone and
+    as its `user:password` pair), with the masked form it is shown as."""
+    found = [t.api_key for t in targets if t.api_key]
+    for target in targets:
+        found += _url_credentials(target.base_url)
+    return {secret: mask_secret(secret) for secret in found}
+
+
+def _url_credentials(url: str) -> list[str]:
+    try:
+        parts = urlsplit(url)
+        user, password = parts.username, parts.password
+    except ValueError:
+        return []
+    if not password:
+        return []  # a user name alone is hidden in URLs, but not searched for everywhere
+    decoded = [unquote(user or ""), unquote(password)]
+    return [password, decoded[1], f"{user}:{password}", ":".join(decoded)]
 
 
 def scrub(text: str, secrets: Mapping[str, str]) -> str:

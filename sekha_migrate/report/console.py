@@ -9,6 +9,7 @@ are written as plain text without importing rich at all (it is a good part of st
 from __future__ import annotations
 
 import os
+import re
 import sys
 from collections.abc import Sequence
 from typing import Any, Literal, TextIO
@@ -110,21 +111,34 @@ def make_writer(*, stderr: bool = False) -> Any:
     return PlainWriter(stream) if is_plain(stream) else make_console(stderr=stderr, markup=False)
 
 
+# Control characters and line breaks: what came from the input (a YAML key holding
+# `\n::error file=...::` or an ESC sequence) must not start a CI workflow command or drive
+# the terminal. Tabs stay.
+_UNPRINTABLE = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def printable(text: str) -> str:
+    """`text` with each control character and line break shown as an escape (`\\n`, `\\x1b`)."""
+    if not _UNPRINTABLE.search(text):
+        return text
+    return _UNPRINTABLE.sub(lambda m: repr(m.group())[1:-1], text)
+
+
 def emit(out: Any, *lines: Line) -> None:
-    """Styled lines: joined as plain text, or assembled by rich."""
+    """Styled lines, each segment printable: joined as plain text, or assembled by rich."""
     if isinstance(out, PlainWriter):
-        out.write("".join("".join(text for text, _ in line) + "\n" for line in lines))
+        out.write("".join("".join(printable(text) for text, _ in line) + "\n" for line in lines))
         return
     from rich.text import Text
 
     for line in lines:
-        out.print(Text.assemble(*line))
+        out.print(Text.assemble(*((printable(text), style) for text, style in line)))
 
 
 def emit_table(out: Any, title: str, headers: Sequence[str], rows: Sequence[Line]) -> None:
     """A table with one styled cell per segment of each row."""
     if isinstance(out, PlainWriter):
-        cells = [list(headers), *[[text for text, _ in row] for row in rows]]
+        cells = [list(headers), *[[printable(text) for text, _ in row] for row in rows]]
         widths = [max(len(row[i]) for row in cells) for i in range(len(headers))]
         body = [
             "  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip()
@@ -140,5 +154,5 @@ def emit_table(out: Any, title: str, headers: Sequence[str], rows: Sequence[Line
     for header in headers:
         table.add_column(header, overflow="fold")
     for row in rows:
-        table.add_row(*(Text(text, style=style) for text, style in row))
+        table.add_row(*(Text(printable(text), style=style) for text, style in row))
     out.print(table)

@@ -188,6 +188,14 @@ def print_restore_failure(backup: BackupSet, message: str, output_format: str) -
         _dump(restore_failure_document(backup, message))
 
 
+def print_refusal(message: str, output_format: str) -> None:
+    """No rollback started (nothing found, a damaged set, a planted link): JSON callers still
+    get their one document."""
+    if output_format == "json":
+        finding = Finding(Severity.ERROR, "backup-refused", message)
+        _dump({"ok": False, "backup": None, "error": message, "findings": [finding.to_dict()]})
+
+
 def _when(iso: str) -> str:
     return iso[:19].replace("T", " ")
 

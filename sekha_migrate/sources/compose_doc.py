@@ -59,6 +59,11 @@ def _whole_reference(text: str) -> str | None:
     return None
 
 
+# Errors never quote the value: a `$` is common in generated passwords, and the text from it
+# onwards would be the rest of the password.
+_LITERAL_DOLLAR = "(the value is not shown; a literal $ is written $$)"
+
+
 def _expand(text: str, variables: Mapping[str, str], names: list[str], unset: list[str]
             ) -> str:
     out: list[str] = []
@@ -76,8 +81,8 @@ def _expand(text: str, variables: Mapping[str, str], names: list[str], unset: li
         elif following == "{":
             end = _closing_brace(text, dollar + 2)
             if end < 0:
-                raise InterpolationError(f"invalid interpolation format {text[dollar:]!r}: "
-                                         "the ${ is never closed")
+                raise InterpolationError("invalid interpolation format: a ${ is never closed "
+                                         f"{_LITERAL_DOLLAR}")
             out.append(_braced(text[dollar + 2 : end], variables, names, unset))
             index = end + 1
         else:
@@ -98,7 +103,8 @@ def _braced(inner: str, variables: Mapping[str, str], names: list[str], unset: l
             ) -> str:
     found = _NAME.match(inner)
     if found is None:
-        raise InterpolationError(f"invalid interpolation format ${{{inner}}}: not a variable name")
+        raise InterpolationError("invalid interpolation format: what follows a ${ is not a "
+                                 f"variable name {_LITERAL_DOLLAR}")
     name = found.group()
     names.append(name)
     rest = inner[found.end() :]
@@ -109,7 +115,8 @@ def _braced(inner: str, variables: Mapping[str, str], names: list[str], unset: l
         return value or ""
     operator = _operator_at(inner, found.end())
     if operator is None:
-        raise InterpolationError(f"invalid interpolation format ${{{inner}}}")
+        raise InterpolationError(f"invalid interpolation format after ${{{name}: not an operator "
+                                 f"compose knows {_LITERAL_DOLLAR}")
     argument = rest[len(operator) :]
     missing = value is None or (operator.startswith(":") and value == "")
     if operator in (":-", "-"):
@@ -121,7 +128,8 @@ def _braced(inner: str, variables: Mapping[str, str], names: list[str], unset: l
         return default
     if operator in (":?", "?"):
         if missing:
-            message = _expand(argument, variables, names, []) or "required"
+            # The message as written, never expanded: another variable may hold a secret.
+            message = argument if argument and "$" not in argument else "required"
             raise InterpolationError(f"required variable {name} is missing a value: {message}")
         return str(value)
     return "" if missing else _expand(argument, variables, names, unset)

@@ -40,6 +40,9 @@ class LoadedToml:
         return None
 
 
+_MAX_INT_BITS = 256  # far above any port, timeout or dimension
+
+
 def load_toml(text: str) -> LoadedToml:
     """Parse a TOML document. Raises `SourceError` with tomllib's line and column."""
     try:
@@ -59,11 +62,24 @@ def load_toml(text: str) -> LoadedToml:
             line=int(found.group(1)) if found else None,
             column=int(found.group(2)) if found else None,
         ) from None
+    if _holds_huge_int(data):  # 0x + thousands of digits: read, but never printable
+        raise SourceError("a number too large for any setting (hundreds of digits)",
+                          code="syntax", line=_long_number_line(text))
     return LoadedToml(data=data, key_marks=_scan_key_marks(text))
 
 
+def _holds_huge_int(value: Any) -> bool:
+    if isinstance(value, int):
+        return value.bit_length() > _MAX_INT_BITS
+    if isinstance(value, dict):
+        return any(_holds_huge_int(item) for item in value.values())
+    if isinstance(value, list):
+        return any(_holds_huge_int(item) for item in value)
+    return False
+
+
 def _long_number_line(text: str) -> int | None:
-    found = re.search(r"\d{4000,}", text)
+    found = re.search(r"[0-9a-fA-F_]{200,}", text)
     return text.count("\n", 0, found.start()) + 1 if found else None
 
 

@@ -360,6 +360,10 @@ def _scalar_tag(event: Any) -> str:
     return resolved
 
 
+_BINARY_TAG = "tag:yaml.org,2002:binary"
+_MAX_INT_BITS = 256  # far above any port, timeout or dimension
+
+
 def _construct_scalar(event: Any, tag: str) -> Any:
     if tag in (_STR_TAG, _MERGE_TAG):
         return event.value
@@ -373,9 +377,14 @@ def _construct_scalar(event: Any, tag: str) -> Any:
             column=mark.column,
             hint="Sekha configs use plain YAML; remove the tag",
         )
+    if tag == _BINARY_TAG:
+        mark = _mark(event)
+        raise SourceError("a !!binary value: Sekha settings are text, numbers and booleans",
+                          code="syntax", line=mark.line, column=mark.column,
+                          hint="write the value as a plain string, without the !!binary tag")
     node = ScalarNode(tag, event.value, event.start_mark, event.end_mark, event.style)
     try:
-        return builder(_constructor, node)
+        value = builder(_constructor, node)
     except Exception:
         # PyYAML's constructors fail in assorted ways on text their explicit tag does not
         # fit (`!!int ""` IndexError, `!!bool maybe` KeyError, `!!timestamp x` AttributeError);
@@ -389,6 +398,13 @@ def _construct_scalar(event: Any, tag: str) -> Any:
             column=mark.column,
             hint=f"fix the value, or remove the !!{kind} tag",
         ) from None
+    if isinstance(value, int) and value.bit_length() > _MAX_INT_BITS:
+        # No setting holds such a number, and Python will not even print it in decimal.
+        mark = _mark(event)
+        raise SourceError(f"a number of {len(event.value)} digits: no Sekha setting holds a "
+                          "number that large", code="syntax", line=mark.line,
+                          column=mark.column, hint="fix the value")
+    return value
 
 
 def _check_collection_tag(event: Any) -> None:

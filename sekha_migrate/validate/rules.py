@@ -208,6 +208,10 @@ _ROLLBACK = (
     Rule("restore-failed", E, "A restore stopped part-way (a write failed); the files already "
          "restored are listed, the rest are untouched.", "Fix the cause the message names "
          "(disk space, permissions), then run sekha rollback again."),
+    Rule("backup-refused", E, "No rollback was started: the set is damaged or unreadable, a "
+         "link was planted in .sekha-backups/, no set matches, or another run holds the lock "
+         "(reported in --format json documents).", "Fix what the message names, or pick "
+         "another set by its ID (sekha rollback --list)."),
 )
 
 # The registry, by the command whose own checks report the code (validate's codes also come
