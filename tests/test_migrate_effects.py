@@ -9,6 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+import yaml
 from conftest import FIXTURES, CliResult, write
 
 from sekha_migrate import apply_plan, plan_migration
@@ -80,10 +81,10 @@ def test_the_changes_of_a_sectioned_toml_are_pinned(tmp_path: Path) -> None:
         ("server_host", "127.0.0.1", "the controller's default (config.rs)", "0.0.0.0", 44),
         ("database_url", "sqlite://sekha.db", "the controller's default (config.rs)",
          "sqlite://sekha.db?mode=rwc", 50),
-        ("mcp_api_key", "dev_…7890", "the controller's default (config.rs)", "dev_…9012", 55),
-        ("rest_api_key", "dev_…7890", "the controller's default (config.rs)", "rest…6789", 56),
+        ("mcp_api_key", "dev_…7890", "the controller's default (config.rs)", "dev_…9012", 57),
+        ("rest_api_key", "dev_…7890", "the controller's default (config.rs)", "rest…6789", 58),
         ("additional_api_keys", [], "the controller's default (config.rs)",
-         ["test…9012", "sk-s…9012"], 57),
+         ["test…9012", "sk-s…9012"], 59),
     ]
     document = report_document(plan, status="dry-run")
     assert document["effects"][0] == {
@@ -93,26 +94,28 @@ def test_the_changes_of_a_sectioned_toml_are_pinned(tmp_path: Path) -> None:
     }
 
 
-def test_a_setting_the_docker_file_cannot_hold_is_named(tmp_path: Path) -> None:
+def test_settings_the_controller_reads_outside_the_schema_are_kept(tmp_path: Path) -> None:
     write(tmp_path / "config.toml", 'ollama_url = "http://gpu-box:11434"\n'
+                                    'summarization_model = "qwen2.5:7b"\n'
                                     f'mcp_api_key = "{"k" * 40}"\n')
     plan = plan_migration(directory=tmp_path)
-    [change] = plan.effects
-    assert (change.key, change.before, change.after) == (
-        "ollama_url", "http://gpu-box:11434", "http://localhost:11434")
-    assert change.after_origin.is_default
+    data = yaml.safe_load(plan.text)
+    assert (data["ollama_url"], data["summarization_model"]) == ("http://gpu-box:11434",
+                                                                 "qwen2.5:7b")
+    assert plan.effects == ()
+    assert plan.valid
 
 
 def test_effects_show_in_the_text_summary(sekha: Callable[..., CliResult],
                                           tmp_path: Path) -> None:
-    write(tmp_path / "config.toml", f'ollama_url = "http://gpu-box:11434"\n'
-                                    f'mcp_api_key = "{"k" * 40}"\n')
+    write(tmp_path / "config.toml", f'mcp_api_key = "{"k" * 40}"\n')
+    write(tmp_path / ".env", "SEKHA_SERVER_PORT=9000\n")  # one underscore: v1 never read it
     result = sekha("migrate", "--dry-run", "--no-env", cwd=tmp_path)
     lines = result.stderr.splitlines()
     start = lines.index("What the controller will run with differently than v1 did")
     assert lines[start + 1].split() == ["setting", "v1", "ran", "with", "v2", "will", "run",
                                         "with"]
     assert lines[start + 3].split() == [
-        "ollama_url", "http://gpu-box:11434", "(config.toml:1", "(ollama_url))",
-        "http://localhost:11434", "(the", "controller's", "default", "(config.rs))"]
+        "server_port", "8080", "(the", "controller's", "default", "(config.rs))",
+        "9000", "(config.yaml:45", "(server_port))"]
     assert lines[start + 4].startswith("embedding: ")

@@ -67,7 +67,8 @@ def test_sectioned_toml_maps_tables_and_warns_about_misplaced_keys() -> None:
     assert data["log_level"] == "warn"
     assert read_for(plan, "server.cors_origins").status is KeyStatus.UNMAPPABLE
     assert read_for(plan, "chroma.collection_name").status is KeyStatus.UNMAPPABLE
-    assert read_for(plan, "server.ollama_url").targets == ("$.llm_providers[0].base_url",)
+    assert read_for(plan, "server.ollama_url").targets == ("$.llm_providers[0].base_url",
+                                                           "$.ollama_url")
 
 
 def test_v1_yaml_is_read_with_marks() -> None:
@@ -232,7 +233,11 @@ def test_json_providers_replace_the_generated_registry(tmp_path: Path) -> None:
     assert [p["id"] for p in data["llm_providers"]] == ["lab"]
     assert data["llm_providers"][0]["type"] == "ollama"
     assert data["default_models"]["chat_fast"] == "qwen2.5:14b"
-    assert read_for(plan, "OLLAMA_URL").status is KeyStatus.OVERRIDDEN
+    # The registry comes from the JSON; the controller's own ollama_url (its embeddings) is
+    # still carried, and the change it makes is named among the plan's effects.
+    ollama = read_for(plan, "OLLAMA_URL")
+    assert (ollama.status, ollama.targets) == (KeyStatus.MAPPED, ("$.ollama_url",))
+    assert [(c.key, c.after) for c in plan.effects] == [("ollama_url", "http://ignored:11434")]
 
 
 def test_externalized_controller_secrets_move_to_the_names_the_controller_reads(

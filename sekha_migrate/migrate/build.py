@@ -40,6 +40,9 @@ CLOUD_PROVIDERS = (
 
 # Root settings carried one to one, in the order they are written: the controller's own.
 CARRIED_SETTINGS = facts.CONTROLLER_SETTINGS
+# Settings the controller reads that the docker schema does not list: carried only when a
+# source set them, so that the controller keeps running with them.
+OUTSIDE_SCHEMA = frozenset({"ollama_url", "summarization_model"})
 
 
 @dataclass
@@ -60,16 +63,21 @@ def build_v2(
     *,
     dimension: tuple[int, Origin] | None = None,
     measured_dimension: int | None = None,
+    controller_set: frozenset[str] = frozenset(),
 ) -> Built:
-    """`values` holds every v1 setting that has a value (defaults included) and its origin."""
+    """`values` holds every v1 setting that has a value (defaults included) and its origin;
+    `controller_set` the settings a source of the controller's own set."""
     built = Built(document={"version": "2.0"})
     built.provenance["$.version"] = Origin(None, key="v2 format")
     _providers(built, values, dimension, measured_dimension)
     _default_models(built, values)
     _routing(built, values)
     for setting in CARRIED_SETTINGS:
-        if _value(values, setting) is not None:
-            _put(built, values, (setting,), setting)
+        if _value(values, setting) is None:
+            continue
+        if setting in OUTSIDE_SCHEMA and setting not in controller_set:
+            continue  # the controller's default applies, or the value was another program's
+        _put(built, values, (setting,), setting)
     return built
 
 

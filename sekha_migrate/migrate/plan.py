@@ -375,7 +375,8 @@ def _plan_v1(
     )
     env_files = {r.source.name for r in readings
                  if r.source.kind is SourceKind.ENV or r.is_compose}
-    built = build_v2(values, dimension=dimension, measured_dimension=request.measured_dimension)
+    built = build_v2(values, dimension=dimension, measured_dimension=request.measured_dimension,
+                     controller_set=_set_for_the_controller(raw, typed))
     issues += built.issues
     indexed, indexed_issues = rules.apply_indexed(built, raw)
     issues += indexed_issues
@@ -503,6 +504,16 @@ def _type_reads(
                 file=origin.file, line=origin.line, column=origin.column,
             ))
     return typed, invalid, issues
+
+
+def _set_for_the_controller(raw: list[RawRead], typed: dict[int, Any]) -> frozenset[str]:
+    """Settings whose winning read is the controller's own (the bridge's OLLAMA_BASE_URL
+    sets the registry's Ollama, not the controller's ollama_url)."""
+    winners: dict[str, str] = {}
+    for index, read in enumerate(raw):
+        if index in typed and rules.counts_for_docker(read) and read.setting is not None:
+            winners[read.setting] = read.component
+    return frozenset(s for s, component in winners.items() if component == loaders.CONTROLLER)
 
 
 def _effective(

@@ -74,7 +74,8 @@ DEFAULT_ROUTING: Final[dict[str, object]] = {
     "max_cost_per_request": None,
 }
 
-# The controller's own top-level settings in the docker schema, in the order they are written.
+# The controller's own top-level settings in a docker-dialect file, in the order they are
+# written.
 CONTROLLER_SETTINGS: Final = (
     "server_host",
     "server_port",
@@ -83,6 +84,10 @@ CONTROLLER_SETTINGS: Final = (
     "database_url",
     "chroma_url",
     "llm_bridge_url",
+    # Read from its file by the controller though the docker schema does not list them: its
+    # Ollama (for embeddings) and its summarization model. Written only when a source set them.
+    "ollama_url",
+    "summarization_model",
     "mcp_api_key",
     "rest_api_key",
     "additional_api_keys",

@@ -121,6 +121,9 @@ class _KeyCheck:
 
     def mapping(self, mapping: dict[str, Any], path: DataPath, context: str) -> Iterator[Finding]:
         known = definition_properties(SCHEMA_DEFINITION[context], self.dialect)
+        if context == ROOT and self.dialect == "docker":
+            # The controller reads its own keys from this file, listed by the schema or not.
+            known = known | CONTROLLER_KEYS
         where = "at the top level" if context == ROOT else f"in {format_path(path)[2:] or context}"
         for key in mapping:
             if key in known or (isinstance(key, str) and key.startswith(EXTENSION_PREFIX)):
