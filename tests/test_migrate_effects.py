@@ -119,3 +119,14 @@ def test_effects_show_in_the_text_summary(sekha: Callable[..., CliResult],
         "server_port", "8080", "(the", "controller's", "default", "(config.rs))",
         "9000", "(config.yaml:45", "(server_port))"]
     assert lines[start + 4].startswith("embedding: ")
+
+
+def test_an_effect_built_from_a_secret_variable_is_masked(tmp_path: Path) -> None:
+    key = "sk-" + "q" * 30
+    # One underscore: v1 never read it, so v2 changes the controller's Ollama to it.
+    write(tmp_path / ".env", f"SEKHA_API_KEY={key}\nSEKHA_OLLAMA_URL=${{SEKHA_API_KEY}}http://o\n"
+                             f"SEKHA__MCP_API_KEY={'m' * 40}\n")
+    plan = plan_migration(directory=tmp_path)
+    [change] = [c for c in plan.effects if c.key == "ollama_url"]
+    assert change.after == "sk-q…qqqqhttp://o"
+    assert key not in str([c.to_dict() for c in plan.effects])

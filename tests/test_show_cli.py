@@ -109,3 +109,16 @@ def test_compose_project_end_to_end(sekha_e2e: Run) -> None:
         "sekha-core in docker-compose.prod.yml", "sekha-bridge in docker-compose.prod.yml",
         "sekha-proxy in docker-compose.prod.yml"]
     assert KEY not in result.stdout
+
+
+def test_a_value_built_from_a_secret_variable_is_masked(sekha: Run, tmp_path: Path) -> None:
+    write(tmp_path / ".env", f"SEKHA_API_KEY={KEY}\nOLLAMA_BASE_URL=${{SEKHA_API_KEY}}http://o\n"
+                             "CHAT_MODEL=phi3\n")
+    for output_format in ("text", "json"):
+        result = sekha("show", "--no-env", "-c", "bridge", "--format", output_format,
+                       str(tmp_path / ".env"))
+        assert result.exit_code == 0, result.stderr
+        assert KEY not in result.stdout
+    text = sekha("show", "--no-env", "-c", "bridge", str(tmp_path / ".env")).stdout
+    [line] = [x for x in text.splitlines() if x.startswith("  providers[0].base_url ")]
+    assert line.split()[1] == f"{KEY[:4]}…{KEY[-4:]}http://o"

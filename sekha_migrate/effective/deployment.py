@@ -19,6 +19,7 @@ from sekha_migrate.effective.values import (
     Unread,
     Variable,
     process_environment,
+    with_secrets,
 )
 from sekha_migrate.errors import UsageError
 from sekha_migrate.findings import Finding
@@ -106,7 +107,8 @@ def resolve_directory(directory: Path, scope: Scope,
 def _resolve(component: str, files: FileView, environment: Environment,
              home: Path | None, service: str | None = None) -> EffectiveConfig:
     config = _resolve_one(component, files, environment, home, service)
-    return replace(config, unread=(*config.unread, *_fed_elsewhere(component, environment)))
+    config = replace(config, unread=(*config.unread, *_fed_elsewhere(component, environment)))
+    return with_secrets(config, environment)
 
 
 def _fed_elsewhere(component: str, environment: Environment) -> list[Unread]:

@@ -14,7 +14,12 @@ from sekha_migrate.effective.controller import resolve_controller
 from sekha_migrate.effective.environment import compose_services, read_env_file
 from sekha_migrate.effective.files import FileView
 from sekha_migrate.effective.proxy import resolve_proxy
-from sekha_migrate.effective.values import EffectiveConfig, Variable, process_environment
+from sekha_migrate.effective.values import (
+    EffectiveConfig,
+    Variable,
+    process_environment,
+    with_secrets,
+)
 from sekha_migrate.model import loaders
 from sekha_migrate.origin import Origin
 from sekha_migrate.sources.env_doc import load_env_text, resolve_env
@@ -40,10 +45,12 @@ def resolve_source_set(component: str, sources: SourceSet) -> EffectiveConfig:
     files = _files(component, sources)
     if component == loaders.CONTROLLER:
         home = sources.home_files[0].parent.parent if sources.home_files else None
-        return resolve_controller(files, environment, home=home)
-    if component == loaders.BRIDGE:
-        return resolve_bridge(files, environment)
-    return resolve_proxy(environment)
+        config = resolve_controller(files, environment, home=home)
+    elif component == loaders.BRIDGE:
+        config = resolve_bridge(files, environment)
+    else:
+        config = resolve_proxy(environment)
+    return with_secrets(config, environment)
 
 
 def _files(component: str, sources: SourceSet) -> FileView:

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sekha_migrate.findings import Finding, Severity
-from sekha_migrate.model.masking import mask_value
+from sekha_migrate.model.masking import is_secret_name, mask_text, mask_value
 from sekha_migrate.origin import ENVIRONMENT, Origin
 
 # How a component's values were found, for `show` and the JSON document.
@@ -95,6 +95,9 @@ class EffectiveConfig:
     unread: tuple[Unread, ...] = ()
     findings: tuple[Finding, ...] = ()
     service: str | None = None  # the compose service it runs as, if any
+    # Secret texts of its environment and settings: every displayed text is masked with
+    # them, so a value built from a secret variable (${API_KEY}http://...) is never shown.
+    secrets: frozenset[str] = frozenset()
 
     def value(self, key: str, default: Any = None) -> Any:
         setting = self.settings.get(key)
@@ -109,6 +112,37 @@ class EffectiveConfig:
     @property
     def label(self) -> str:
         return f"{self.component} (service {self.service})" if self.service else self.component
+
+
+def with_secrets(config: EffectiveConfig, environment: Environment) -> EffectiveConfig:
+    """`config` knowing the secret texts it may display: variables with secret names and
+    the values of its secret settings."""
+    from dataclasses import replace
+
+    found = {v.value for name, v in environment.items() if is_secret_name(name) and v.value}
+    for setting in config.settings.values():
+        if setting.secret:
+            found |= set(_texts(setting.value))
+    return replace(config, secrets=frozenset(found))
+
+
+def masked(value: Any, secrets: frozenset[str]) -> Any:
+    """Every text inside `value` with the known secrets masked."""
+    if isinstance(value, str):
+        return mask_text(value, secrets) if secrets else value
+    if isinstance(value, list):
+        return [masked(item, secrets) for item in value]
+    if isinstance(value, dict):
+        return {key: masked(item, secrets) for key, item in value.items()}
+    return value
+
+
+def _texts(value: Any) -> list[str]:
+    if isinstance(value, str):
+        return [value] if value else []
+    if isinstance(value, (list, tuple)):
+        return [text for item in value for text in _texts(item)]
+    return []
 
 
 class Layers:

@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from sekha_migrate.effective.sources import SourceSet, resolve_source_set
-from sekha_migrate.effective.values import EffectiveConfig, Setting
+from sekha_migrate.effective.values import EffectiveConfig, Setting, masked
 from sekha_migrate.migrate.discover import SourceKind, SourceLayer
 from sekha_migrate.migrate.results import EffectChange, MigrationPlan, PlanKind
 from sekha_migrate.model import loaders
@@ -54,7 +54,10 @@ def migration_effects(plan: MigrationPlan, environ: Mapping[str, str]) -> Effect
                               env_texts=_secrets(plan))
     before = resolve_source_set(component, before_set)
     after = resolve_source_set(component, after_set)
-    return Effects(component, before, after, tuple(compare(before, after)))
+    secrets = before.secrets | after.secrets
+    changes = [replace(c, before=masked(c.before, secrets), after=masked(c.after, secrets))
+               for c in compare(before, after)]
+    return Effects(component, before, after, tuple(changes))
 
 
 def compare(before: EffectiveConfig, after: EffectiveConfig) -> list[EffectChange]:

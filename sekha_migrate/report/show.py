@@ -18,7 +18,7 @@ import json
 from typing import Any
 
 from sekha_migrate.effective.deployment import EffectiveDeployment
-from sekha_migrate.effective.values import EffectiveConfig, Setting, origin_kind
+from sekha_migrate.effective.values import EffectiveConfig, Setting, masked, origin_kind
 from sekha_migrate.json_text import dump_json
 from sekha_migrate.origin import ENVIRONMENT, Origin
 from sekha_migrate.report.console import Line
@@ -40,12 +40,12 @@ def origin_dict(origin: Origin) -> dict[str, Any]:
     }
 
 
-def _setting_dict(setting: Setting, *, verbose: bool = True) -> dict[str, Any]:
+def _setting_dict(setting: Setting, secrets: frozenset[str]) -> dict[str, Any]:
     return {
         "key": setting.key,
-        "value": setting.shown(),
+        "value": masked(setting.shown(), secrets),
         "origin": origin_dict(setting.origin),
-        "overrides": [{"value": value, "origin": origin_dict(origin)}
+        "overrides": [{"value": masked(value, secrets), "origin": origin_dict(origin)}
                       for value, origin in setting.shown_overrides()],
         "secret": setting.secret,
         "note": setting.note,
@@ -60,7 +60,7 @@ def component_document(config: EffectiveConfig, *, changed_only: bool = False
         "mode": config.mode,
         "starts": config.starts,
         "files_read": list(config.files_read),
-        "settings": [_setting_dict(s) for s in config.settings.values()
+        "settings": [_setting_dict(s, config.secrets) for s in config.settings.values()
                      if not (changed_only and s.origin.is_default)],
         "not_read": [{"what": u.what, "reason": u.reason,
                       "origin": origin_dict(u.origin) if u.origin else None}
@@ -99,12 +99,14 @@ def _component_lines(config: EffectiveConfig, changed_only: bool, hints: bool) -
     for setting in settings:
         lines.append([
             (f"  {setting.key.ljust(width)}  ", ""),
-            (_text(setting.shown()), "bold" if not setting.origin.is_default else ""),
+            (_text(masked(setting.shown(), config.secrets)),
+             "bold" if not setting.origin.is_default else ""),
             ("  <- ", "dim"),
             (_safe(setting.origin.describe()), "dim" if setting.origin.is_default else "cyan"),
         ])
         for value, origin in setting.shown_overrides():
-            lines.append([(f"  {' ' * width}    overrides {_text(value)} from "
+            shown = _text(masked(value, config.secrets))
+            lines.append([(f"  {' ' * width}    overrides {shown} from "
                            f"{_safe(origin.describe())}", "dim")])
         if setting.note:
             lines.append([(f"  {' ' * width}    ", ""), ("note: ", "yellow"),
