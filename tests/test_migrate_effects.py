@@ -130,3 +130,16 @@ def test_an_effect_built_from_a_secret_variable_is_masked(tmp_path: Path) -> Non
     [change] = [c for c in plan.effects if c.key == "ollama_url"]
     assert change.after == "sk-q…qqqqhttp://o"
     assert key not in str([c.to_dict() for c in plan.effects])
+
+
+def test_a_controller_left_on_the_public_key_is_warned_about(tmp_path: Path) -> None:
+    write(tmp_path / "config.toml", "server_port = 9000\n")
+    plan = plan_migration(directory=tmp_path)
+    [warning] = [f for f in plan.findings if f.code == "public-default-key"]
+    assert warning.severity.value == "warning"
+    assert warning.message == (
+        "no source gives the controller an mcp_api_key: it runs with its public default key "
+        "('dev_default_key_change_me_1234567890'), which authenticates every MCP call")
+    write(tmp_path / "config.toml", f'server_port = 9000\nmcp_api_key = "{"k" * 40}"\n')
+    assert not [f for f in plan_migration(directory=tmp_path).findings
+                if f.code == "public-default-key"]

@@ -49,6 +49,7 @@ from sekha_migrate.sources.text import UnreadablePathError
 
 if TYPE_CHECKING:
     from sekha_migrate.dialects.base import Written
+    from sekha_migrate.effective.values import EffectiveConfig
 
 SECRETS_FILE_NAME = "sekha-secrets.env"
 
@@ -113,7 +114,23 @@ def _with_effects(plan: MigrationPlan, environ: Mapping[str, str]) -> MigrationP
     # A file its reader would refuse at start is an error of the migration, whatever the
     # schema says.
     stops = [f for f in effects.after.findings if f.code == "would-not-start"]
-    return replace(plan, effects=effects.changes, findings=(*plan.findings, *stops))
+    return replace(plan, effects=effects.changes,
+                   findings=(*plan.findings, *stops, *_public_key(effects.after)))
+
+
+def _public_key(after: EffectiveConfig) -> list[Finding]:
+    """The controller the migration leaves would run with its public default key (v1 did
+    too, when nothing changes: all the more reason to say it)."""
+    if after.component != loaders.CONTROLLER:
+        return []
+    if after.value("mcp_api_key") != loaders.PUBLIC_DEFAULT_KEY:
+        return []
+    return [Finding(
+        Severity.WARNING, "public-default-key",
+        "no source gives the controller an mcp_api_key: it runs with its public default key "
+        f"({loaders.PUBLIC_DEFAULT_KEY!r}), which authenticates every MCP call",
+        hint="generate a key (openssl rand -hex 32) and set SEKHA__MCP_API_KEY in the "
+        "controller's environment, or mcp_api_key in its file")]
 
 
 def _plan(request: MigrationRequest) -> MigrationPlan:
