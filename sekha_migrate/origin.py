@@ -7,14 +7,12 @@ a value can say where it was set.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 ENVIRONMENT = "<environment>"
 
 
-@dataclass(frozen=True)
-class Origin:
+class Origin(NamedTuple):
     """Where a value came from: a file and line, the environment, a flag, or a default.
 
     `via` says how a variable reached the program that read it, when that is not the file

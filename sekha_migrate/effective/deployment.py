@@ -107,7 +107,7 @@ def resolve_directory(directory: Path, scope: Scope,
 def _resolve(component: str, files: FileView, environment: Environment,
              home: Path | None, service: str | None = None) -> EffectiveConfig:
     config = _resolve_one(component, files, environment, home, service)
-    config = replace(config, unread=(*config.unread, *_fed_elsewhere(component, environment)))
+    config = config._replace(unread=(*config.unread, *_fed_elsewhere(component, environment)))
     return with_secrets(config, environment)
 
 
@@ -143,7 +143,7 @@ def _resolve_one(component: str, files: FileView, environment: Environment,
         config = resolve_bridge(files, environment, service=service)
         dotenv_path = files.find(".env")
         if dotenv_path is not None:
-            config = replace(config, unread=(*config.unread, Unread(
+            config = config._replace(unread=(*config.unread, Unread(
                 str(dotenv_path), "the bridge loads no .env: give its variables through "
                 "compose (environment: or env_file:) or the process environment")))
         return config
@@ -154,7 +154,7 @@ def _resolve_one(component: str, files: FileView, environment: Environment,
 def _with(config: EffectiveConfig, dotenv: str | None, problems: list[Finding]
           ) -> EffectiveConfig:
     read = (*config.files_read, dotenv) if dotenv else config.files_read
-    return replace(config, files_read=read, findings=(*problems, *config.findings))
+    return config._replace(files_read=read, findings=(*problems, *config.findings))
 
 
 def _components_of(directory: Path, environment: Environment) -> set[str]:
@@ -216,7 +216,7 @@ def _file(path: Path, scope: Scope) -> list[EffectiveConfig]:
     target = f"/app/config{path.suffix or '.toml'}"
     config = _resolve(loaders.CONTROLLER, FileView(mounts={target: path.resolve()}),
                       process_environment(scope.environ), scope.home)
-    return [replace(config, mode=f"{config.mode}; {path.name} shown as {target}, the name "
+    return [config._replace(mode=f"{config.mode}; {path.name} shown as {target}, the name "
                     "the controller reads (it never reads a file called "
                     f"{path.name})")]
 
@@ -241,4 +241,4 @@ def _compose(path: Path, scope: Scope, configs: list[EffectiveConfig],
         files = FileView(mounts=mounted_files(service.mounts), workdir=service.working_dir)
         config = _resolve(service.component, files, service.environment, None,
                           service=f"{service.name} in {path.name}")
-        configs.append(replace(config, findings=(*service.findings, *config.findings)))
+        configs.append(config._replace(findings=(*service.findings, *config.findings)))

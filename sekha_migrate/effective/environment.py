@@ -4,8 +4,8 @@ environment as `docker compose up` hands it to the container."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
+from typing import NamedTuple
 
 from sekha_migrate.effective.values import Variable
 from sekha_migrate.findings import Finding, Severity
@@ -41,8 +41,7 @@ def read_env_file(
     return variables, problems
 
 
-@dataclass(frozen=True)
-class ServiceInputs:
+class ServiceInputs(NamedTuple):
     """What a compose service's container gets: its environment and the files mounted."""
 
     name: str

@@ -8,9 +8,8 @@ inside the component?" for both.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import Any, NamedTuple
 
 from sekha_migrate.findings import DataPath, Finding, Mark, Severity
 from sekha_migrate.sources.text import SourceError, decode_text, read_bytes
@@ -18,17 +17,16 @@ from sekha_migrate.sources.toml_doc import load_toml
 from sekha_migrate.sources.yaml_doc import load_yaml
 
 
-@dataclass(frozen=True)
-class FileView:
+class FileView(NamedTuple):
     """The files one component sees. `directory`: its working directory is this host
     directory. `mounts`: container path -> host path (a compose service's bind mounts),
     with `workdir` the container's working directory."""
 
     directory: Path | None = None
-    mounts: Mapping[str, Path] = field(default_factory=dict)
+    mounts: Mapping[str, Path] = {}  # a tuple field: never mutated, so one {} serves all
     workdir: str = "/app"
     # Files not written yet (a migration's output): container path -> (name to show, text).
-    texts: Mapping[str, tuple[str, str]] = field(default_factory=dict)
+    texts: Mapping[str, tuple[str, str]] = {}
 
     def _inside(self, name: str) -> str:
         return str(PurePosixPath(self.workdir, name))
@@ -65,8 +63,7 @@ class FileView:
         return str(PurePosixPath(self.workdir, name))
 
 
-@dataclass(frozen=True)
-class ReadFile:
+class ReadFile(NamedTuple):
     """A configuration file's data and where each key was written; `problem` when it could
     not be read (the component would stop at start)."""
 

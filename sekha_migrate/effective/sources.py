@@ -6,8 +6,8 @@ process environment; a file not written yet may be given as text."""
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
+from typing import NamedTuple
 
 from sekha_migrate.effective.bridge import resolve_bridge
 from sekha_migrate.effective.controller import resolve_controller
@@ -25,8 +25,7 @@ from sekha_migrate.origin import Origin
 from sekha_migrate.sources.env_doc import load_env_text, resolve_env
 
 
-@dataclass(frozen=True)
-class SourceSet:
+class SourceSet(NamedTuple):
     """The sources a component is started with. `texts` are files given as text (a
     migration's output): (name it would have, name to show, text)."""
 
@@ -34,7 +33,7 @@ class SourceSet:
     home_files: Sequence[Path] = ()
     env_files: Sequence[Path] = ()
     compose_files: Sequence[Path] = ()
-    environ: Mapping[str, str] = field(default_factory=dict)
+    environ: Mapping[str, str] = {}
     config_texts: Sequence[tuple[str, str, str]] = ()
     env_texts: Sequence[tuple[str, str]] = ()  # (name to show, text)
 

@@ -7,8 +7,7 @@ migrate compares it before and after, validate judges it.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from sekha_migrate.findings import Finding, Severity
 from sekha_migrate.model.masking import is_secret_name, mask_text, mask_value
@@ -26,8 +25,7 @@ def origin_kind(origin: Origin) -> str:
     return FILE
 
 
-@dataclass(frozen=True)
-class Variable:
+class Variable(NamedTuple):
     """One environment variable as the component's process will see it, and where it was
     set: the process environment, a .env line, a compose service's `environment:` entry."""
 
@@ -47,16 +45,14 @@ def process_environment(environ: Mapping[str, str]) -> dict[str, Variable]:
     }
 
 
-@dataclass(frozen=True)
-class Overridden:
+class Overridden(NamedTuple):
     """A value a source of higher precedence replaced."""
 
     value: Any
     origin: Origin
 
 
-@dataclass(frozen=True)
-class Setting:
+class Setting(NamedTuple):
     """One setting as the component runs with it."""
 
     key: str
@@ -75,8 +71,7 @@ class Setting:
         return [(mask_value(o.value, secret=self.secret), o.origin) for o in self.overrides]
 
 
-@dataclass(frozen=True)
-class Unread:
+class Unread(NamedTuple):
     """A file or name beside the component that it does not read, and why."""
 
     what: str  # a file path or a variable name
@@ -84,8 +79,7 @@ class Unread:
     origin: Origin | None = None
 
 
-@dataclass(frozen=True)
-class EffectiveConfig:
+class EffectiveConfig(NamedTuple):
     """Everything one component will run with."""
 
     component: str  # controller | bridge | proxy
@@ -117,13 +111,11 @@ class EffectiveConfig:
 def with_secrets(config: EffectiveConfig, environment: Environment) -> EffectiveConfig:
     """`config` knowing the secret texts it may display: variables with secret names and
     the values of its secret settings."""
-    from dataclasses import replace
-
     found = {v.value for name, v in environment.items() if is_secret_name(name) and v.value}
     for setting in config.settings.values():
         if setting.secret:
             found |= set(_texts(setting.value))
-    return replace(config, secrets=frozenset(found))
+    return config._replace(secrets=frozenset(found))
 
 
 def masked(value: Any, secrets: frozenset[str]) -> Any:
@@ -182,10 +174,10 @@ class Layers:
         return dict(self._settings)
 
 
-@dataclass
 class Collected:
     """What a resolver gathers besides settings."""
 
-    files_read: list[str] = field(default_factory=list)
-    unread: list[Unread] = field(default_factory=list)
-    findings: list[Finding] = field(default_factory=list)
+    def __init__(self) -> None:
+        self.files_read: list[str] = []
+        self.unread: list[Unread] = []
+        self.findings: list[Finding] = []

@@ -11,8 +11,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, NamedTuple
 
 from sekha_migrate.effective.sources import SourceSet, resolve_source_set
 from sekha_migrate.effective.values import EffectiveConfig, Setting, masked
@@ -27,8 +26,7 @@ READER: dict[str, str] = {"docker": loaders.CONTROLLER, "env": loaders.CONTROLLE
                           "bridge": loaders.BRIDGE}
 
 
-@dataclass(frozen=True)
-class Effects:
+class Effects(NamedTuple):
     component: str
     before: EffectiveConfig
     after: EffectiveConfig
@@ -55,7 +53,7 @@ def migration_effects(plan: MigrationPlan, environ: Mapping[str, str]) -> Effect
     before = resolve_source_set(component, before_set)
     after = resolve_source_set(component, after_set)
     secrets = before.secrets | after.secrets
-    changes = [replace(c, before=masked(c.before, secrets), after=masked(c.after, secrets))
+    changes = [c._replace(before=masked(c.before, secrets), after=masked(c.after, secrets))
                for c in compare(before, after)]
     return Effects(component, before, after, tuple(changes))
 

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from sekha_migrate.findings import FileResult, Finding, Severity
 from sekha_migrate.migrate.discover import SourceFile
@@ -35,8 +35,7 @@ class KeyRead:
     component: str = "controller"  # the Sekha program that reads it: controller|bridge|proxy
 
 
-@dataclass(frozen=True)
-class EffectChange:
+class EffectChange(NamedTuple):
     """One setting a component runs with differently once migrated (values masked): the
     effective configuration of the v1 sources against that of the written file."""
 
@@ -64,8 +63,7 @@ class EmbeddingChoice:
         return self.source == "assumed"
 
 
-@dataclass(frozen=True)
-class NextStep:
+class NextStep(NamedTuple):
     """One thing the operator does after the migration, for one Sekha program."""
 
     component: str  # controller | bridge | proxy

@@ -13,9 +13,8 @@ import copy
 import os
 import re
 from collections.abc import Collection, Mapping
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from sekha_migrate.findings import format_path
 from sekha_migrate.model import loaders
@@ -28,8 +27,7 @@ LITERAL, SECRETS_FILE, KEPT = "literal", "secrets file", "kept"
 _WHOLE_REFERENCE = re.compile(r"\$\{[A-Za-z_][A-Za-z0-9_]*\}")
 
 
-@dataclass(frozen=True)
-class Placed:
+class Placed(NamedTuple):
     """Where one secret of the v2 configuration went."""
 
     path: str  # its v2 path, "$.mcp_api_key"
@@ -39,16 +37,14 @@ class Placed:
     where: str | None = None  # where that variable is set: the secrets file or a source
 
 
-@dataclass(frozen=True)
-class SecretPlacement:
+class SecretPlacement(NamedTuple):
     document: dict[str, Any]  # the v2 document, without the keys a variable now sets
     secrets: tuple[tuple[str, str], ...]  # (NAME, value) for the secrets file
     notes: Mapping[str, str]  # a root key left out -> the comment written in its place
     placed: tuple[Placed, ...]
 
 
-@dataclass(frozen=True)
-class Sources:
+class Sources(NamedTuple):
     """What placing a secret needs to know about where the values came from."""
 
     environments: Collection[str]  # origin files that are environments (.env, compose, process)
