@@ -1,4 +1,5 @@
-"""A directory nobody can write to, even root (who ignores permission bits)."""
+"""File-system helpers of the I/O tests: a directory nobody can write to (even root, who
+ignores permission bits), and a project's files as they are."""
 
 from __future__ import annotations
 
@@ -33,3 +34,16 @@ def read_only_directory(directory: Path) -> Iterator[Path]:
         yield directory
     finally:
         subprocess.run([chattr, "-i", str(directory)], check=True)
+
+
+def project_tree(directory: Path) -> dict[str, bytes | str]:
+    """Every file and link under `directory` outside the backups: bytes, or a link's target."""
+    found: dict[str, bytes | str] = {}
+    for path in sorted(directory.rglob("*")):
+        if ".sekha-backups" in path.parts:
+            continue
+        if path.is_symlink():
+            found[str(path.relative_to(directory))] = os.readlink(path)
+        elif path.is_file():
+            found[str(path.relative_to(directory))] = path.read_bytes()
+    return found

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from conftest import CliResult, write
+from io_support import project_tree
 
 Run = Callable[..., CliResult]
 
@@ -46,16 +47,6 @@ def test_a_fifo_at_the_lock_is_refused_without_hanging(sekha_inprocess: Run, pro
     assert "lock is not a regular file" in result.stderr
 
 
-def _tree(directory: Path) -> dict[str, bytes | str]:
-    found: dict[str, bytes | str] = {}
-    for path in sorted(directory.rglob("*")):
-        if ".sekha-backups" in path.parts:
-            continue
-        if path.is_symlink():
-            found[str(path.relative_to(directory))] = os.readlink(path)
-        elif path.is_file():
-            found[str(path.relative_to(directory))] = path.read_bytes()
-    return found
 
 
 def test_a_dangling_gitignore_link_is_refused_and_its_target_never_created(
@@ -100,7 +91,7 @@ def test_a_rollback_log_link_is_refused_and_nothing_written_outside(
     made = _migrated(sekha_inprocess, project)
     victim = write(tmp_path / "victim.json", "keep me\n")
     os.symlink(victim, made / "rollback.json")
-    before = _tree(project)
+    before = project_tree(project)
 
     result = sekha_inprocess("rollback", "--yes", cwd=project)
 
@@ -108,7 +99,7 @@ def test_a_rollback_log_link_is_refused_and_nothing_written_outside(
     assert "rollback.json" in result.stderr and "symbolic link" in result.stderr
     assert "Traceback" not in result.stderr
     assert victim.read_text() == "keep me\n"
-    assert _tree(project) == before
+    assert project_tree(project) == before
 
 
 def test_a_rolled_back_link_is_refused_and_config_yaml_stays_in_the_project(
@@ -118,14 +109,14 @@ def test_a_rolled_back_link_is_refused_and_config_yaml_stays_in_the_project(
     outside = tmp_path / "outside"
     outside.mkdir()
     os.symlink(outside, made / "rolled-back")
-    before = _tree(project)
+    before = project_tree(project)
 
     result = sekha_inprocess("rollback", "--yes", cwd=project)
 
     assert result.exit_code == 1
     assert "rolled-back is a symbolic link, which sekha never follows" in result.stderr
     assert list(outside.iterdir()) == []
-    assert _tree(project) == before
+    assert project_tree(project) == before
 
 
 def test_a_full_disk_when_writing_the_pid_into_the_lock_still_locks(

@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 from conftest import CliResult, write
+from io_support import project_tree
 
 from sekha_migrate.backup import BackupSet, create_backup, restore_backup
 from sekha_migrate.io import write_atomically
@@ -19,17 +20,6 @@ from sekha_migrate.io import write_atomically
 Run = Callable[..., CliResult]
 
 
-def _tree(directory: Path) -> dict[str, bytes | str]:
-    """Every file and link under `directory` outside the backups: bytes, or a link's target."""
-    found: dict[str, bytes | str] = {}
-    for path in sorted(directory.rglob("*")):
-        if ".sekha-backups" in path.parts:
-            continue
-        if path.is_symlink():
-            found[str(path.relative_to(directory))] = os.readlink(path)
-        elif path.is_file():
-            found[str(path.relative_to(directory))] = path.read_bytes()
-    return found
 
 
 @pytest.fixture
@@ -62,12 +52,12 @@ def _tamper(made: BackupSet, change: Callable[[dict[str, Any]], None]) -> None:
 
 
 def _rollback_refused(sekha_inprocess: Run, project: Path, expected: str) -> None:
-    before = _tree(project)
+    before = project_tree(project)
     result = sekha_inprocess("rollback", "--yes", cwd=project)
     assert result.exit_code == 1, result.stdout + result.stderr
     assert expected in result.stderr
     assert "Traceback" not in result.stderr
-    assert _tree(project) == before
+    assert project_tree(project) == before
 
 
 def test_manifest_cannot_restore_a_file_outside_the_project(

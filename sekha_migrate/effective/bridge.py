@@ -114,7 +114,7 @@ def _from_env(environment: Environment, found: Collected) -> Layers:
         layers.set("server_port", port_text, port_origin)
         found.findings.append(_would_not_start(f"PORT={port_text!r} is not a whole number",
                                                port_origin))
-    layers.set("max_connections", loaders.BRIDGE_SETTINGS["max_connections"], FROM_ENV_ORIGIN)
+    layers.set("max_connections", facts.BRIDGE_SETTINGS["max_connections"], FROM_ENV_ORIGIN)
     for name in ("OLLAMA_BASE_URL", "CHAT_MODEL", "EMBEDDING_MODEL"):
         variable = environment.get(name)
         if variable is not None and not variable.value.strip():
@@ -161,11 +161,11 @@ def _from_yaml(read: ReadFile, environment: Environment, found: Collected) -> La
     for role in facts.DEFAULT_ROLES:
         put(f"default_models.{role}", ("default_models",), defaults, role, None)
     _routing(layers, data, origin)
-    for key, default in loaders.BRIDGE_SETTINGS.items():
+    for key, default in facts.BRIDGE_SETTINGS.items():
         put(key, (), data, key, default)
     for key in data:
         if key not in {"version", "providers", "default_models", "routing",
-                       *loaders.BRIDGE_SETTINGS}:
+                       *facts.BRIDGE_SETTINGS}:
             found.unread.append(Unread(str(key), "pydantic ignores keys the bridge does not "
                                        "declare", origin((key,))))
     return layers

@@ -120,15 +120,6 @@ BRIDGE_FROM_ENV_DIMENSION: Final = 768  # from_env writes 768 whatever the model
 # The names only from_env reads: once CONFIG_PATH's file exists they configure nothing.
 BRIDGE_FROM_ENV_ONLY: Final = ("OLLAMA_BASE_URL", "EMBEDDING_MODEL", "CHAT_MODEL",
                                "VISION_MODEL")
-# The bridge's own settings in its YAML, with their defaults (config.py Settings).
-BRIDGE_SETTINGS: Final[dict[str, Any]] = {
-    "server_host": "0.0.0.0",
-    "server_port": 5001,
-    "max_connections": 10,
-    "log_level": "info",
-    "celery_broker_url": "redis://localhost:6379/0",
-    "celery_result_backend": "redis://localhost:6379/0",
-}
 # The image runs `uvicorn ... --host 0.0.0.0 --port 5001`: server_host/server_port (YAML or
 # HOST/PORT) apply only to `python main.py`.
 BRIDGE_IMAGE_LISTEN: Final = ("0.0.0.0", 5001)
