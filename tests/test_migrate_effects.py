@@ -143,3 +143,18 @@ def test_a_controller_left_on_the_public_key_is_warned_about(tmp_path: Path) -> 
     write(tmp_path / "config.toml", f'server_port = 9000\nmcp_api_key = "{"k" * 40}"\n')
     assert not [f for f in plan_migration(directory=tmp_path).findings
                 if f.code == "public-default-key"]
+
+
+def test_an_empty_controller_variable_is_said_to_be_a_value(tmp_path: Path) -> None:
+    write(tmp_path / "config.toml", f'mcp_api_key = "{"k" * 40}"\n')
+    write(tmp_path / ".env", "SEKHA__MCP_API_KEY=\nVISION_MODEL=\n")
+    plan = plan_migration(directory=tmp_path)
+    notes = {read.origin.key: read.note for read in plan.reads}
+    assert notes["SEKHA__MCP_API_KEY"] == (
+        'empty: the controller reads it as "" (an empty variable is a value), and it still '
+        "overrides the v2 file while it is set")
+    assert notes["VISION_MODEL"] == "empty: unset, as v1 read it"
+    # the engine agrees: the controller runs with "" before and after, and says so
+    assert not plan.valid
+    assert [f.code for f in plan.findings if f.severity.value == "error"] == [
+        "mcp-key-rejected"]

@@ -578,8 +578,7 @@ def _account(
         elif index in invalid:
             reads.append(replace(base, status=KeyStatus.INVALID, note=invalid[index]))
         elif rules.is_empty(read.value) and index not in typed:
-            unset = "no value: unset" if read.value is None else "empty: unset, as v1 read it"
-            reads.append(replace(base, note=unset))
+            reads.append(replace(base, note=_empty_note(read)))
         elif read.index_path:
             target = indexed.get(index)
             reads.append(replace(base, status=KeyStatus.MAPPED, targets=(target,)) if target
@@ -599,6 +598,17 @@ def _account(
         else:
             reads.append(replace(base, note=read.note or _unused_reason(read, value)))
     return reads
+
+
+def _empty_note(read: RawRead) -> str:
+    """An empty SEKHA__ name is a value to the controller (config-rs sets ""), and it stays
+    in the environment it was read from; to the other programs empty means unset."""
+    if read.value is None:
+        return "no value: unset"
+    if read.component == loaders.CONTROLLER and loaders.controller_env_key(read.origin.key):
+        return ("empty: the controller reads it as \"\" (an empty variable is a value), and "
+                "it still overrides the v2 file while it is set")
+    return "empty: unset, as v1 read it"
 
 
 def _unused_reason(read: RawRead, value: Any) -> str:
