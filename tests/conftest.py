@@ -165,3 +165,11 @@ def write(path: Path, text: str | bytes) -> Path:
 
 
 ArgList = Sequence[str]
+
+
+@pytest.fixture(scope="session")
+def chroma(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """A real Chroma server on 127.0.0.1, one per test process (tests/chroma_support.py)."""
+    from chroma_support import start_chroma
+
+    yield from start_chroma(tmp_path_factory.mktemp("chroma"))

@@ -33,6 +33,21 @@ def probe_command(
     output_format: ProbeFormat = typer.Option(
         ProbeFormat.text, "--format", "-f", help="text (default) or json."
     ),
+    chroma: bool = typer.Option(
+        None, "--chroma/--no-chroma",
+        help="Ask Chroma for the dimension of the vectors it holds and compare it with the "
+        "embedding model's. Default: when --chroma-url is given or the controller's "
+        "configuration sets chroma_url.", show_default=False,
+    ),
+    chroma_url: str = typer.Option(
+        None, "--chroma-url", help="Chroma's address (default: the controller's chroma_url).",
+        show_default=False,
+    ),
+    chroma_token: str = typer.Option(
+        None, "--chroma-token", envvar="CHROMA_TOKEN",
+        help="A token for a Chroma that requires one (or CHROMA_TOKEN); sent as both "
+        "Authorization: Bearer and X-Chroma-Token.", show_default=False,
+    ),
 ) -> None:
     """Check that every configured provider answers and offers the configured models.
 
@@ -59,7 +74,8 @@ def probe_command(
 
     live = _live_progress() if fmt == "text" else None
     try:
-        result = probe_file(config, env=env, embed=embed, timeout=timeout, on_progress=live)
+        result = probe_file(config, env=env, embed=embed, timeout=timeout, on_progress=live,
+                            chroma=chroma, chroma_url=chroma_url, chroma_token=chroma_token)
     finally:
         if live is not None:
             live.close()

@@ -8,6 +8,7 @@ from typing import Any
 
 from sekha_migrate import errors
 from sekha_migrate.findings import Finding, Severity
+from sekha_migrate.probe.chroma import StoredVectors
 
 
 class ProbeStatus(str, Enum):
@@ -162,10 +163,14 @@ class ProbeResult:
     readable: bool = True
     probed_at: str | None = None  # ISO 8601 UTC
     duration_secs: float | None = None
+    # The vectors Chroma holds (probe.chroma), when it was asked, and what they mean.
+    stored: StoredVectors | None = None
+    stored_findings: tuple[Finding, ...] = ()
 
     @property
     def probe_findings(self) -> tuple[Finding, ...]:
-        return tuple(f for provider in self.providers for f in provider_findings(provider))
+        found = tuple(f for provider in self.providers for f in provider_findings(provider))
+        return (*found, *self.stored_findings)
 
     @property
     def findings(self) -> tuple[Finding, ...]:
@@ -191,4 +196,5 @@ class ProbeResult:
             "findings": [finding.to_dict() for finding in self.findings],
             "providers": [provider.to_dict() for provider in self.providers],
             "routing": list(self.routing),
+            "chroma": self.stored.to_dict() if self.stored is not None else None,
         }

@@ -553,11 +553,18 @@ def probe_file(
     embed: bool = False,
     timeout: float | None = None,
     on_progress: Callable[[ProbeProgress], None] | None = None,
+    chroma: bool | None = None,
+    chroma_url: str | None = None,
+    chroma_token: str | None = None,
 ) -> ProbeResult:
     """Validate one config file and probe what can be probed: `sekha probe` as a function.
 
     Always returns a result: an unreadable file gives `readable=False` and its finding; a file
     with findings is still probed for each provider entry that is itself well-formed.
+
+    Chroma is asked for the vectors it holds (`chroma=True`, or by default when `chroma_url`
+    is given or the controller's effective configuration sets chroma_url), and their
+    dimension compared with the embedding model's; `chroma=False` never asks.
     """
     from sekha_migrate.validate.engine import validate_file
 
@@ -566,7 +573,7 @@ def probe_file(
         return ProbeResult(
             providers=(), config_findings=checked.findings, source=checked.path, readable=False
         )
-    return probe_config(
+    result = probe_config(
         checked.data,
         env=env,
         embed=embed,
@@ -575,6 +582,44 @@ def probe_file(
         source=checked.path,
         on_progress=on_progress,
     )
+    url = chroma_url if chroma is not False else None
+    if url is None and chroma is not False:
+        url = _controllers_chroma(Path(path), env, always=chroma is True)
+    if url is None:
+        return result
+    return _with_stored_vectors(result, checked.data, url, chroma_token, timeout)
+
+
+def _controllers_chroma(path: Path, env: Mapping[str, str], *, always: bool) -> str | None:
+    """The chroma_url the controller would run with, given this file as its config.yaml and
+    `env` as its environment (the engine's rules); None when nothing sets it, unless asked."""
+    from sekha_migrate.effective.sources import SourceSet, resolve_source_set
+    from sekha_migrate.model import loaders
+
+    controller = resolve_source_set(loaders.CONTROLLER,
+                                    SourceSet(config_files=[path], environ=env))
+    setting = controller.settings["chroma_url"]
+    if setting.origin.is_default and not always:
+        return None
+    return str(setting.value)
+
+
+def _with_stored_vectors(result: ProbeResult, data: Any, url: str, token: str | None,
+                         timeout: float | None) -> ProbeResult:
+    from sekha_migrate.convert import read_config
+    from sekha_migrate.dialects import detect_dialect
+    from sekha_migrate.probe.chroma import read_stored_vectors, stored_findings
+
+    model: Any = None
+    dimension = None
+    if isinstance(data, dict):
+        config = read_config(data, detect_dialect(data) or "docker")
+        model = config.default_models.get("embedding")
+        dimension = next((m.dimension for m in config.models_by_id().get(str(model), [])
+                          if m.task == "embedding" and m.dimension is not None), None)
+    stored = read_stored_vectors(url, token=token, timeout=timeout or 5.0)
+    found = stored_findings(stored, model if isinstance(model, str) else None, dimension)
+    return replace(result, stored=stored, stored_findings=tuple(found))
 
 
 async def measure_embedding_dimension_async(

@@ -74,9 +74,25 @@ def render_probe(result: ProbeResult, output_format: str) -> None:
         console.print()
         console.print(_boxless(routing_table(result), plain))
     console.print()
+    if result.stored is not None:
+        console.print(Text(_stored_line(result)))
     for line in _probe_problem_lines(result):
         console.print(Text.assemble(*line), soft_wrap=True)  # one line, as validate prints it
     console.print(_summary(result))
+
+
+def _stored_line(result: ProbeResult) -> str:
+    """One line on what Chroma holds (its findings follow with the others)."""
+    stored = result.stored
+    assert stored is not None
+    what = {
+        "ok": f"'conversations' holds {stored.dimension}-dimension vectors",
+        "empty": "'conversations' holds no vector yet",
+        "missing": "no 'conversations' collection yet",
+        "too-old": f"v1 API only, 'conversations' holds {stored.dimension}-dimension vectors",
+    }.get(stored.state, stored.state)
+    api = f" ({stored.api} API, version {stored.version})" if stored.api else ""
+    return f"Chroma at {stored.url}{api}: {what}"
 
 
 def _config_finding_lines(result: ProbeResult) -> list[Line]:

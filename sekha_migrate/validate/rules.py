@@ -190,6 +190,22 @@ _PROBE = (
          "breaker settings were used.", "Fix the routing errors validate reports."),
     Rule("routing-not-computed", N, "Where each default model routes could not be worked out.",
          "Fix the errors validate reports for default_models and the providers."),
+    Rule("chroma-dimension-mismatch", E, "Chroma holds vectors of another dimension than the "
+         "embedding model makes: it would reject every memory stored and every search, and "
+         "the controller would recall nothing.", "Keep an embedding model of the stored "
+         "dimension, or re-embed the memories into a new collection before switching."),
+    Rule("chroma-empty", N, "The controller's collection exists but holds no vector yet.",
+         "Nothing to do: the first memory stored fixes its dimension."),
+    Rule("chroma-no-collection", N, "Chroma has no 'conversations' collection yet.",
+         "Nothing to do: the controller creates it with the first memory."),
+    Rule("chroma-unreachable", E, "Chroma did not answer at chroma_url.", "Start Chroma, or "
+         "give its address with --chroma-url; probe from where the controller runs."),
+    Rule("chroma-auth-required", E, "Chroma refused the request without a valid token.",
+         "Pass --chroma-token (or set CHROMA_TOKEN)."),
+    Rule("chroma-not-chroma", E, "What answers at chroma_url is not a Chroma server.",
+         "Point chroma_url at Chroma's HTTP port (8000)."),
+    Rule("chroma-api-too-old", E, "Chroma speaks only the v1 API, which the controller no "
+         "longer speaks (it uses v2, in Chroma from 0.5.16).", "Upgrade Chroma."),
     Rule("usage-error", E, "The command line is wrong (reported in --format json documents).",
          "See `sekha probe --help`."),
 )

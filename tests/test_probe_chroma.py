@@ -1,0 +1,116 @@
+"""probe asks Chroma for the vectors it already holds: a real Chroma server on 127.0.0.1, the
+collection made as the controller makes it (tests/chroma_support.py)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import yaml
+from conftest import CliResult, write
+from probe_support import config, model, provider
+from provider_servers import OLLAMA, closed_port
+
+from sekha_migrate.probe import probe_file
+from sekha_migrate.probe.chroma import read_stored_vectors, stored_findings
+
+Run = Callable[..., CliResult]
+
+
+def config_file(tmp_path: Path, ollama_url: str, dimension: int, chroma_url: str | None,
+                model_id: str = "nomic-embed-text") -> Path:
+    document = config(
+        provider("local", "ollama", ollama_url,
+                 [model(model_id, "embedding", dimension), model("llama3.1:8b")]),
+        default_models={"embedding": model_id, "chat_fast": "llama3.1:8b",
+                        "chat_smart": "llama3.1:8b"})
+    if chroma_url is not None:
+        document["chroma_url"] = chroma_url
+    return write(tmp_path / "config.yaml", yaml.safe_dump(document, sort_keys=False))
+
+
+def codes(result: Any) -> list[str]:
+    return [f.code for f in result.stored_findings]
+
+
+def test_a_matching_dimension_passes(chroma: Any, servers: Any, tmp_path: Path) -> None:
+    collection = chroma.create()
+    chroma.add(collection, 768)
+    ollama = servers.start(OLLAMA, ["nomic-embed-text", "llama3.1:8b"])
+    result = probe_file(config_file(tmp_path, ollama.url, 768, chroma.url), env={})
+    assert result.stored is not None
+    assert (result.stored.state, result.stored.api, result.stored.dimension) == ("ok", "v2", 768)
+    assert result.stored.version == "1.0.0"  # 1.x reports 1.0.0 whatever the package says
+    assert codes(result) == []
+    assert result.ok
+
+
+def test_a_new_dimension_would_orphan_every_memory(chroma: Any, servers: Any,
+                                                   tmp_path: Path) -> None:
+    collection = chroma.create()
+    chroma.add(collection, 768)
+    ollama = servers.start(OLLAMA, ["text-embedding-3-small", "llama3.1:8b"])
+    path = config_file(tmp_path, ollama.url, 1536, chroma.url, "text-embedding-3-small")
+    result = probe_file(path, env={})
+    [finding] = result.stored_findings
+    assert (finding.code, finding.severity.value) == ("chroma-dimension-mismatch", "error")
+    assert finding.message == (
+        f"Chroma at {chroma.url} holds 768-dimension vectors in 'conversations', but the "
+        "embedding model 'text-embedding-3-small' makes 1536: Chroma would reject every "
+        "memory stored and every search, and the controller would store messages without "
+        "their embedding and recall nothing")
+    assert not result.ok
+    assert [f.code for f in result.findings][-1] == "chroma-dimension-mismatch"
+
+
+def test_an_empty_collection_and_none_are_notes(chroma: Any, tmp_path: Path) -> None:
+    chroma.reset()
+    assert read_stored_vectors(chroma.url).state == "missing"
+    collection = chroma.create()
+    empty = read_stored_vectors(chroma.url)
+    assert (empty.state, empty.dimension) == ("empty", None)
+    assert [f.code for f in stored_findings(empty, "m", 768)] == ["chroma-empty"]
+    chroma.add(collection, 384)
+    chroma.delete_all(collection)
+    kept = read_stored_vectors(chroma.url)  # deleted all: the dimension is kept
+    assert (kept.state, kept.dimension) == ("ok", 384)
+
+
+def test_a_server_down_and_a_server_that_is_not_chroma(servers: Any) -> None:
+    with closed_port() as url:
+        down = read_stored_vectors(url, timeout=2)
+    assert down.state == "unreachable"
+    assert [f.code for f in stored_findings(down, "m", 768)] == ["chroma-unreachable"]
+    ollama = servers.start(OLLAMA, [])
+    other = read_stored_vectors(ollama.url)
+    assert other.state == "not-chroma"
+    assert [f.code for f in stored_findings(other, "m", 768)] == ["chroma-not-chroma"]
+
+
+def test_probe_takes_chroma_from_the_controllers_configuration(
+    chroma: Any, servers: Any, tmp_path: Path, sekha: Run,
+) -> None:
+    collection = chroma.create()
+    chroma.add(collection, 768)
+    ollama = servers.start(OLLAMA, ["bge-m3", "llama3.1:8b"])
+    path = config_file(tmp_path, ollama.url, 1024, None, "bge-m3")
+    # Not set anywhere: not asked (the controller's default address is not a promise).
+    assert probe_file(path, env={}).stored is None
+    # The controller reads SEKHA__CHROMA_URL from its environment: so does probe.
+    via_env = probe_file(path, env={"SEKHA__CHROMA_URL": chroma.url})
+    assert codes(via_env) == ["chroma-dimension-mismatch"]
+    done = sekha("probe", str(path), "--format", "json", "--chroma-url", chroma.url)
+    assert done.exit_code == 1
+    document = json.loads(done.stdout)
+    assert document["chroma"] == {"url": chroma.url, "state": "ok", "api": "v2",
+                                  "version": "1.0.0", "collection": "conversations",
+                                  "dimension": 768, "detail": ""}
+    assert [f["code"] for f in document["findings"]][-1] == "chroma-dimension-mismatch"
+    text = sekha("probe", str(path), "--chroma-url", chroma.url)
+    assert (f"Chroma at {chroma.url} (v2 API, version 1.0.0): 'conversations' holds "
+            "768-dimension vectors") in text.stdout.splitlines()
+    skipped = sekha("probe", str(path), "--format", "json", "--no-chroma",
+                    "--chroma-url", chroma.url)
+    assert json.loads(skipped.stdout)["chroma"] is None
