@@ -33,6 +33,8 @@ def plan_migration(
     externalize_secrets: bool = False,
     secrets_file: PathArg | None = None,
     schema_url: str | None = None,
+    chroma_url: str | None = None,
+    accept_reembedding: bool = False,
 ) -> MigrationPlan:
     """Plan a migration without writing anything: read the sources (or discover them in
     `directory`), build the configuration in the `target` dialect (docker, bridge or env;
@@ -42,7 +44,10 @@ def plan_migration(
     for the controller; the default `{}` reads the files only (pass `os.environ` to do what
     the CLI does). The plan's `.valid`, `.text`, `.issues` and `.reads` say what would be
     written and why; `apply_plan(plan)` writes it. Raises `UsageError` when the arguments
-    name nothing to migrate. A `MigrationRequest` may be passed instead of the keywords.
+    name nothing to migrate. With `probe`, the Chroma at `chroma_url` (default: the v1
+    controller's, when a source set it) is asked for the dimension of the vectors it holds,
+    and a different new dimension is an error unless `accept_reembedding`. A
+    `MigrationRequest` may be passed instead of the keywords.
     """
     if request is None:
         request = MigrationRequest(
@@ -57,6 +62,8 @@ def plan_migration(
             secrets_file=Path(secrets_file) if secrets_file is not None else None,
             target=target,
             schema_url=schema_url,
+            chroma_url=chroma_url,
+            accept_reembedding=accept_reembedding,
         )
     return _plan_migration(request)
 

@@ -114,3 +114,57 @@ def test_probe_takes_chroma_from_the_controllers_configuration(
     skipped = sekha("probe", str(path), "--format", "json", "--no-chroma",
                     "--chroma-url", chroma.url)
     assert json.loads(skipped.stdout)["chroma"] is None
+
+
+# ---- migrate --probe refuses to orphan the stored memories ----------------------------------
+
+
+def v1_project(tmp_path: Path, ollama_url: str, chroma_url: str) -> Path:
+    """A v1 controller that moves to an embedding model of 1536 dimensions."""
+    project = tmp_path / "project"
+    write(project / "config.toml", f'ollama_url = "{ollama_url}"\n'
+                                   'embedding_model = "acme-embed-large"\n'
+                                   f'chroma_url = "{chroma_url}"\n'
+                                   f'mcp_api_key = "{"k" * 40}"\n')
+    return project
+
+
+def files_of(directory: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(directory)): p.read_bytes()
+            for p in sorted(directory.rglob("*")) if p.is_file()}
+
+
+def test_migrate_probe_refuses_a_new_dimension_against_stored_vectors(
+    chroma: Any, servers: Any, tmp_path: Path, sekha: Run,
+) -> None:
+    collection = chroma.create()
+    chroma.add(collection, 768)
+    ollama = servers.start(OLLAMA, ["acme-embed-large"], dimensions={"acme-embed-large": 1536})
+    project = v1_project(tmp_path, ollama.url, chroma.url)
+    before = files_of(project)
+    refused = sekha("migrate", "--probe", "--yes", "--no-env", cwd=project)
+    said = refused.stdout + refused.stderr
+    assert refused.exit_code == 1, said
+    assert "[chroma-dimension-mismatch]" in said
+    assert "pass --accept-reembedding if you mean to" in said
+    assert files_of(project) == before  # nothing written, not even a backup
+    accepted = sekha("migrate", "--probe", "--yes", "--no-env", "--accept-reembedding",
+                     cwd=project)
+    assert accepted.exit_code == 0, accepted.stdout + accepted.stderr
+    written = yaml.safe_load((project / "config.yaml").read_text())
+    assert written["llm_providers"][0]["models"][0]["dimension"] == 1536
+    assert "accepted with --accept-reembedding" in accepted.stdout + accepted.stderr
+
+
+def test_migrate_probe_passes_when_the_dimension_is_kept(
+    chroma: Any, servers: Any, tmp_path: Path,
+) -> None:
+    from sekha_migrate import MigrationRequest, plan_migration
+
+    collection = chroma.create()
+    chroma.add(collection, 1536)
+    ollama = servers.start(OLLAMA, ["acme-embed-large"], dimensions={"acme-embed-large": 1536})
+    project = v1_project(tmp_path, ollama.url, chroma.url)
+    plan = plan_migration(MigrationRequest(directory=project, probe=True))
+    assert plan.valid, [f.message for f in plan.findings if f.severity.value == "error"]
+    assert not [f for f in plan.findings if f.code.startswith("chroma-")]

@@ -79,6 +79,21 @@ def migrate_command(
         help="Measure the embedding dimension by embedding one short string with the "
         "configured provider (instead of the table of known models).",
     ),
+    chroma_url: str = typer.Option(
+        None, "--chroma-url",
+        help="With --probe: the Chroma whose stored vectors the new embedding dimension must "
+        "match (default: the v1 controller's chroma_url, when a source set it).",
+        show_default=False,
+    ),
+    chroma_token: str = typer.Option(
+        None, "--chroma-token", envvar="CHROMA_TOKEN",
+        help="A token for that Chroma (or CHROMA_TOKEN).", show_default=False,
+    ),
+    accept_reembedding: bool = typer.Option(
+        False, "--accept-reembedding",
+        help="With --probe: write even though Chroma holds vectors of another dimension "
+        "(you will re-embed the stored memories; until then the controller recalls nothing).",
+    ),
     target: Target | None = typer.Option(
         None, "--target", "-t",
         help="The dialect to write: docker (sekha-docker's schema; the default for v1 input), "
@@ -125,6 +140,9 @@ def migrate_command(
         target=target.value if target is not None else None,
         schema_url=schema_url,
         probe=probe,
+        chroma_url=chroma_url,
+        chroma_token=chroma_token,
+        accept_reembedding=accept_reembedding,
     )
     try:
         plan = plan_migration(request)

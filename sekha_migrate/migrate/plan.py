@@ -50,6 +50,7 @@ from sekha_migrate.sources.text import UnreadablePathError
 if TYPE_CHECKING:
     from sekha_migrate.dialects.base import Written
     from sekha_migrate.effective.values import EffectiveConfig
+    from sekha_migrate.migrate.effects import Effects
 
 SECRETS_FILE_NAME = "sekha-secrets.env"
 
@@ -79,6 +80,12 @@ class MigrationRequest:
     # Measure the embedding dimension with the configured provider (one embedding request)
     # instead of the table of known models; its ${VARS} come from this process's environment.
     probe: bool = False
+    # With `probe`, Chroma is asked for the dimension of the vectors it holds (at this
+    # address, else the v1 controller's chroma_url when a source set it), and a plan whose
+    # embedding dimension differs is refused unless `accept_reembedding` says it is meant.
+    chroma_url: str | None = None
+    chroma_token: str | None = None
+    accept_reembedding: bool = False
 
 
 def default_output(directory: Path, target: str | None) -> Path:
@@ -101,21 +108,51 @@ def plan_migration(request: MigrationRequest) -> MigrationPlan:
 
         measured = measure_plan_dimension(plan, env={**os.environ, **dict(plan.secrets)})
         plan = _plan(replace(request, measured_dimension=measured))
-    return _with_effects(plan, request.environ)
+    plan, effects = _with_effects(plan, request.environ)
+    if request.probe and plan.embedding is not None:
+        plan = _against_stored_vectors(plan, request, effects)
+    return plan
 
 
-def _with_effects(plan: MigrationPlan, environ: Mapping[str, str]) -> MigrationPlan:
+def _against_stored_vectors(plan: MigrationPlan, request: MigrationRequest,
+                            effects: Effects | None) -> MigrationPlan:
+    """Refuse a plan that would orphan the memories Chroma holds: a new embedding dimension
+    makes Chroma reject every vector the controller stores or searches with."""
+    from sekha_migrate.probe.chroma import read_stored_vectors, stored_findings
+
+    url = request.chroma_url
+    if url is None and effects is not None:
+        setting = effects.before.settings.get("chroma_url")
+        url = str(setting.value) if setting is not None and not setting.origin.is_default else None
+    if url is None:
+        return plan
+    assert plan.embedding is not None
+    stored = read_stored_vectors(url, token=request.chroma_token)
+    found = stored_findings(stored, plan.embedding.model, plan.embedding.dimension)
+    if request.accept_reembedding:
+        found = [replace(f, severity=Severity.WARNING,
+                         message=f"{f.message} (accepted with --accept-reembedding: re-embed "
+                         "the stored memories before the controller runs with it)")
+                 if f.code == "chroma-dimension-mismatch" else f for f in found]
+    elif any(f.code == "chroma-dimension-mismatch" for f in found):
+        found = [replace(f, hint=f"{f.hint}; or pass --accept-reembedding if you mean to")
+                 if f.code == "chroma-dimension-mismatch" else f for f in found]
+    return replace(plan, findings=(*plan.findings, *found))
+
+
+def _with_effects(plan: MigrationPlan, environ: Mapping[str, str]
+                  ) -> tuple[MigrationPlan, Effects | None]:
     """What the written file changes in what its reader runs with (see migrate.effects)."""
     from sekha_migrate.migrate.effects import migration_effects
 
     effects = migration_effects(plan, environ)
     if effects is None:
-        return plan
+        return plan, None
     # A file its reader would refuse at start is an error of the migration, whatever the
     # schema says.
     stops = [f for f in effects.after.findings if f.code == "would-not-start"]
     return replace(plan, effects=effects.changes,
-                   findings=(*plan.findings, *stops, *_public_key(effects.after)))
+                   findings=(*plan.findings, *stops, *_public_key(effects.after))), effects
 
 
 def _public_key(after: EffectiveConfig) -> list[Finding]:
