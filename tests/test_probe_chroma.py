@@ -168,3 +168,55 @@ def test_migrate_probe_passes_when_the_dimension_is_kept(
     plan = plan_migration(MigrationRequest(directory=project, probe=True))
     assert plan.valid, [f.message for f in plan.findings if f.severity.value == "error"]
     assert not [f for f in plan.findings if f.code.startswith("chroma-")]
+
+
+# ---- an older server, from its recorded answers (fixtures/chroma/PROVENANCE.md) ------------
+
+
+def test_chroma_0_4_speaks_only_the_v1_api_the_controller_left(tmp_path: Path) -> None:
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    recorded = Path(__file__).resolve().parent.parent / "fixtures" / "chroma" / "0.4.24"
+    collection = json.loads((recorded / "collections.json").read_text())[0]["id"]
+    answers = {
+        ("GET", "/api/v2/heartbeat"): (404, "v2-heartbeat.404.json"),
+        ("GET", "/api/v1/heartbeat"): (200, "heartbeat.json"),
+        ("GET", "/api/v1/version"): (200, "version.json"),
+        ("GET", "/api/v1/collections"): (200, "collections.json"),
+        ("POST", f"/api/v1/collections/{collection}/get"): (200, "get.json"),
+    }
+
+    class Replay(BaseHTTPRequestHandler):
+        def _answer(self, method: str) -> None:
+            if method == "POST":
+                self.rfile.read(int(self.headers.get("Content-Length", 0)))
+            status, name = answers.get((method, self.path.split("?")[0]), (404, ""))
+            body = (recorded / name).read_bytes() if name else b'{"detail":"Not Found"}'
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def do_GET(self) -> None:
+            self._answer("GET")
+
+        def do_POST(self) -> None:
+            self._answer("POST")
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Replay)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        stored = read_stored_vectors(f"http://127.0.0.1:{server.server_address[1]}")
+    finally:
+        server.shutdown()
+        server.server_close()
+    # No `dimension` field in 0.4.x: the one stored vector tells it.
+    assert (stored.state, stored.api, stored.version, stored.dimension) == (
+        "too-old", "v1", "0.4.24", 768)
+    [finding] = stored_findings(stored, "nomic-embed-text", 768)
+    assert finding.code == "chroma-api-too-old"
