@@ -19,6 +19,7 @@ from sekha_migrate.migrate.results import ENVIRONMENT, Origin
 from sekha_migrate.model import loaders, v1
 from sekha_migrate.model.masking import is_secret_name
 from sekha_migrate.sources.env_doc import load_env_text, resolve_env
+from sekha_migrate.sources.k8s_doc import ConfigMapEntry, configmap_entries, is_configmap
 from sekha_migrate.sources.text import SourceError, UnreadablePathError, decode_text, read_bytes
 from sekha_migrate.sources.toml_doc import load_toml
 from sekha_migrate.sources.yaml_doc import load_yaml
@@ -81,6 +82,8 @@ def load_source(source: SourceFile, environ: Mapping[str, str] | None = None) ->
             reading.key_mark = partial(loaded_yaml.mark_for, prefer_key=True)
             if _is_compose(loaded_yaml.data):
                 _read_compose(reading, loaded_yaml.data, shell)
+            elif is_configmap(loaded_yaml.data):
+                _read_configmap(reading, loaded_yaml.data)
             elif isinstance(loaded_yaml.data, dict):
                 reading.reads = list(_walk_tree(loaded_yaml.data, reading.key_mark, source.name))
             elif loaded_yaml.data is not None:
@@ -98,6 +101,71 @@ def load_source(source: SourceFile, environ: Mapping[str, str] | None = None) ->
             raise
         reading.issues.append(exc.finding(file=source.name))
     return reading
+
+
+def _read_configmap(reading: SourceReading, data: Mapping[str, Any]) -> None:
+    """A Kubernetes ConfigMap: each config file in its `data` is read as a v1 source, its
+    values placed at their lines in the manifest; the manifest's own keys are not Sekha's."""
+    assert reading.key_mark is not None and reading.text is not None
+    name = reading.source.name
+    entries = configmap_entries(data, reading.text, reading.key_mark)
+    if not entries:
+        reading.issues.append(Finding(
+            Severity.ERROR, "no-sekha-settings", "the ConfigMap holds no config file (config."
+            "toml, config.yaml or config.json under data:)", file=name, line=1, column=1))
+        return
+    for entry in entries:
+        try:
+            if entry.name.endswith(".toml"):
+                inner = load_toml(entry.text)
+                inner_data: Any = inner.data
+                inner_mark: Callable[[DataPath], Mark | None] = inner.mark_for
+            else:
+                loaded = load_yaml(entry.text)
+                inner_data, inner_mark = loaded.data, partial(loaded.mark_for, prefer_key=True)
+        except SourceError as exc:
+            line = entry.first_line + exc.line - 1 if exc.line else entry.first_line
+            reading.issues.append(Finding(Severity.ERROR, exc.code,
+                                          f"data.{entry.name}: {exc.message}", file=name,
+                                          line=line, column=(exc.column or 1) + entry.indent))
+            continue
+        if isinstance(inner_data, dict):
+            reading.reads += list(_walk_tree(inner_data, _shifted(inner_mark, entry), name))
+        reading.issues += _mount_issues(reading, data, entry)
+
+
+def _mount_issues(reading: SourceReading, data: Mapping[str, Any], entry: ConfigMapEntry
+                  ) -> list[Finding]:
+    """A Deployment beside the ConfigMap that mounts the file where the controller never
+    looks (sekha-docker's k8s/deployment.yaml: /config.toml): v1 ran on its defaults."""
+    from sekha_migrate.sources.k8s_doc import configmap_name, deployment_mounts
+
+    issues = []
+    for mounted in deployment_mounts(reading.source.path.parent, configmap_name(data),
+                                     entry.name):
+        if mounted.path.startswith(f"{loaders.CONTROLLER_WORKDIR}/config"):
+            continue
+        issues.append(Finding(
+            Severity.WARNING, "mount-path-unread",
+            f"{mounted.file} mounts {entry.name} of this ConfigMap at {mounted.path}; the "
+            f"controller reads {loaders.CONTROLLER_WORKDIR}/config.* only, so a controller "
+            "deployed by it never read this file and ran on its defaults",
+            file=reading.source.name, line=entry.first_line - 1, column=1,
+            hint=f"mount the migrated file at {loaders.CONTROLLER_WORKDIR}/config.yaml "
+            "(mountPath, with subPath config.yaml)"))
+    return issues
+
+
+def _shifted(mark_for: Callable[[DataPath], Mark | None], entry: ConfigMapEntry
+             ) -> Callable[[DataPath], Mark | None]:
+    """Marks inside an embedded file, as lines and columns of the manifest around it."""
+    def shifted(path: DataPath) -> Mark | None:
+        mark = mark_for(path)
+        if mark is None:
+            return None
+        return Mark(mark.line + entry.first_line - 1, mark.column + entry.indent)
+
+    return shifted
 
 
 def _walk_tree(

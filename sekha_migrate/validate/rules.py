@@ -158,6 +158,9 @@ _MIGRATE = (
          "config.toml away once v2 runs."),
     Rule("replaces-v2", W, "The output is already a v2 file; the migration replaces it (after "
          "a backup).", "Use --output to write somewhere else, or --diff to compare."),
+    Rule("mount-path-unread", W, "A Kubernetes Deployment mounts the ConfigMap's config file "
+         "where the controller never looks (it reads /app/config.* only).", "Mount the file at "
+         "/app/config.yaml (mountPath with subPath)."),
     Rule("not-carried", W, "A setting the target dialect has no place for; it is left out of "
          "the written file.", "Set it where that component reads it, or keep the source file."),
     Rule("default-written", N, "A value the target dialect requires was filled in with its "
