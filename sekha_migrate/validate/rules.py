@@ -111,6 +111,33 @@ _VALIDATE = (
     Rule("not-sekha", N, "A YAML file with no Sekha keys at all, skipped (--skip-non-sekha).",
          "Nothing to do: the file is not a Sekha configuration."),
 )
+# A compose file named to validate is checked as the deployment it describes.
+_DEPLOYMENT = (
+    Rule("compose-skipped", N, "A compose file found in a directory given to validate: "
+         "skipped, since checking it means checking the whole deployment.", "Name the compose "
+         "file (sekha validate docker-compose.yml) to check the deployment it describes."),
+    Rule("compose-service", N, "Which Sekha component a compose service runs, and what said "
+         "so (its name, image or build context).", "Nothing to do when it is right; rename "
+         "the service or its image when it is not."),
+    Rule("deployment-key-mismatch", E, "The proxy's CONTROLLER_API_KEY differs from the "
+         "controller's mcp_api_key in effect, so the controller refuses the proxy's calls "
+         "(neither key is shown).", "Give both the same variable: CONTROLLER_API_KEY="
+         "${MCP_API_KEY} in the proxy, SEKHA__MCP_API_KEY=${MCP_API_KEY} in the controller."),
+    Rule("deployment-url", W, "A URL one Sekha service calls another by (the controller's "
+         "llm_bridge_url, the proxy's LLM_BRIDGE_URL or CONTROLLER_URL) does not name that "
+         "service (its name, container_name or a network alias) on the port it listens on "
+         "(the bridge's image: 5001).", "Set the URL to http://<service>:<port> in the "
+         "calling service's environment, as the hint says."),
+    Rule("mount-unread", W, "A configuration file mounted into the controller or the bridge "
+         "at a path it never reads: the controller reads only the first config.* of its "
+         "working directory (/app), the bridge the YAML at CONFIG_PATH.", "Mount it at "
+         "/app/config.toml (controller) or /app/config.yaml (bridge), with nothing read "
+         "before it beside it."),
+    Rule("chroma-healthcheck-v1", W, "A Chroma healthcheck on /api/v1/heartbeat with a 1.x or "
+         "unpinned (latest) image: Chroma 1.x answers 410 on every /api/v1 path, so the "
+         "service never becomes healthy.", "Ask /api/v2/heartbeat (answered since Chroma "
+         "0.5.16)."),
+)
 # A migration also reports validate's findings about the text it writes or converts.
 _MIGRATE = (
     Rule("invalid-value", E, "A v1 value that cannot be read as the type its setting needs.",
@@ -217,7 +244,7 @@ _ROLLBACK = (
 # The registry, by the command whose own checks report the code (validate's codes also come
 # out of migrate and probe, which validate what they read and write).
 SECTIONS: dict[str, tuple[Rule, ...]] = {
-    "validate": _VALIDATE, "migrate": _MIGRATE, "probe": _PROBE, "show": _SHOW,
+    "validate": (*_VALIDATE, *_DEPLOYMENT), "migrate": _MIGRATE, "probe": _PROBE, "show": _SHOW,
     "rollback": _ROLLBACK,
 }
 RULES: dict[str, Rule] = {rule.code: rule for rules in SECTIONS.values() for rule in rules}
