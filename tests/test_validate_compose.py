@@ -19,6 +19,7 @@ from sekha_migrate.validate.engine import validate_file, validate_paths
 Sekha = Callable[..., CliResult]
 UPSTREAM = ROOT / "fixtures" / "v1-upstream"
 PROD = ROOT / "fixtures" / "deployments" / "prod-compose"
+FULL = ROOT / "fixtures" / "deployments" / "full-compose"
 KEY = "k" * 20 + "0123456789abcdef0123456789abcdef"  # 52 characters
 OTHER_KEY = "o" * 20 + "0123456789abcdef0123456789abcdef"
 
@@ -358,15 +359,41 @@ def test_sekha_docker_v2_healthcheck_bridge_url_and_public_key(tmp_path: Path) -
     ]
 
 
-def test_sekha_docker_full_mounts_the_config_at_slash_config_toml(tmp_path: Path) -> None:
-    path = upstream(tmp_path, "full")
+def test_sekha_docker_full_mounts_the_config_at_slash_config_toml_and_extends_a_v1_healthcheck(
+        tmp_path: Path) -> None:
+    """Its chroma `extends:` the base docker-compose.yml beside it, whose healthcheck asks
+    /api/v1/heartbeat: the finding points into that file."""
+    for source in (FULL / "docker-compose.full.yml", FULL / "docker-compose.yml"):
+        shutil.copy(source, tmp_path / source.name)
     (tmp_path / "config.toml").write_text('mcp_api_key = "x"\n')
-    assert [(s, c, line, col) for s, c, line, col, _m in problems(
-        validate_file(path, env={}))] == [
-        ("warning", "deployment-url", 4, 3),
-        ("error", "public-default-key", 4, 3),
-        ("warning", "mount-unread", 10, 9),
+    result = validate_file(tmp_path / "docker-compose.full.yml", env={})
+    assert [(f.severity.value, f.code, f.file, f.line, f.column) for f in result.findings
+            if f.severity.value != "info"] == [
+        ("warning", "deployment-url", str(tmp_path / "docker-compose.full.yml"), 4, 3),
+        ("error", "public-default-key", str(tmp_path / "docker-compose.full.yml"), 4, 3),
+        ("warning", "mount-unread", str(tmp_path / "docker-compose.full.yml"), 10, 9),
+        ("warning", "chroma-healthcheck-v1", str(tmp_path / "docker-compose.yml"), 11, 7),
     ]
+
+
+def test_sekha_docker_base_compose_has_only_the_chroma_healthcheck() -> None:
+    result = validate_file(FULL / "docker-compose.yml", env={})
+    assert [(s, c, line, col) for s, c, line, col, _m in found(result)] == [
+        ("warning", "chroma-healthcheck-v1", 11, 7)]
+    assert result.valid
+
+
+def test_extends_in_the_same_file_gives_the_image_and_healthcheck(tmp_path: Path) -> None:
+    compose = RIGHT.replace("/api/v2/", "/api/v1/") + (
+        "  chroma-two:\n    extends: chroma\n    ports: ['8001:8000']\n"
+        "  chroma-three:\n    extends: {service: chroma, file: missing.yml}\n")
+    result = validate_file(project(tmp_path, compose), env={})
+    assert [(f.code, f.file, f.line, f.message.partition(":")[0]) for f in result.findings
+            if f.severity.value != "info"] == [
+        ("chroma-healthcheck-v1", str(tmp_path / "docker-compose.yml"), 22, "service chroma"),
+        ("chroma-healthcheck-v1", str(tmp_path / "docker-compose.yml"), 22,
+         "service chroma-two"),
+    ]  # chroma-three extends a file that does not exist: nothing to judge
 
 
 def test_sekha_docker_local_with_its_key_set_misses_the_bridge_from_the_proxy(

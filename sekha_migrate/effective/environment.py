@@ -3,7 +3,7 @@ environment as `docker compose up` hands it to the container."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -92,9 +92,54 @@ def read_compose_project(path: Path, shell: Mapping[str, str]) -> ComposeProject
         directory / ".env", shell, via="compose's .env")
     variables = {**{n: v.value for n, v in beside.items()}, **shell}
     compose = load_compose(loaded.data, lambda p: loaded.mark_for(p, prefer_key=True), variables)
-    sekha = tuple(inputs for service in compose.services
+    services = tuple(_extended(path, service, compose.services, variables)
+                     for service in compose.services)
+    sekha = tuple(inputs for service in services
                   if (inputs := _service_inputs(path, service, variables)) is not None)
-    return ComposeProject(tuple(compose.services), sekha, tuple(problems))
+    return ComposeProject(services, sekha, tuple(problems))
+
+
+_EXTENDS_DEPTH = 8  # compose refuses a cycle; this stops one without a stack overflow
+
+
+def _extended(path: Path, service: ComposeService, siblings: Sequence[ComposeService],
+              variables: Mapping[str, str], depth: int = _EXTENDS_DEPTH) -> ComposeService:
+    """`service` with the image and healthcheck of the service it `extends:` (in this file
+    or another), where it sets none itself. Only these two are merged: they decide what the
+    service runs and when it is healthy; its environment and mounts stay its own."""
+    from dataclasses import replace
+
+    if service.extends is None or depth == 0 or (service.image and service.healthcheck):
+        return service
+    file, name = service.extends
+    base_path, candidates = path, siblings
+    if file is not None:
+        base_path = path.parent / file
+        candidates = _services_of(base_path, variables)
+    base = next((s for s in candidates if s.name == name and s is not service), None)
+    if base is None:
+        return service
+    base = _extended(base_path, base, candidates, variables, depth - 1)
+    healthcheck = service.healthcheck or base.healthcheck
+    if healthcheck is not None and healthcheck.file is None and base_path != path \
+            and service.healthcheck is None:
+        healthcheck = healthcheck._replace(file=str(base_path))
+    return replace(service, image=service.image or base.image, healthcheck=healthcheck)
+
+
+def _services_of(path: Path, variables: Mapping[str, str]) -> Sequence[ComposeService]:
+    """The services of another compose file (an `extends:` target); none when unreadable."""
+    from sekha_migrate.sources.compose_doc import is_compose, load_compose
+    from sekha_migrate.sources.yaml_doc import load_yaml
+
+    try:
+        loaded = load_yaml(decode_text(read_bytes(path)))
+    except SourceError:
+        return ()
+    if not is_compose(loaded.data):
+        return ()
+    return load_compose(loaded.data, lambda p: loaded.mark_for(p, prefer_key=True),
+                        variables).services
 
 
 def _service_inputs(path: Path, service: ComposeService, variables: Mapping[str, str]

@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from sekha_migrate.findings import DataPath, Mark
 
@@ -192,8 +192,18 @@ class ComposeService:
     # The names other services reach it by besides its own: container_name and network
     # aliases.
     aliases: tuple[str, ...] = ()
-    # The healthcheck's test as one text (a list joined by spaces), and where it is written.
-    healthcheck: tuple[str, Mark | None] | None = None
+    healthcheck: Healthcheck | None = None
+    # `extends:` (the file, None for this one; the service): see effective.environment.
+    extends: tuple[str | None, str] | None = None
+
+
+class Healthcheck(NamedTuple):
+    """A healthcheck's test as one text (a list joined by spaces), where it is written, and
+    in which file when another one (a service it extends) holds it."""
+
+    test: str
+    mark: Mark | None
+    file: str | None = None
 
 
 @dataclass
@@ -231,6 +241,7 @@ def load_compose(data: Mapping[str, Any], mark_for: MarkFor, variables: Mapping[
             else None,
             aliases=_aliases(spec),
             healthcheck=_healthcheck(spec.get("healthcheck"), (*base, "healthcheck"), mark_for),
+            extends=_extends(spec.get("extends")),
         ))
     return loaded
 
@@ -255,8 +266,16 @@ def _aliases(spec: Mapping[str, Any]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(names))
 
 
-def _healthcheck(value: Any, path: DataPath, mark_for: MarkFor
-                 ) -> tuple[str, Mark | None] | None:
+def _extends(value: Any) -> tuple[str | None, str] | None:
+    if isinstance(value, str):
+        return None, value
+    if isinstance(value, dict) and isinstance(value.get("service"), str):
+        file = value.get("file")
+        return (file if isinstance(file, str) else None), value["service"]
+    return None
+
+
+def _healthcheck(value: Any, path: DataPath, mark_for: MarkFor) -> Healthcheck | None:
     test = value.get("test") if isinstance(value, dict) else None
     if isinstance(test, list):
         text = " ".join(str(part) for part in test)
@@ -264,7 +283,7 @@ def _healthcheck(value: Any, path: DataPath, mark_for: MarkFor
         text = test
     else:
         return None
-    return text, mark_for((*path, "test"))
+    return Healthcheck(text, mark_for((*path, "test")))
 
 
 def _environment(

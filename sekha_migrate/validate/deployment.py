@@ -15,9 +15,10 @@ from typing import NamedTuple
 from urllib.parse import urlsplit
 
 from sekha_migrate.effective.deployment import ComposeDeployment, Scope, resolve_compose
-from sekha_migrate.effective.values import EffectiveConfig, Setting, masked
+from sekha_migrate.effective.values import EffectiveConfig, Setting
 from sekha_migrate.findings import Finding, Mark, Severity
 from sekha_migrate.model import loaders
+from sekha_migrate.model.masking import mask_text
 from sekha_migrate.model.v1 import component_of_service
 from sekha_migrate.origin import Origin
 from sekha_migrate.sources.compose_doc import ComposeService
@@ -192,7 +193,7 @@ def _urls(deployment: ComposeDeployment) -> Iterator[Finding]:
             why = _why_unreached(setting.value, target)
             if why is None:
                 continue
-            url = masked(setting.value, config.secrets)
+            url = mask_text(str(setting.value), config.secrets)
             label = "the controller's llm_bridge_url" if component == loaders.CONTROLLER \
                 else f"the proxy's {variable}"
             yield _at(_setting_place(deployment, name, setting), Severity.WARNING,
@@ -301,11 +302,11 @@ def _chroma_healthchecks(deployment: ComposeDeployment) -> Iterator[Finding]:
     for service in deployment.services:
         if "chroma" not in service.image.lower() or service.healthcheck is None:
             continue
-        test, mark = service.healthcheck
+        test, mark, file = service.healthcheck
         release = _chroma_release(service.image)
         if CHROMA_V1_HEARTBEAT not in test or release is None:
             continue
-        yield _at(mark, Severity.WARNING, "chroma-healthcheck-v1",
+        yield _at(Place(mark, file), Severity.WARNING, "chroma-healthcheck-v1",
                   f"service {service.name}: the healthcheck asks {CHROMA_V1_HEARTBEAT}, but "
                   f"{service.image} is {release}, which answers 410 on every /api/v1 path: "
                   "the service never becomes healthy, and whatever waits for it "
