@@ -223,8 +223,11 @@ def test_a_bridge_yaml_mounted_where_config_path_does_not_point_is_never_read(
                             "    volumes:\n      - ./config.yaml:/etc/sekha/config.yaml:ro\n")
     path = project(tmp_path, compose)
     (tmp_path / "config.yaml").write_text("providers: []\n")
-    assert [(c, line, col) for _s, c, line, col, _m in problems(validate_file(path, env={}))
-            ] == [("mount-unread", 14, 9)]
+    assert problems(validate_file(path, env={})) == [
+        ("warning", "mount-unread", 14, 9,
+         "service bridge: ./config.yaml is mounted at /etc/sekha/config.yaml, which the bridge "
+         "never reads: it reads the YAML at CONFIG_PATH (/app/config.yaml), and with no file "
+         "there it builds its settings from_env")]
     compose = compose.replace("      OLLAMA_BASE_URL: http://ollama:11434\n",
                               "      CONFIG_PATH: /etc/sekha/config.yaml\n")
     path.write_text(compose)
@@ -479,3 +482,20 @@ def test_a_broken_compose_file_is_a_finding_not_a_traceback(sekha: Sekha,
 def test_target_still_forces_a_dialect(tmp_path: Path) -> None:
     path = project(tmp_path)
     assert validate_file(path, env={}, target="docker").target == "docker"
+
+
+@pytest.mark.parametrize("fmt", ["text", "json", "github", "sarif", "junit", "gitlab"])
+def test_no_format_prints_a_key_of_the_deployment(sekha: Sekha, tmp_path: Path, fmt: str,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """The controller's short key and the proxy's other key: said to be short and to
+    differ, never printed."""
+    monkeypatch.delenv("MCP_API_KEY", raising=False)
+    compose = RIGHT.replace("CONTROLLER_API_KEY: ${MCP_API_KEY:?set MCP_API_KEY in .env}",
+                            "CONTROLLER_API_KEY: ${PROXY_KEY}").replace(
+        "LLM_BRIDGE_URL: http://bridge:5001\n", "LLM_BRIDGE_URL: http://${PROXY_KEY}@x:1\n")
+    path = project(tmp_path, compose, env=f"MCP_API_KEY=tiny-key-1\nPROXY_KEY={OTHER_KEY}\n")
+    result = sekha("validate", str(path), "-f", fmt, "--verbose" if fmt == "text" else "-q")
+    assert result.exit_code == 1
+    codes = ("mcp-key-rejected", "deployment-key-mismatch", "deployment-url")
+    assert all(code in result.stdout for code in codes)
+    assert "tiny-key-1" not in result.stdout and OTHER_KEY not in result.stdout

@@ -15,6 +15,7 @@ from typing import NamedTuple
 from urllib.parse import urlsplit
 
 from sekha_migrate.effective.deployment import ComposeDeployment, Scope, resolve_compose
+from sekha_migrate.effective.environment import ServiceInputs
 from sekha_migrate.effective.values import EffectiveConfig, Setting
 from sekha_migrate.findings import Finding, Mark, Severity
 from sekha_migrate.model import loaders
@@ -245,7 +246,7 @@ def _mounts_unread(deployment: ComposeDeployment) -> Iterator[Finding]:
             if host is None:
                 continue
             for inside, file in _mounted(target, host):
-                why = _why_unread(config, inputs.working_dir, inside, file)
+                why = _why_unread(config, inputs, inside, file)
                 if why is not None:
                     yield _at(mark, Severity.WARNING, "mount-unread",
                               f"service {name}: {source} is mounted at {inside}, which the "
@@ -260,8 +261,9 @@ def _mounted(target: str, host: Path) -> list[tuple[str, Path]]:
     return [(target, host)]
 
 
-def _why_unread(config: EffectiveConfig, workdir: str, inside: str, host: Path) -> str | None:
-    path = PurePosixPath(inside)
+def _why_unread(config: EffectiveConfig, inputs: ServiceInputs, inside: str, host: Path
+                ) -> str | None:
+    path, workdir = PurePosixPath(inside), inputs.working_dir
     if str(host) in config.files_read:
         return None
     if config.component == loaders.CONTROLLER:
@@ -277,8 +279,13 @@ def _why_unread(config: EffectiveConfig, workdir: str, inside: str, host: Path) 
                 f"{first or 'another'} comes first")
     if path.suffix.lower() not in (".yaml", ".yml") or not path.name.startswith("config"):
         return None
-    return (f"it reads its YAML at CONFIG_PATH ({config.mode})" if not host.is_file()
-            else f"its CONFIG_PATH names another file ({config.mode})")
+    given = inputs.environment.get(loaders.BRIDGE_CONFIG_PATH_VARIABLE)
+    read = PurePosixPath(workdir, given.value if given else loaders.BRIDGE_DEFAULT_CONFIG_PATH)
+    if str(read) == inside:
+        return None  # mount-missing says it
+    found = "" if config.files_read else ", and with no file there it builds its settings " \
+        "from_env"
+    return f"it reads the YAML at CONFIG_PATH ({read}){found}"
 
 
 def _looks_like_controller_config(name: str) -> bool:
