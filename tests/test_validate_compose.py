@@ -98,6 +98,17 @@ def test_services_are_said_by_image_and_build_context_when_the_name_says_nothing
     assert problems(result) == []
 
 
+def test_a_name_the_service_never_reads_is_dead_configuration(tmp_path: Path) -> None:
+    compose = RIGHT.replace("SEKHA__LLM_BRIDGE_URL: http://bridge:5001",
+                            "SEKHA__LLM_BRIDGE_URL: http://bridge:5001\n"
+                            "      SEKHA_SERVER_PORT: \"9090\"")
+    result = validate_file(project(tmp_path, compose), env={})
+    assert problems(result) == [
+        ("warning", "unread-name", 9, 7, "service controller: SEKHA_SERVER_PORT does not reach "
+         "the controller: one underscore: never read; the controller reads "
+         "SEKHA__SERVER_PORT")]
+
+
 # ---- (a) the proxy's key ---------------------------------------------------------------
 
 
@@ -344,21 +355,38 @@ def upstream(tmp_path: Path, name: str) -> Path:
 def test_sekha_docker_prod_runs_an_empty_key_when_mcp_api_key_is_unset() -> None:
     result = validate_file(PROD / "docker-compose.prod.yml", env={})
     assert [(c, line, col) for _s, c, line, col, _m in problems(result)] == [
-        ("mcp-key-rejected", 19, 9), ("would-not-start", 104, 9)]
+        ("mcp-key-rejected", 19, 9), ("unread-name", 70, 9), ("would-not-start", 104, 9)]
 
 
-def test_sekha_docker_prod_is_right_once_mcp_api_key_is_set() -> None:
+def test_sekha_docker_prod_once_mcp_api_key_is_set_has_only_a_dead_redis_url() -> None:
     result = validate_file(PROD / "docker-compose.prod.yml", env={"MCP_API_KEY": KEY})
     assert [(c, line) for _s, c, line, _col, _m in found(result)] == [
-        ("compose-service", 6), ("compose-service", 53), ("compose-service", 91)]
+        ("compose-service", 6), ("compose-service", 53), ("unread-name", 70),
+        ("compose-service", 91)]
+    assert result.valid
+    assert result.findings[2].message == ("service sekha-bridge: REDIS_URL does not reach the "
+                                          "bridge: a name of an older Sekha release: the bridge "
+                                          "does not read it")
 
 
 def test_sekha_docker_v2_healthcheck_bridge_url_and_public_key(tmp_path: Path) -> None:
     result = validate_file(upstream(tmp_path, "v2"), env={})
-    assert [(s, c, line, col) for s, c, line, col, _m in problems(result)] == [
+    assert [(s, c, line, col) for s, c, line, col, _m in problems(result)
+            if c != "unread-name"] == [
         ("warning", "chroma-healthcheck-v1", 36, 7),
         ("warning", "deployment-url", 160, 3),
         ("error", "public-default-key", 160, 3),
+    ]
+    # The bridge reads none of its SEKHA__ names; the controller none of its bare ones.
+    assert [(line, m.split(":")[1].split()[0]) for _s, c, line, _col, m in problems(result)
+            if c == "unread-name"] == [
+        (94, "SEKHA__HOST"), (95, "SEKHA__PORT"), (96, "SEKHA__LOG_LEVEL"),
+        (99, "SEKHA__LLM_PROVIDERS"), (128, "SEKHA__DEFAULT_MODELS"),
+        (136, "SEKHA__CIRCUIT_BREAKER__FAILURE_THRESHOLD"),
+        (137, "SEKHA__CIRCUIT_BREAKER__RESET_TIMEOUT"),
+        (138, "SEKHA__CIRCUIT_BREAKER__HALF_OPEN_TIMEOUT"),
+        (141, "SEKHA__ROUTING__AUTO_FALLBACK"), (142, "SEKHA__ROUTING__MAX_COST_PER_REQUEST"),
+        (169, "DATABASE_URL"), (173, "CHROMA_URL"), (174, "REDIS_URL"),
     ]
 
 
@@ -371,12 +399,14 @@ def test_sekha_docker_full_mounts_the_config_at_slash_config_toml_and_extends_a_
     (tmp_path / "config.toml").write_text('mcp_api_key = "x"\n')
     result = validate_file(tmp_path / "docker-compose.full.yml", env={})
     assert [(f.severity.value, f.code, f.file, f.line, f.column) for f in result.findings
-            if f.severity.value != "info"] == [
+            if f.severity.value != "info" and f.code != "unread-name"] == [
         ("warning", "deployment-url", str(tmp_path / "docker-compose.full.yml"), 4, 3),
         ("error", "public-default-key", str(tmp_path / "docker-compose.full.yml"), 4, 3),
         ("warning", "mount-unread", str(tmp_path / "docker-compose.full.yml"), 10, 9),
         ("warning", "chroma-healthcheck-v1", str(tmp_path / "docker-compose.yml"), 11, 7),
     ]
+    assert [f.line for f in result.findings if f.code == "unread-name"] == [12, 13, 14, 17, 37,
+                                                                             38, 39]
 
 
 def test_sekha_docker_base_compose_has_only_the_chroma_healthcheck() -> None:
@@ -405,7 +435,9 @@ def test_sekha_docker_local_with_its_key_set_misses_the_bridge_from_the_proxy(
     path = upstream(tmp_path, "local")
     (tmp_path / "data").mkdir()
     assert [(c, line) for _s, c, line, _col, _m in problems(
-        validate_file(path, env={"MCP_API_KEY": KEY}))] == [("deployment-url", 61)]
+        validate_file(path, env={"MCP_API_KEY": KEY}))] == [
+        ("deployment-url", 61), ("unread-name", 78), ("unread-name", 79), ("unread-name", 83),
+        ("unread-name", 84), ("unread-name", 85), ("unread-name", 86)]
 
 
 @pytest.mark.parametrize("name", ["test", "dev"])

@@ -50,6 +50,7 @@ def check_compose(path: Path, environ: Mapping[str, str]) -> tuple[Finding, ...]
     for name, config in deployment.configs.items():
         # would-not-start, mount-missing, interpolation, env-file: the engine's own
         found += [_placed(deployment, name, finding) for finding in config.findings]
+    found += _names_unread(deployment)
     found += _keys_in_effect(deployment)
     found += _proxy_key(deployment)
     found += _urls(deployment)
@@ -99,6 +100,23 @@ def _reached(deployment: ComposeDeployment, component: str) -> Reached | None:
     else:
         port = int(deployment.configs[names[0]].value("server_port", 8080))
     return Reached(component, tuple(names), frozenset(hosts), port)
+
+
+def _names_unread(deployment: ComposeDeployment) -> Iterator[Finding]:
+    """Names a service's environment gives its component that it never reads (another
+    component's, an older release's, one underscore short): dead configuration."""
+    for name, config in deployment.configs.items():
+        via = f"compose service {name}"
+        for unread in config.unread:
+            origin = unread.origin
+            if origin is None or origin.key != unread.what or origin.line is None or not (
+                    origin.via.startswith(via) or origin.via.startswith(f"env_file of {via}")):
+                continue
+            file = None if origin.file == str(deployment.path) else origin.file
+            yield _at(Place(Mark(origin.line, origin.column or 1), file), Severity.WARNING,
+                      "unread-name", f"service {name}: {unread.what} does not reach the "
+                      f"{config.component}: {unread.reason}", hint="remove it, or set the name the "
+                      f"{config.component} reads (sekha show {deployment.path.name} lists them)")
 
 
 # ---- keys ------------------------------------------------------------------------------

@@ -92,8 +92,9 @@ _VALIDATE = (
          "Write the value as JSON in single quotes (sekha migrate --target env does)."),
     Rule("env-syntax", W, "A .env line that is not a NAME=value assignment; it is skipped.",
          "Fix or remove the line."),
-    Rule("unread-name", W, "A compose environment name no Sekha component reads: dead "
-         "configuration.", "Remove it, or set the value the consumer reads."),
+    Rule("unread-name", W, "A compose environment name the component it is given to never "
+         "reads (no Sekha component does, or only another one): dead configuration.",
+         "Remove it, or set the value the consumer reads."),
     Rule("unknown-name", W, "A SEKHA__ name no Sekha component reads.", "Check the spelling "
          "against sekha schema."),
     Rule("misplaced-key", W, "A routing key at the top level.", "Move it under routing:."),
