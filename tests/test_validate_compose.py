@@ -133,7 +133,7 @@ def test_the_key_compared_is_the_controllers_effective_one_from_its_config_file(
     """No SEKHA__MCP_API_KEY: the mounted config.toml's key is the one the proxy must use."""
     compose = RIGHT.replace("      SEKHA__MCP_API_KEY: ${MCP_API_KEY:?set MCP_API_KEY in .env}\n",
                             "")
-    config = f'mcp_api_key = "{OTHER_KEY}"\n'
+    config = f'mcp_api_key = "{OTHER_KEY}"\nchroma_url = "http://chroma:8000"\n'
     result = validate_file(project(tmp_path, compose, config=config), env={})
     assert [(f.code, f.line, f.column) for f in result.findings if f.severity.value != "info"
             ] == [("deployment-key-mismatch", 16, 7)]
@@ -179,6 +179,18 @@ def test_a_url_left_to_its_default_is_placed_at_the_service(tmp_path: Path) -> N
                                        "service controller's environment")
 
 
+def test_a_controller_left_on_its_default_chroma_url_misses_the_chroma_service(
+        tmp_path: Path) -> None:
+    result = validate_file(project(tmp_path, config='server_host = "0.0.0.0"\n'), env={})
+    assert problems(result) == [
+        ("warning", "deployment-url", 2, 3,
+         "service controller: the controller's chroma_url 'http://localhost:8000' (the "
+         "controller's default (config.rs)) does not reach the Chroma server (service chroma, "
+         "port 8000): localhost is the calling service's own container")]
+    assert result.findings[1].hint == ("set SEKHA__CHROMA_URL=http://chroma:8000 in service "
+                                       "controller's environment")
+
+
 def test_container_names_and_network_aliases_reach_a_service(tmp_path: Path) -> None:
     compose = (RIGHT.replace("  bridge:\n    image: ghcr.io/sekha-ai/sekha-llm-bridge:latest\n",
                              "  bridge:\n    image: ghcr.io/sekha-ai/sekha-llm-bridge:latest\n"
@@ -207,7 +219,9 @@ def test_the_controllers_port_is_its_effective_server_port(tmp_path: Path) -> No
 def test_a_config_mounted_outside_app_is_never_read(tmp_path: Path) -> None:
     compose = RIGHT.replace("./config.toml:/app/config.toml:ro", "./config.toml:/config.toml:ro")
     result = validate_file(project(tmp_path, compose), env={})
-    assert problems(result) == [
+    assert [(c, line) for _s, c, line, _col, _m in problems(result)] == [
+        ("deployment-url", 2), ("mount-unread", 5)]  # its chroma_url is not read either
+    assert problems(result)[1:] == [
         ("warning", "mount-unread", 5, 9,
          "service controller: ./config.toml is mounted at /config.toml, which the controller "
          "never reads: it reads only /app/config.* (config.toml, config.json, config.yaml, "
@@ -375,8 +389,12 @@ def test_sekha_docker_v2_healthcheck_bridge_url_and_public_key(tmp_path: Path) -
             if c != "unread-name"] == [
         ("warning", "chroma-healthcheck-v1", 36, 7),
         ("warning", "deployment-url", 160, 3),
+        ("warning", "deployment-url", 160, 3),
         ("error", "public-default-key", 160, 3),
     ]
+    assert [f.message.split(" '")[0] for f in result.findings if f.code == "deployment-url"
+            ] == ["service controller: the controller's llm_bridge_url",
+                  "service controller: the controller's chroma_url"]
     # The bridge reads none of its SEKHA__ names; the controller none of its bare ones.
     assert [(line, m.split(":")[1].split()[0]) for _s, c, line, _col, m in problems(result)
             if c == "unread-name"] == [
@@ -400,6 +418,7 @@ def test_sekha_docker_full_mounts_the_config_at_slash_config_toml_and_extends_a_
     result = validate_file(tmp_path / "docker-compose.full.yml", env={})
     assert [(f.severity.value, f.code, f.file, f.line, f.column) for f in result.findings
             if f.severity.value != "info" and f.code != "unread-name"] == [
+        ("warning", "deployment-url", str(tmp_path / "docker-compose.full.yml"), 4, 3),
         ("warning", "deployment-url", str(tmp_path / "docker-compose.full.yml"), 4, 3),
         ("error", "public-default-key", str(tmp_path / "docker-compose.full.yml"), 4, 3),
         ("warning", "mount-unread", str(tmp_path / "docker-compose.full.yml"), 10, 9),
@@ -443,9 +462,12 @@ def test_sekha_docker_local_with_its_key_set_misses_the_bridge_from_the_proxy(
 @pytest.mark.parametrize("name", ["test", "dev"])
 def test_sekha_docker_test_and_dev_run_the_public_key_and_miss_the_bridge(
         tmp_path: Path, name: str) -> None:
-    codes = [c for _s, c, _l, _col, _m in problems(validate_file(upstream(tmp_path, name),
-                                                                 env={}))]
-    assert codes[:2] == ["deployment-url", "public-default-key"]
+    result = validate_file(upstream(tmp_path, name), env={})
+    assert {"deployment-url", "public-default-key"} <= {f.code for f in result.findings}
+    assert [f.message.split(" '")[0].split(": ")[1] for f in result.findings
+            if f.code == "deployment-url"] == {
+        "test": ["the controller's llm_bridge_url", "the controller's chroma_url"],
+        "dev": ["the controller's llm_bridge_url"]}[name]
 
 
 # ---- the command ---------------------------------------------------------------------

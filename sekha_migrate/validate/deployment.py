@@ -28,6 +28,7 @@ from sekha_migrate.sources.compose_doc import ComposeService
 # chromadb 1.5.9); its v2 heartbeat exists from 0.5.16.
 CHROMA_V1_HEARTBEAT = "/api/v1/heartbeat"
 CHROMA_V2_HEARTBEAT = "/api/v2/heartbeat"
+CHROMA_PORT = 8000  # the image's `chroma run` listens there
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
@@ -119,6 +120,20 @@ def _names_unread(deployment: ComposeDeployment) -> Iterator[Finding]:
                       f"{config.component} reads (sekha show {deployment.path.name} lists them)")
 
 
+def _chroma(deployment: ComposeDeployment) -> Reached | None:
+    """Chroma's services, on the port its image serves (`chroma run`'s 8000)."""
+    names = [s.name for s in deployment.services if _is_chroma(s)]
+    if not names:
+        return None
+    hosts = {host.lower() for name in names for host in (name, *_service(deployment,
+                                                                            name).aliases)}
+    return Reached("Chroma server", tuple(names), frozenset(hosts), CHROMA_PORT)
+
+
+def _is_chroma(service: ComposeService) -> bool:
+    return "chroma" in service.image.lower()
+
+
 # ---- keys ------------------------------------------------------------------------------
 
 
@@ -201,6 +216,7 @@ def _urls(deployment: ComposeDeployment) -> Iterator[Finding]:
     bridge = _reached(deployment, loaders.BRIDGE)
     controller = _reached(deployment, loaders.CONTROLLER)
     wanted = [(loaders.CONTROLLER, "llm_bridge_url", "SEKHA__LLM_BRIDGE_URL", bridge),
+              (loaders.CONTROLLER, "chroma_url", "SEKHA__CHROMA_URL", _chroma(deployment)),
               (loaders.PROXY, "llm.bridge_url", "LLM_BRIDGE_URL", bridge),
               (loaders.PROXY, "controller.url", "CONTROLLER_URL", controller)]
     for component, key, variable, target in wanted:
@@ -213,7 +229,7 @@ def _urls(deployment: ComposeDeployment) -> Iterator[Finding]:
             if why is None:
                 continue
             url = mask_text(str(setting.value), config.secrets)
-            label = "the controller's llm_bridge_url" if component == loaders.CONTROLLER \
+            label = f"the controller's {key}" if component == loaders.CONTROLLER \
                 else f"the proxy's {variable}"
             yield _at(_setting_place(deployment, name, setting), Severity.WARNING,
                       "deployment-url",
@@ -325,7 +341,7 @@ def _mount_hint(config: EffectiveConfig, workdir: str) -> str:
 
 def _chroma_healthchecks(deployment: ComposeDeployment) -> Iterator[Finding]:
     for service in deployment.services:
-        if "chroma" not in service.image.lower() or service.healthcheck is None:
+        if not _is_chroma(service) or service.healthcheck is None:
             continue
         test, mark, file = service.healthcheck
         release = _chroma_release(service.image)

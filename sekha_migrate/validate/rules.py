@@ -124,11 +124,11 @@ _DEPLOYMENT = (
          "controller's mcp_api_key in effect, so the controller refuses the proxy's calls "
          "(neither key is shown).", "Give both the same variable: CONTROLLER_API_KEY="
          "${MCP_API_KEY} in the proxy, SEKHA__MCP_API_KEY=${MCP_API_KEY} in the controller."),
-    Rule("deployment-url", W, "A URL one Sekha service calls another by (the controller's "
-         "llm_bridge_url, the proxy's LLM_BRIDGE_URL or CONTROLLER_URL) does not name that "
-         "service (its name, container_name or a network alias) on the port it listens on "
-         "(the bridge's image: 5001).", "Set the URL to http://<service>:<port> in the "
-         "calling service's environment, as the hint says."),
+    Rule("deployment-url", W, "A URL one service calls another by (the controller's "
+         "llm_bridge_url or chroma_url, the proxy's LLM_BRIDGE_URL or CONTROLLER_URL) does not "
+         "name that service (its name, container_name or a network alias) on the port it "
+         "listens on (the bridge's image: 5001, Chroma's: 8000).", "Set the URL to "
+         "http://<service>:<port> in the calling service's environment, as the hint says."),
     Rule("mount-unread", W, "A configuration file mounted into the controller or the bridge "
          "at a path it never reads: the controller reads only the first config.* of its "
          "working directory (/app), the bridge the YAML at CONFIG_PATH.", "Mount it at "
