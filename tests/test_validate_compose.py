@@ -241,6 +241,22 @@ def test_a_config_yaml_mounted_beside_a_config_toml_is_never_read(tmp_path: Path
          f"{tmp_path / 'config.toml'} comes first")]
 
 
+def test_a_directory_mounted_as_app_is_read_as_the_controller_reads_it(tmp_path: Path) -> None:
+    """A source tree mounted at /app: its config.toml is read, config.yaml beside it is not,
+    and other YAML in it (config.example.yaml) is nobody's mistake."""
+    compose = RIGHT.replace("./config.toml:/app/config.toml:ro", "./src:/app")
+    path = project(tmp_path, compose)
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "config.toml").write_text('chroma_url = "http://chroma:8000"\n')
+    (tmp_path / "src" / "config.yaml").write_text("log_level: debug\n")
+    (tmp_path / "src" / "config.example.yaml").write_text("log_level: debug\n")
+    assert problems(validate_file(path, env={})) == [
+        ("warning", "mount-unread", 5, 9,
+         "service controller: ./src is mounted at /app/config.yaml, which the controller never "
+         "reads: config-rs reads only the first config.* in /app, and "
+         f"{tmp_path / 'src' / 'config.toml'} comes first")]
+
+
 def test_a_bridge_yaml_mounted_where_config_path_does_not_point_is_never_read(
         tmp_path: Path) -> None:
     compose = RIGHT.replace("      OLLAMA_BASE_URL: http://ollama:11434\n",

@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 
 from sekha_migrate.effective.deployment import ComposeDeployment, Scope, resolve_compose
 from sekha_migrate.effective.environment import ServiceInputs
-from sekha_migrate.effective.values import EffectiveConfig, Setting
+from sekha_migrate.effective.values import EffectiveConfig
 from sekha_migrate.findings import Finding, Mark, Severity
 from sekha_migrate.model import loaders
 from sekha_migrate.model.masking import mask_text
@@ -94,13 +94,17 @@ def _reached(deployment: ComposeDeployment, component: str) -> Reached | None:
     names = _components(deployment, component)
     if not names:
         return None
-    hosts = {host.lower() for name in names for host in (name, *_service(deployment,
-                                                                            name).aliases)}
     if component == loaders.BRIDGE:
         port = loaders.BRIDGE_IMAGE_LISTEN[1]  # the image's uvicorn, whatever PORT says
     else:
         port = int(deployment.configs[names[0]].value("server_port", 8080))
-    return Reached(component, tuple(names), frozenset(hosts), port)
+    return Reached(component, tuple(names), _hosts(deployment, names), port)
+
+
+def _hosts(deployment: ComposeDeployment, names: list[str]) -> frozenset[str]:
+    """The host names that reach these services from another container of the project."""
+    return frozenset(host.lower() for name in names
+                     for host in (name, *_service(deployment, name).aliases))
 
 
 def _names_unread(deployment: ComposeDeployment) -> Iterator[Finding]:
@@ -113,8 +117,7 @@ def _names_unread(deployment: ComposeDeployment) -> Iterator[Finding]:
             if origin is None or origin.key != unread.what or origin.line is None or not (
                     origin.via.startswith(via) or origin.via.startswith(f"env_file of {via}")):
                 continue
-            file = None if origin.file == str(deployment.path) else origin.file
-            yield _at(Place(Mark(origin.line, origin.column or 1), file), Severity.WARNING,
+            yield _at(_place(deployment, name, origin), Severity.WARNING,
                       "unread-name", f"service {name}: {unread.what} does not reach the "
                       f"{config.component}: {unread.reason}", hint="remove it, or set the name the "
                       f"{config.component} reads (sekha show {deployment.path.name} lists them)")
@@ -125,9 +128,7 @@ def _chroma(deployment: ComposeDeployment) -> Reached | None:
     names = [s.name for s in deployment.services if _is_chroma(s)]
     if not names:
         return None
-    hosts = {host.lower() for name in names for host in (name, *_service(deployment,
-                                                                            name).aliases)}
-    return Reached("Chroma server", tuple(names), frozenset(hosts), CHROMA_PORT)
+    return Reached("Chroma server", tuple(names), _hosts(deployment, names), CHROMA_PORT)
 
 
 def _is_chroma(service: ComposeService) -> bool:
@@ -144,7 +145,7 @@ def _keys_in_effect(deployment: ComposeDeployment) -> Iterator[Finding]:
             continue
         config = deployment.configs[name]
         setting = config.settings["mcp_api_key"]
-        where = _setting_place(deployment, name, setting)
+        where = _place(deployment, name, setting.origin)
         key = setting.value if isinstance(setting.value, str) else ""
         if key == loaders.PUBLIC_DEFAULT_KEY:
             told = ("no source gives it a key" if setting.origin.is_default
@@ -181,7 +182,7 @@ def _proxy_key(deployment: ComposeDeployment) -> Iterator[Finding]:
         wanted = deployment.configs[controller].settings["mcp_api_key"]
         if given.value == wanted.value:
             continue
-        yield _at(_setting_place(deployment, name, given), Severity.ERROR,
+        yield _at(_place(deployment, name, given.origin), Severity.ERROR,
                   "deployment-key-mismatch",
                   f"service {name}: the proxy's CONTROLLER_API_KEY differs from the "
                   f"controller's mcp_api_key (service {controller}, "
@@ -195,7 +196,7 @@ def _controller_of(deployment: ComposeDeployment, proxy: EffectiveConfig) -> str
     controllers = _components(deployment, loaders.CONTROLLER)
     host = _host(proxy.value("controller.url"))
     for name in controllers:
-        if host in {n.lower() for n in (name, *_service(deployment, name).aliases)}:
+        if host in _hosts(deployment, [name]):
             return name
     return controllers[0] if len(controllers) == 1 else None
 
@@ -231,7 +232,7 @@ def _urls(deployment: ComposeDeployment) -> Iterator[Finding]:
             url = mask_text(str(setting.value), config.secrets)
             label = f"the controller's {key}" if component == loaders.CONTROLLER \
                 else f"the proxy's {variable}"
-            yield _at(_setting_place(deployment, name, setting), Severity.WARNING,
+            yield _at(_place(deployment, name, setting.origin), Severity.WARNING,
                       "deployment-url",
                       f"service {name}: {label} {url!r} ({setting.origin.describe()}) does "
                       f"not reach the {target.component} (service "
@@ -279,7 +280,7 @@ def _mounts_unread(deployment: ComposeDeployment) -> Iterator[Finding]:
             host = inputs.mounts.get(target)
             if host is None:
                 continue
-            for inside, file in _mounted(target, host):
+            for inside, file in _mounted(config, target, host):
                 why = _why_unread(config, inputs, inside, file)
                 if why is not None:
                     yield _at(mark, Severity.WARNING, "mount-unread",
@@ -288,11 +289,15 @@ def _mounts_unread(deployment: ComposeDeployment) -> Iterator[Finding]:
                               hint=_mount_hint(config, inputs.working_dir))
 
 
-def _mounted(target: str, host: Path) -> list[tuple[str, Path]]:
-    if host.is_dir():
-        return [(str(PurePosixPath(target, child.name)), child) for child in sorted(host.iterdir())
-                if child.is_file()]
-    return [(target, host)]
+def _mounted(config: EffectiveConfig, target: str, host: Path) -> list[tuple[str, Path]]:
+    """The files a mount puts in the container. Of a directory (a source tree, often) only
+    the controller's config.* names count: config.example.yaml beside them is no mistake."""
+    if not host.is_dir():
+        return [(target, host)]
+    if config.component != loaders.CONTROLLER:
+        return []
+    return [(str(PurePosixPath(target, child.name)), child) for child in sorted(host.iterdir())
+            if child.is_file() and child.name in loaders.CONTROLLER_FILE_ORDER]
 
 
 def _why_unread(config: EffectiveConfig, inputs: ServiceInputs, inside: str, host: Path
@@ -381,9 +386,8 @@ class Place(NamedTuple):
     file: str | None = None
 
 
-def _setting_place(deployment: ComposeDeployment, service: str, setting: Setting) -> Place:
-    """Where a setting was written; a default (or a shell variable) at its service."""
-    origin: Origin = setting.origin
+def _place(deployment: ComposeDeployment, service: str, origin: Origin) -> Place:
+    """Where a value was written; a default (or a shell variable) at its service."""
     if origin.file is not None and origin.line is not None:
         file = None if origin.file == str(deployment.path) else origin.file
         return Place(Mark(origin.line, origin.column or 1), file)
