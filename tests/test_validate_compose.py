@@ -569,3 +569,29 @@ def test_no_format_prints_a_key_of_the_deployment(sekha: Sekha, tmp_path: Path, 
     codes = ("mcp-key-rejected", "deployment-key-mismatch", "deployment-url")
     assert all(code in result.stdout for code in codes)
     assert "tiny-key-1" not in result.stdout and OTHER_KEY not in result.stdout
+
+
+def test_env_file_given_to_validate_feeds_the_compose_interpolation(
+        sekha: Sekha, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`--env-file` stands for the shell docker compose runs in: MCP_API_KEY from it."""
+    monkeypatch.delenv("MCP_API_KEY", raising=False)
+    path = project(tmp_path, env="")
+    keys = tmp_path / "keys.env"
+    keys.write_text(f"MCP_API_KEY={KEY}\n")
+    assert sekha("validate", str(path)).exit_code == 1  # compose refuses ${MCP_API_KEY:?}
+    result = sekha("validate", str(path), "--env-file", str(keys), "-f", "json")
+    assert result.exit_code == 0
+    assert [f["code"] for f in json.loads(result.stdout)["files"][0]["findings"]] == [
+        "compose-service"] * 3
+
+
+def test_a_key_set_in_a_services_env_file_is_placed_in_that_file(tmp_path: Path) -> None:
+    compose = RIGHT.replace("    environment:\n      CONTROLLER_URL",
+                            "    env_file: [proxy.env]\n    environment:\n      CONTROLLER_URL"
+                            ).replace("      CONTROLLER_API_KEY: ${MCP_API_KEY:?set MCP_API_KEY "
+                                      "in .env}\n", "")
+    path = project(tmp_path, compose)
+    (tmp_path / "proxy.env").write_text(f"# the proxy's key\nCONTROLLER_API_KEY={OTHER_KEY}\n")
+    mismatch = [f for f in validate_file(path, env={}).findings
+                if f.code == "deployment-key-mismatch"]
+    assert [(f.file, f.line, f.column) for f in mismatch] == [(str(tmp_path / "proxy.env"), 2, 1)]
