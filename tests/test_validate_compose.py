@@ -595,3 +595,35 @@ def test_a_key_set_in_a_services_env_file_is_placed_in_that_file(tmp_path: Path)
     mismatch = [f for f in validate_file(path, env={}).findings
                 if f.code == "deployment-key-mismatch"]
     assert [(f.file, f.line, f.column) for f in mismatch] == [(str(tmp_path / "proxy.env"), 2, 1)]
+
+
+def test_sekha_docker_prod_with_its_env_example_copied_runs_a_published_key(
+        tmp_path: Path) -> None:
+    """The setup step `cp .env.example .env`, left as it is: MCP_API_KEY is the example's
+    CHANGE_ME_32_CHARS_MINIMUM_REQUIRED, long enough to be accepted and known to anyone."""
+    for source in PROD.iterdir():
+        shutil.copy(source, tmp_path / source.name)
+    shutil.copy(UPSTREAM / "docker-env" / ".env.example", tmp_path / ".env")
+    result = validate_file(tmp_path / "docker-compose.prod.yml", env={})
+    assert [(c, line, col) for _s, c, line, col, _m in problems(result)] == [
+        ("published-key", 19, 9), ("unread-name", 70, 9)]
+    assert "CHANGE_ME" not in json.dumps([f.to_dict() for f in result.findings])
+
+
+def test_the_published_test_key_of_config_prod_toml_is_placed_in_that_file(
+        tmp_path: Path) -> None:
+    compose = RIGHT.replace("./config.toml:/app/config.toml:ro",
+                            "./config.prod.toml:/app/config.toml:ro").replace(
+        "      SEKHA__MCP_API_KEY: ${MCP_API_KEY:?set MCP_API_KEY in .env}\n", "").replace(
+        "${MCP_API_KEY:?set MCP_API_KEY in .env}", "${TEST_KEY}")
+    path = project(tmp_path, compose,
+                   env="TEST_KEY=test_key_12345678901234567890123456789012\n")
+    shutil.copy(PROD / "config.prod.toml", tmp_path / "config.prod.toml")
+    result = validate_file(path, env={})
+    assert [(f.code, f.file, f.line, f.column) for f in result.findings
+            if f.severity.value != "info"] == [
+        ("published-key", str(tmp_path / "config.prod.toml"), 5, 1)]
+    assert [f.message for f in result.findings if f.code == "published-key"] == [
+        "service controller: the controller's mcp_api_key is an example key published in "
+        f"Sekha's own repositories (set at {tmp_path / 'config.prod.toml'}:5 (mcp_api_key)): "
+        "anyone who has read them can authenticate"]

@@ -139,7 +139,8 @@ def _is_chroma(service: ComposeService) -> bool:
 
 
 def _keys_in_effect(deployment: ComposeDeployment) -> Iterator[Finding]:
-    """The controller's MCP key: the public default, empty, or too short to authenticate."""
+    """The controller's MCP key: the public default, an example key published upstream,
+    empty, or too short to authenticate."""
     for name in _components(deployment, loaders.CONTROLLER):
         if _refused(deployment, name, "mcp_api_key"):
             continue
@@ -154,6 +155,12 @@ def _keys_in_effect(deployment: ComposeDeployment) -> Iterator[Finding]:
                       f"service {name}: the controller runs with the public default MCP key "
                       f"({told}): anyone can authenticate with it",
                       hint=_key_hint(name))
+        elif key in loaders.PUBLISHED_KEYS:
+            yield _at(where, Severity.ERROR, "published-key",
+                      f"service {name}: the controller's mcp_api_key is an example key "
+                      f"published in Sekha's own repositories (set at "
+                      f"{setting.origin.describe()}): anyone who has read them can "
+                      "authenticate", hint=_key_hint(name))
         elif len(key) < loaders.MIN_KEY_LENGTH:
             size = "empty" if not key else f"{len(key)} characters"
             yield _at(where, Severity.ERROR, "mcp-key-rejected",

@@ -129,6 +129,10 @@ _DEPLOYMENT = (
          "name that service (its name, container_name or a network alias) on the port it "
          "listens on (the bridge's image: 5001, Chroma's: 8000).", "Set the URL to "
          "http://<service>:<port> in the calling service's environment, as the hint says."),
+    Rule("published-key", E, "The controller runs with an example key Sekha's own "
+         "repositories publish (test_key_..., dev_api_key_..., CHANGE_ME_32_CHARS_MINIMUM_"
+         "REQUIRED from a copied .env.example): anyone who has read them can authenticate.",
+         "Set SEKHA__MCP_API_KEY to a key of your own (openssl rand -hex 32)."),
     Rule("mount-unread", W, "A configuration file mounted into the controller or the bridge "
          "at a path it never reads: the controller reads only the first config.* of its "
          "working directory (/app), the bridge the YAML at CONFIG_PATH.", "Mount it at "
