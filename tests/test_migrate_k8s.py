@@ -41,7 +41,7 @@ def test_the_configmaps_config_file_is_read_at_its_manifest_lines(tmp_path: Path
 def test_a_deployment_mounting_it_outside_app_is_reported(tmp_path: Path) -> None:
     directory = project(tmp_path)
     plan = plan_migration(sources=[directory / "configmap.yaml"])
-    [finding] = [f for f in plan.findings if f.code == "mount-path-unread"]
+    [finding] = [f for f in plan.findings if f.code == "mount-unread"]
     assert (finding.severity.value, finding.line) == ("warning", 7)
     assert finding.message == (
         f"{directory / 'deployment.yaml'} mounts config.toml of this ConfigMap at /config.toml; "
@@ -55,7 +55,7 @@ def test_a_deployment_mounting_it_where_the_controller_reads_is_not(tmp_path: Pa
     deployment.write_text(deployment.read_text().replace("mountPath: /config.toml",
                                                          "mountPath: /app/config.toml"))
     plan = plan_migration(sources=[directory / "configmap.yaml"])
-    assert not [f for f in plan.findings if f.code == "mount-path-unread"]
+    assert not [f for f in plan.findings if f.code == "mount-unread"]
 
 
 def test_a_configmap_without_a_config_file_names_what_is_missing(tmp_path: Path) -> None:

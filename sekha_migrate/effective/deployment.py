@@ -7,10 +7,16 @@ import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING, NamedTuple
 
 from sekha_migrate.effective.bridge import resolve_bridge
 from sekha_migrate.effective.controller import resolve_controller, with_dotenv
-from sekha_migrate.effective.environment import compose_services, mounted_files, read_env_file
+from sekha_migrate.effective.environment import (
+    ServiceInputs,
+    mounted_files,
+    read_compose_project,
+    read_env_file,
+)
 from sekha_migrate.effective.files import FileView, read_config_file
 from sekha_migrate.effective.proxy import proxy_environment, resolve_proxy
 from sekha_migrate.effective.values import (
@@ -25,9 +31,11 @@ from sekha_migrate.errors import UsageError
 from sekha_migrate.findings import Finding
 from sekha_migrate.model import loaders
 from sekha_migrate.origin import Origin
+from sekha_migrate.sources.compose_names import COMPOSE_PATTERNS, is_compose_name
 
-COMPOSE_PATTERNS = ("docker-compose*.yml", "docker-compose*.yaml", "compose*.yml",
-                    "compose*.yaml")
+if TYPE_CHECKING:
+    from sekha_migrate.sources.compose_doc import ComposeService
+
 _BRIDGE_NAMES = frozenset({"OLLAMA_BASE_URL", "EMBEDDING_MODEL", "CHAT_MODEL", "VISION_MODEL",
                            "CONFIG_PATH", "CELERY_BROKER_URL", "CELERY_RESULT_BACKEND"})
 
@@ -79,7 +87,7 @@ def resolve_paths(paths: Sequence[str | os.PathLike[str]], scope: Scope | None =
                     _compose(compose, scope, configs, findings)
             else:
                 configs += resolve_directory(path, scope)
-        elif _is_compose_name(path):
+        elif is_compose_name(path):
             _compose(path, scope, configs, findings)
         else:
             configs += _file(path, scope)
@@ -225,20 +233,37 @@ def _given(path: Path) -> Origin:
     return Origin(None, key=f"the file given ({path})")
 
 
-def _is_compose_name(path: Path) -> bool:
-    return any(path.match(pattern) for pattern in COMPOSE_PATTERNS)
+class ComposeDeployment(NamedTuple):
+    """A compose project as it will run: every service, and the effective configuration of
+    each Sekha service by its service name."""
+
+    path: Path
+    services: tuple[ComposeService, ...]
+    inputs: Mapping[str, ServiceInputs]
+    configs: Mapping[str, EffectiveConfig]
+    findings: tuple[Finding, ...]
 
 
-def _compose(path: Path, scope: Scope, configs: list[EffectiveConfig],
-             findings: list[Finding]) -> None:
+def resolve_compose(path: Path, scope: Scope | None = None) -> ComposeDeployment:
     """Each Sekha service of a compose file, with the environment compose gives it and the
     files it mounts, as its container sees them."""
-    services, problems = compose_services(path, scope.environ)
-    findings += problems
-    for service in services:
+    scope = scope or Scope()
+    project = read_compose_project(path, scope.environ)
+    configs: dict[str, EffectiveConfig] = {}
+    for service in project.sekha:
         if service.component not in scope.components:
             continue
         files = FileView(mounts=mounted_files(service.mounts), workdir=service.working_dir)
         config = _resolve(service.component, files, service.environment, None,
                           service=f"{service.name} in {path.name}")
-        configs.append(config._replace(findings=(*service.findings, *config.findings)))
+        configs[service.name] = config._replace(findings=(*service.findings, *config.findings))
+    return ComposeDeployment(path, project.services,
+                             {service.name: service for service in project.sekha}, configs,
+                             project.findings)
+
+
+def _compose(path: Path, scope: Scope, configs: list[EffectiveConfig],
+             findings: list[Finding]) -> None:
+    deployment = resolve_compose(path, scope)
+    findings += deployment.findings
+    configs += deployment.configs.values()

@@ -8,10 +8,10 @@ from enum import Enum
 from pathlib import Path
 
 from sekha_migrate.errors import UsageError
+from sekha_migrate.sources.compose_names import COMPOSE_PATTERNS, is_compose_name
 
 # config-rs's File::with_name("config") reads ./config.* in any format it knows.
 DISCOVERED_NAMES = ("config.toml", "config.yaml", "config.yml", "config.json", ".env")
-COMPOSE_PATTERNS = ("docker-compose*.yml", "docker-compose*.yaml", "compose*.yml", "compose*.yaml")
 # config-rs's File::with_name("config") reads any format it knows; these are the ones
 # Sekha users wrote.
 HOME_NAMES = ("config.toml", "config.yaml", "config.yml", "config.json")
@@ -78,10 +78,6 @@ def explicit_sources(paths: Sequence[Path]) -> list[SourceFile]:
             )
         found.append(SourceFile(path, kind, _layer(path, kind)))
     return sorted(found, key=lambda source: source.layer)
-
-
-def is_compose_name(path: Path) -> bool:
-    return any(path.match(pattern) for pattern in COMPOSE_PATTERNS)
 
 
 def _layer(path: Path, kind: SourceKind) -> SourceLayer:

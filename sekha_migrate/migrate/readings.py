@@ -146,7 +146,7 @@ def _mount_issues(reading: SourceReading, data: Mapping[str, Any], entry: Config
         if mounted.path.startswith(f"{loaders.CONTROLLER_WORKDIR}/config"):
             continue
         issues.append(Finding(
-            Severity.WARNING, "mount-path-unread",
+            Severity.WARNING, "mount-unread",
             f"{mounted.file} mounts {entry.name} of this ConfigMap at {mounted.path}; the "
             f"controller reads {loaders.CONTROLLER_WORKDIR}/config.* only, so a controller "
             "deployed by it never read this file and ran on its defaults",

@@ -42,6 +42,15 @@ CONTROLLER_ENV_PREFIX: Final = "SEKHA__"
 # The public default key in config.rs: a controller given no key runs with it, and it
 # authenticates every MCP call.
 PUBLIC_DEFAULT_KEY: Final = "dev_default_key_change_me_1234567890"
+# Keys Sekha's own repositories publish as examples, long enough to be accepted: a controller
+# that runs with one authenticates anyone who has read them. sekha-docker docker/config.prod.toml
+# (88fc155) and sekha-controller config.toml (e7ea985 and later): test_key_...; sekha-controller
+# config.toml 3bfee75: dev_api_key_...; sekha-docker docker/.env.example (a218215): CHANGE_ME_...
+PUBLISHED_KEYS: Final = frozenset({
+    "test_key_12345678901234567890123456789012",
+    "dev_api_key_12345678901234567890123456789012",
+    "CHANGE_ME_32_CHARS_MINIMUM_REQUIRED",
+})
 # src/auth.rs: an MCP token is accepted only when it equals mcp_api_key and is 32+ long.
 MIN_KEY_LENGTH: Final = 32
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from sekha_migrate.findings import DataPath, Mark
 
@@ -189,6 +189,21 @@ class ComposeService:
     # Bind mounts, interpolated: (host path as written, path in the container, where).
     mounts: tuple[tuple[str, str, Mark | None], ...] = ()
     working_dir: str | None = None
+    # The names other services reach it by besides its own: container_name and network
+    # aliases.
+    aliases: tuple[str, ...] = ()
+    healthcheck: Healthcheck | None = None
+    # `extends:` (the file, None for this one; the service): see effective.environment.
+    extends: tuple[str | None, str] | None = None
+
+
+class Healthcheck(NamedTuple):
+    """A healthcheck's test as one text (a list joined by spaces), where it is written, and
+    in which file when another one (a service it extends) holds it."""
+
+    test: str
+    mark: Mark | None
+    file: str | None = None
 
 
 @dataclass
@@ -215,7 +230,7 @@ def load_compose(data: Mapping[str, Any], mark_for: MarkFor, variables: Mapping[
         context = build.get("context", "") if isinstance(build, dict) else build
         loaded.services.append(ComposeService(
             name=str(name),
-            image=str(spec.get("image") or ""),
+            image=_interpolated(str(spec.get("image") or ""), variables),
             build=str(context or ""),
             entries=tuple(_environment(spec.get("environment"), (*base, "environment"),
                                        mark_for, variables)),
@@ -224,8 +239,51 @@ def load_compose(data: Mapping[str, Any], mark_for: MarkFor, variables: Mapping[
             mounts=tuple(_mounts(spec.get("volumes"), (*base, "volumes"), mark_for, variables)),
             working_dir=spec.get("working_dir") if isinstance(spec.get("working_dir"), str)
             else None,
+            aliases=_aliases(spec),
+            healthcheck=_healthcheck(spec.get("healthcheck"), (*base, "healthcheck"), mark_for),
+            extends=_extends(spec.get("extends")),
         ))
     return loaded
+
+
+def _interpolated(text: str, variables: Mapping[str, str]) -> str:
+    """`text` as compose interpolates it; as written when compose would refuse it (the
+    refusal is reported where the value matters)."""
+    try:
+        return interpolate(text, variables).value
+    except InterpolationError:
+        return text
+
+
+def _aliases(spec: Mapping[str, Any]) -> tuple[str, ...]:
+    names = [spec["container_name"]] if isinstance(spec.get("container_name"), str) else []
+    networks = spec.get("networks")
+    if isinstance(networks, dict):
+        for network in networks.values():
+            aliases = network.get("aliases") if isinstance(network, dict) else None
+            names += [a for a in aliases if isinstance(a, str)] if isinstance(aliases,
+                                                                               list) else []
+    return tuple(dict.fromkeys(names))
+
+
+def _extends(value: Any) -> tuple[str | None, str] | None:
+    if isinstance(value, str):
+        return None, value
+    if isinstance(value, dict) and isinstance(value.get("service"), str):
+        file = value.get("file")
+        return (file if isinstance(file, str) else None), value["service"]
+    return None
+
+
+def _healthcheck(value: Any, path: DataPath, mark_for: MarkFor) -> Healthcheck | None:
+    test = value.get("test") if isinstance(value, dict) else None
+    if isinstance(test, list):
+        text = " ".join(str(part) for part in test)
+    elif isinstance(test, str):
+        text = test
+    else:
+        return None
+    return Healthcheck(text, mark_for((*path, "test")))
 
 
 def _environment(

@@ -25,6 +25,7 @@ from sekha_migrate.findings import (
 from sekha_migrate.model.placeholders import expand_placeholders, expand_placeholders_at
 from sekha_migrate.model.secret_notes import keys_set_elsewhere
 from sekha_migrate.model.v1 import looks_like_v1
+from sekha_migrate.sources.compose_names import is_compose_name
 from sekha_migrate.sources.text import (
     SourceError,
     UnreadablePathError,
@@ -38,6 +39,10 @@ from sekha_migrate.validate.compiled import compiled_validator
 from sekha_migrate.validate.schema_errors import describe_schema_errors
 
 CONFIG_SUFFIXES = (".yaml", ".yml", ".json")
+COMPOSE = "compose"  # a FileResult's target when the file was read as a compose project
+COMPOSE_SKIPPED = Finding(
+    Severity.INFO, "compose-skipped",
+    "skipped (compose file: name it to check the deployment)", line=1, column=1)
 STDIN = "-"
 # Directories never searched when a directory is given.
 _SKIPPED_DIRS = {".git", ".sekha-backups", ".venv", "venv", "node_modules", "__pycache__"}
@@ -98,9 +103,12 @@ def validate_file(
     env: Mapping[str, str] | None = None,
     strict: bool = False,
     target: str | None = None,
+    walked: bool = False,
 ) -> FileResult:
     """Validate one file. An unreadable path gives a result with `readable=False`.
-    A `.env` file is read as the compose environment form (the env dialect)."""
+    A `.env` file is read as the compose environment form (the env dialect); a compose file
+    is checked as the deployment it describes, unless `walked` (found in a directory given),
+    when it is skipped with a note."""
     shown = os.fspath(path)
     if target is None and is_env_file(shown):
         target = "env"
@@ -110,12 +118,40 @@ def validate_file(
         return FileResult(shown, (_source_finding(exc),), readable=False, target=target)
     except SourceError as exc:
         return FileResult(shown, (_source_finding(exc),), target=target)
+    if target is None and is_compose_file(shown, data):
+        return _compose_result(shown, env, strict) if not walked else FileResult(
+            shown, (COMPOSE_SKIPPED,), target=COMPOSE)
     result = validate_bytes(data, path=shown, env=env, strict=strict, target=target)
     shadowed = consumers.shadowed_config(shown) if result.target == "docker" else None
     if shadowed is None:
         return result
     found = [shadowed] if not strict else list(escalate_warnings([shadowed]))
     return replace(result, findings=sort_findings([*result.findings, *found]))
+
+
+def is_compose_file(path: str, data: bytes) -> bool:
+    """A compose file: named as compose names them, or a YAML whose `services` is a mapping
+    and which holds no provider registry."""
+    if is_compose_name(Path(path)):
+        return True
+    if b"services" not in data:
+        return False
+    from sekha_migrate.sources.compose_doc import is_compose
+
+    try:
+        loaded = load_yaml(decode_text(data))
+    except SourceError:
+        return False
+    return is_compose(loaded.data) and not {"llm_providers", "providers"} & set(loaded.data)
+
+
+def _compose_result(shown: str, env: Mapping[str, str] | None, strict: bool) -> FileResult:
+    from sekha_migrate.validate.deployment import check_compose
+
+    findings = check_compose(Path(shown), env or {})
+    if strict:
+        findings = escalate_warnings(findings)
+    return FileResult(shown, sort_findings(findings), target=COMPOSE)
 
 
 def is_env_file(path: str) -> bool:
@@ -284,28 +320,36 @@ def expand_paths(arguments: Sequence[str]) -> list[str]:
 
     Paths that do not exist are kept, so that validation reports them as unreadable.
     """
-    found: list[str] = []
+    return [item for item, _walked in _expand_paths_marked(arguments)]
+
+
+def _expand_paths_marked(arguments: Sequence[str]) -> list[tuple[str, bool]]:
+    """`expand_paths`, each path with whether it was found by walking a directory."""
+    found: list[tuple[str, bool]] = []
     for argument in arguments:
         if not argument:
             raise ValidateUsageError("an empty path was given")
         if argument == STDIN:
-            found.append(STDIN)
+            found.append((STDIN, False))
         elif os.path.isdir(argument):
             matches = _config_files_under(Path(argument))
             if not matches:
                 raise ValidateUsageError(f"no .yaml, .yml or .json files in directory {argument}")
-            found.extend(matches)
+            found.extend((match, True) for match in matches)
         elif glob.has_magic(argument) and not os.path.exists(argument):
             matches = [m for m in sorted(glob.glob(argument, recursive=True)) if os.path.isfile(m)]
             if not matches:
                 raise ValidateUsageError(f"no files match {argument}")
-            found.extend(matches)
+            found.extend((match, False) for match in matches)
         else:
-            found.append(argument)
-    # `config.yaml`, `./config.yaml` and a glob match of it are one file, validated once.
-    unique: dict[str, str] = {}
-    for item in found:
-        unique.setdefault(item if item == STDIN else os.path.normpath(item), item)
+            found.append((argument, False))
+    # `config.yaml`, `./config.yaml` and a glob match of it are one file, validated once;
+    # named anywhere, it counts as named.
+    unique: dict[str, tuple[str, bool]] = {}
+    for item, walked in found:
+        key = item if item == STDIN else os.path.normpath(item)
+        first = unique.setdefault(key, (item, walked))
+        unique[key] = (first[0], first[1] and walked)
     return list(unique.values())
 
 
@@ -329,7 +373,7 @@ def validate_paths(
     """Validate files, directories (their config files) and globs; `-` reads stdin.
     Raises `UsageError` when an argument names nothing to validate."""
     results: list[FileResult] = []
-    for item in expand_paths([os.fspath(argument) for argument in arguments]):
+    for item, walked in _expand_paths_marked([os.fspath(a) for a in arguments]):
         if item == STDIN:
             try:
                 data = read_stdin_bytes()
@@ -343,7 +387,8 @@ def validate_paths(
                 validate_bytes(data, path="<stdin>", env=env, strict=strict, target=target)
             )
         else:
-            results.append(validate_file(item, env=env, strict=strict, target=target))
+            results.append(validate_file(item, env=env, strict=strict, target=target,
+                                         walked=walked))
     return ValidationRun(tuple(results))
 
 

@@ -92,8 +92,9 @@ _VALIDATE = (
          "Write the value as JSON in single quotes (sekha migrate --target env does)."),
     Rule("env-syntax", W, "A .env line that is not a NAME=value assignment; it is skipped.",
          "Fix or remove the line."),
-    Rule("unread-name", W, "A compose environment name no Sekha component reads: dead "
-         "configuration.", "Remove it, or set the value the consumer reads."),
+    Rule("unread-name", W, "A compose environment name the component it is given to never "
+         "reads (no Sekha component does, or only another one): dead configuration.",
+         "Remove it, or set the value the consumer reads."),
     Rule("unknown-name", W, "A SEKHA__ name no Sekha component reads.", "Check the spelling "
          "against sekha schema."),
     Rule("misplaced-key", W, "A routing key at the top level.", "Move it under routing:."),
@@ -110,6 +111,38 @@ _VALIDATE = (
     Rule("missing-version", N, "No version key.", 'Add version: "2.0" at the top.'),
     Rule("not-sekha", N, "A YAML file with no Sekha keys at all, skipped (--skip-non-sekha).",
          "Nothing to do: the file is not a Sekha configuration."),
+)
+# A compose file named to validate is checked as the deployment it describes.
+_DEPLOYMENT = (
+    Rule("compose-skipped", N, "A compose file found in a directory given to validate: "
+         "skipped, since checking it means checking the whole deployment.", "Name the compose "
+         "file (sekha validate docker-compose.yml) to check the deployment it describes."),
+    Rule("compose-service", N, "Which Sekha component a compose service runs, and what said "
+         "so (its name, image or build context).", "Nothing to do when it is right; rename "
+         "the service or its image when it is not."),
+    Rule("deployment-key-mismatch", E, "The proxy's CONTROLLER_API_KEY differs from the "
+         "controller's mcp_api_key in effect, so the controller refuses the proxy's calls "
+         "(neither key is shown).", "Give both the same variable: CONTROLLER_API_KEY="
+         "${MCP_API_KEY} in the proxy, SEKHA__MCP_API_KEY=${MCP_API_KEY} in the controller."),
+    Rule("deployment-url", W, "A URL one service calls another by (the controller's "
+         "llm_bridge_url or chroma_url, the proxy's LLM_BRIDGE_URL or CONTROLLER_URL) does not "
+         "name that service (its name, container_name or a network alias) on the port it "
+         "listens on (the bridge's image: 5001, Chroma's: 8000).", "Set the URL to "
+         "http://<service>:<port> in the calling service's environment, as the hint says."),
+    Rule("published-key", E, "The controller runs with an example key Sekha's own "
+         "repositories publish (test_key_..., dev_api_key_..., CHANGE_ME_32_CHARS_MINIMUM_"
+         "REQUIRED from a copied .env.example): anyone who has read them can authenticate.",
+         "Set SEKHA__MCP_API_KEY to a key of your own (openssl rand -hex 32)."),
+    Rule("mount-unread", W, "A configuration file mounted (by a compose service or a "
+         "Kubernetes Deployment) into the controller or the bridge "
+         "at a path it never reads: the controller reads only the first config.* of its "
+         "working directory (/app), the bridge the YAML at CONFIG_PATH.", "Mount it at "
+         "/app/config.toml (controller) or /app/config.yaml (bridge), with nothing read "
+         "before it beside it."),
+    Rule("chroma-healthcheck-v1", W, "A Chroma healthcheck on /api/v1/heartbeat with a 1.x or "
+         "unpinned (latest) image: Chroma 1.x answers 410 on every /api/v1 path, so the "
+         "service never becomes healthy.", "Ask /api/v2/heartbeat (answered since Chroma "
+         "0.5.16)."),
 )
 # A migration also reports validate's findings about the text it writes or converts.
 _MIGRATE = (
@@ -158,9 +191,6 @@ _MIGRATE = (
          "config.toml away once v2 runs."),
     Rule("replaces-v2", W, "The output is already a v2 file; the migration replaces it (after "
          "a backup).", "Use --output to write somewhere else, or --diff to compare."),
-    Rule("mount-path-unread", W, "A Kubernetes Deployment mounts the ConfigMap's config file "
-         "where the controller never looks (it reads /app/config.* only).", "Mount the file at "
-         "/app/config.yaml (mountPath with subPath)."),
     Rule("not-carried", W, "A setting the target dialect has no place for; it is left out of "
          "the written file.", "Set it where that component reads it, or keep the source file."),
     Rule("default-written", N, "A value the target dialect requires was filled in with its "
@@ -236,7 +266,7 @@ _ROLLBACK = (
 # The registry, by the command whose own checks report the code (validate's codes also come
 # out of migrate and probe, which validate what they read and write).
 SECTIONS: dict[str, tuple[Rule, ...]] = {
-    "validate": _VALIDATE, "migrate": _MIGRATE, "probe": _PROBE, "show": _SHOW,
+    "validate": (*_VALIDATE, *_DEPLOYMENT), "migrate": _MIGRATE, "probe": _PROBE, "show": _SHOW,
     "rollback": _ROLLBACK,
 }
 RULES: dict[str, Rule] = {rule.code: rule for rules in SECTIONS.values() for rule in rules}
