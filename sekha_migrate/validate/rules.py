@@ -108,6 +108,10 @@ _VALIDATE = (
     Rule("insecure-transport", W, "An API key sent over plain http:// to a remote host.",
          "Use https:// for remote providers."),
     Rule("missing-version", N, "No version key.", 'Add version: "2.0" at the top.'),
+    Rule("unused-suppression", W, "A `# sekha: ignore[code]` comment (or a code in one) "
+         "that suppressed nothing: the finding it was for is gone, or the code is misspelled "
+         "(reported under --strict only, so an error).", "Remove the comment, or the codes "
+         "in it that no longer apply."),
     Rule("not-sekha", N, "A YAML file with no Sekha keys at all, skipped (--skip-non-sekha).",
          "Nothing to do: the file is not a Sekha configuration."),
 )
