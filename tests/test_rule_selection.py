@@ -168,3 +168,16 @@ def test_selection_resolves_layers_as_ruff_does() -> None:
     assert [both.reports(c) for c in ("unknown-default-model", "syntax")] == [True, False]
     tie = RuleSelection((SelectionLayer(select=("syntax",), ignore=("syntax",)),))
     assert tie.reports("syntax") is False
+
+
+@pytest.mark.parametrize("pyproject", [
+    '[tool.sekha-migrate]\nselect = ["unknown-key"]\n',
+    '[tool."sekha-migrate"]\nselect = ["unknown-key"]\n',
+    'tool.sekha-migrate.select = ["unknown-key"]\n',
+    '[tool]\nsekha-migrate = {select = ["unknown-key"]}\n',
+])
+def test_every_toml_spelling_of_the_table_is_read(
+    sekha: Sekha, project: Path, pyproject: str
+) -> None:
+    write(project / "pyproject.toml", pyproject + '\n[project.scripts]\nsekha-migrate = "x:y"\n')
+    assert codes(sekha("validate", "c.yaml", cwd=project)) == ["unknown-key"]

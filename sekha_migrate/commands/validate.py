@@ -70,7 +70,6 @@ def validate_command(
     from sekha_migrate.report import render_validation, validation_output
     from sekha_migrate.validate.engine import UsageError, load_env, validate_paths
     from sekha_migrate.validate.project_config import rule_selection
-    from sekha_migrate.validate.selection import apply_selection
 
     try:
         selection = rule_selection(Path.cwd(), select or [], ignore or [])
@@ -86,7 +85,10 @@ def validate_command(
         from sekha_migrate.validate.skip import skip_non_sekha as skip
 
         run = skip(run)
-    run = apply_selection(run, selection)
+    if selection is not None:
+        from sekha_migrate.validate.selection import apply_selection
+
+        run = apply_selection(run, selection)
     fmt = output_format.value
     if output_file is None:
         render_validation(run, fmt, quiet=quiet, verbose=verbose)

@@ -9,56 +9,55 @@ reach a subdirectory that has its own pyproject.toml for other tools.
 
 from __future__ import annotations
 
+import re
 import sys
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sekha_migrate.validate.selection import (
-    RuleSelection,
-    SelectionError,
-    SelectionLayer,
-    check_patterns,
-    did_you_mean,
-    split_patterns,
-)
+# Imported where used: a run with no settings file and no flags (the common one) needs
+# neither the selection nor the registry, and validate's start-up stays as it was.
+if TYPE_CHECKING:
+    from sekha_migrate.validate.selection import RuleSelection, SelectionLayer
 
 DEDICATED = ".sekha-migrate.toml"
 PYPROJECT = "pyproject.toml"
 TABLE = "sekha-migrate"
 KEYS = ("select", "ignore")
+# `[tool.sekha-migrate]` or `tool.sekha-migrate.select = ...`; or a `sekha-migrate` key under
+# a `[tool]` table (not the `sekha-migrate = ...` of [project.scripts], this project's own).
+_MENTIONS_TABLE = (
+    r"""^\s*(?:\[\s*)?tool\s*\.\s*["']?sekha-migrate["']?\s*[].=]"""
+    r"""|^\s*\[\s*tool\s*\](?:\s*\n(?!\s*\[)[^\n]*)*?\n\s*["']?sekha-migrate["']?\s*[.=]"""
+)
 
 
-@dataclass(frozen=True)
-class ProjectConfig:
-    path: Path
-    layer: SelectionLayer
-
-
-def find_project_config(start: Path) -> ProjectConfig | None:
-    """The settings nearest `start` (a directory), or None when no file holds any.
-    Raises `SelectionError` for a file that cannot be read or holds a wrong setting."""
+def find_project_config(start: Path) -> tuple[Path, SelectionLayer] | None:
+    """The settings file nearest `start` (a directory) and what it selects, or None when no
+    file holds any. Raises `SelectionError` for a file that cannot be read or holds a wrong
+    setting."""
     for directory in (start, *start.parents):
         dedicated = directory / DEDICATED
         if dedicated.is_file():
-            return ProjectConfig(dedicated, _layer(dedicated, _read(dedicated)))
+            return dedicated, _layer(dedicated, _read(dedicated))
         pyproject = directory / PYPROJECT
         if pyproject.is_file():
             table = _tool_table(pyproject)
             if table is not None:
-                return ProjectConfig(pyproject, _layer(pyproject, table))
+                return pyproject, _layer(pyproject, table)
     return None
 
 
 def _tool_table(path: Path) -> dict[str, Any] | None:
     text = _text(path)
-    if TABLE not in text:  # most pyproject.toml files are not ours: no need to parse them
-        return None
+    if TABLE not in text or not re.search(_MENTIONS_TABLE, text, re.MULTILINE):
+        return None  # most are not ours: parsing them would cost start-up
     table = _parse(path, text).get("tool", {}).get(TABLE)
     if table is None:
         return None
     if not isinstance(table, dict):
+        from sekha_migrate.validate.selection import SelectionError
+
         raise SelectionError(f"{path}: [tool.{TABLE}] must be a table")
     return table
 
@@ -71,10 +70,14 @@ def _text(path: Path) -> str:
     try:
         return path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
+        from sekha_migrate.validate.selection import SelectionError
+
         raise SelectionError(f"{path} cannot be read: {exc}") from None
 
 
 def _parse(path: Path, text: str) -> dict[str, Any]:
+    from sekha_migrate.validate.selection import SelectionError
+
     if sys.version_info >= (3, 11):
         import tomllib
     else:  # pragma: no cover - exercised on Python 3.10 only
@@ -87,6 +90,8 @@ def _parse(path: Path, text: str) -> dict[str, Any]:
 
 
 def _layer(path: Path, table: dict[str, Any]) -> SelectionLayer:
+    from sekha_migrate.validate.selection import SelectionError, SelectionLayer, did_you_mean
+
     where = f"{path} [tool.{TABLE}]" if path.name == PYPROJECT else str(path)
     for key in table:
         if key not in KEYS:
@@ -98,6 +103,8 @@ def _layer(path: Path, table: dict[str, Any]) -> SelectionLayer:
 
 
 def _codes(value: Any, origin: str) -> tuple[str, ...]:
+    from sekha_migrate.validate.selection import SelectionError, check_patterns, split_patterns
+
     if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
         raise SelectionError(f"{origin} must be a list of finding codes, "
                              'e.g. ["unresolved-variable", "schema-"]')
@@ -106,13 +113,23 @@ def _codes(value: Any, origin: str) -> tuple[str, ...]:
     return patterns
 
 
-def rule_selection(start: Path, select: Sequence[str], ignore: Sequence[str]) -> RuleSelection:
+def rule_selection(
+    start: Path, select: Sequence[str], ignore: Sequence[str]
+) -> RuleSelection | None:
     """The project's settings (nearest `start`), then the command line's `--select` /
-    `--ignore` values (each a code, a prefix, or several comma-separated) on top."""
-    layers = []
+    `--ignore` values (each a code, a prefix, or several comma-separated) on top; None when
+    neither selects anything, so every finding is reported."""
     found = find_project_config(start)
-    if found is not None:
-        layers.append(found.layer)
+    if found is None and not select and not ignore:
+        return None
+    from sekha_migrate.validate.selection import (
+        RuleSelection,
+        SelectionLayer,
+        check_patterns,
+        split_patterns,
+    )
+
+    layers = [found[1]] if found is not None else []
     command_line = SelectionLayer(split_patterns(select), split_patterns(ignore))
     check_patterns(command_line.select, origin="--select")
     check_patterns(command_line.ignore, origin="--ignore")

@@ -10,11 +10,11 @@ from nothing, one with only `ignore` takes codes away from what the layer before
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
+from typing import NamedTuple
 
 from sekha_migrate.errors import UsageError
 from sekha_migrate.findings import FileResult, ValidationRun
-from sekha_migrate.validate.rules import RULES, SCHEMA_PREFIX
 
 # JSON Schema keywords (those the v2 schemas use and their near kin), each a
 # `schema-<keyword>` code a pattern may name.
@@ -32,6 +32,9 @@ class SelectionError(UsageError):
 
 def known_codes() -> tuple[str, ...]:
     """Every code a pattern may name: the registry's and the schema family's."""
+    # Imported here: a run without patterns (the common one) never needs the registry.
+    from sekha_migrate.validate.rules import RULES, SCHEMA_PREFIX
+
     return (*RULES, *(SCHEMA_PREFIX + keyword for keyword in SCHEMA_KEYWORDS))
 
 
@@ -42,7 +45,8 @@ def split_patterns(values: Iterable[str]) -> tuple[str, ...]:
 
 def check_patterns(patterns: Iterable[str], *, origin: str) -> None:
     """Raise `SelectionError` for a pattern no known code starts with, naming the nearest."""
-    codes = known_codes()
+    patterns = tuple(patterns)
+    codes = known_codes() if patterns else ()
     for pattern in patterns:
         if any(code.startswith(pattern) for code in codes):
             continue
@@ -59,8 +63,9 @@ def did_you_mean(word: str, candidates: Sequence[str]) -> str:
     return f" (did you mean {near[0]!r}?)" if near else ""
 
 
-@dataclass(frozen=True)
-class SelectionLayer:
+# NamedTuples, not frozen dataclasses: creating a dataclass costs about 1 ms of start-up,
+# and every validate run imports this module.
+class SelectionLayer(NamedTuple):
     """One source of patterns: the config file or the command line."""
 
     select: tuple[str, ...] = ()
@@ -74,8 +79,7 @@ class SelectionLayer:
         return best > worst
 
 
-@dataclass(frozen=True)
-class RuleSelection:
+class RuleSelection(NamedTuple):
     """The layers in the order they apply (config file first, then the command line)."""
 
     layers: tuple[SelectionLayer, ...] = ()
