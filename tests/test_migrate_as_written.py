@@ -29,21 +29,23 @@ def deployment(tmp_path: Path) -> Path:
     ("--externalize-secrets",),
     ("--externalize-secrets", "--secrets-file", "deploy-secrets.env"),
     ("--target", "bridge"),
+    ("--target", "env"),
 ])
 def test_check_passes_on_the_file_a_migration_just_wrote(
     sekha: Sekha, deployment: Path, flags: tuple[str, ...]
 ) -> None:
     assert sekha("migrate", *flags, "--yes", cwd=deployment).exit_code == 0
-    written = (deployment / "config.yaml").read_bytes()
+    output = "sekha.env" if "env" in flags else "config.yaml"
+    written = (deployment / output).read_bytes()
     check = sekha("migrate", "--check", cwd=deployment)
-    assert (check.exit_code, check.stdout, check.stderr) == (0, "config.yaml is up to date\n", "")
+    assert (check.exit_code, check.stdout, check.stderr) == (0, f"{output} is up to date\n", "")
     diff = sekha("migrate", "--diff", cwd=deployment)
     assert diff.exit_code == 0
     assert [line for line in diff.stdout.splitlines() if line.startswith(("--- ", "+++ "))] == []
     rerun = sekha("migrate", "--yes", cwd=deployment)
     assert rerun.exit_code == 0
-    assert "config.yaml already holds this configuration: nothing written." in rerun.stdout
-    assert (deployment / "config.yaml").read_bytes() == written
+    assert f"{output} already holds this configuration: nothing written." in rerun.stdout
+    assert (deployment / output).read_bytes() == written
 
 
 def test_check_of_an_externalized_file_sees_a_real_change(sekha: Sekha, deployment: Path) -> None:

@@ -2,10 +2,11 @@
 
 `migrate --externalize-secrets` once, then `migrate --check` in CI: without this the check
 planned literal keys, called the file out of date and said to run a migrate that the
-overwrite guard then refused. The evidence is in the files themselves: a config sekha
-migrate wrote (its header says so) in the bridge's dialect was written with --target bridge,
-and one whose secrets file sekha migrate wrote beside it (or where its notes say) was written
-with --externalize-secrets. A flag given on the command line always wins.
+overwrite guard then refused. The evidence is in the files themselves, in those sekha
+migrate wrote (their header says so): a config in the bridge's dialect was written with
+--target bridge, a sekha.env (and no config.yaml) with --target env, and an output with
+sekha's secrets file beside it (or where its notes say) with --externalize-secrets.
+A flag given on the command line always wins.
 """
 
 from __future__ import annotations
@@ -31,12 +32,16 @@ def as_written(request: MigrationRequest) -> MigrationRequest:
     from sekha_migrate.migrate.plan import SECRETS_FILE_NAME, default_output
 
     output = request.output or default_output(request.directory, request.target)
-    old = _text(output)
-    if old is None or not WRITTEN_MARK.search(old):
+    old = _ours(output)
+    if old is None and request.target is None and request.output is None:
+        # written with --target env: sekha.env, not config.yaml
+        output = default_output(request.directory, "env")
+        old = _ours(output)
+    if old is None:
         return request
     if request.target is None:
-        dialect = _dialect(old)
-        if dialect == "bridge":
+        dialect = _dialect(old, output)
+        if dialect in ("bridge", "env"):
             request = replace(request, target=dialect)
     if not request.externalize_secrets:
         named = _NAMED_FILE.search(old)
@@ -56,8 +61,18 @@ def _text(path: Path) -> str | None:
         return None
 
 
-def _dialect(text: str) -> str | None:
+def _ours(path: Path) -> str | None:
+    """The text of `path` when sekha migrate wrote it (its header says so)."""
+    text = _text(path)
+    return text if text is not None and WRITTEN_MARK.search(text) else None
+
+
+def _dialect(text: str, path: Path) -> str | None:
     from sekha_migrate.dialects import detect_dialect
+    from sekha_migrate.validate.engine import is_env_file
+
+    if is_env_file(str(path)):
+        return "env"
     from sekha_migrate.sources.text import SourceError
     from sekha_migrate.sources.yaml_doc import load_yaml
 
