@@ -14,6 +14,7 @@ import sys
 import typer
 
 from sekha_migrate import __version__
+from sekha_migrate.commands.explain import explain_command
 from sekha_migrate.commands.init import init_command
 from sekha_migrate.commands.migrate import migrate_command
 from sekha_migrate.commands.options import with_output_options
@@ -99,6 +100,10 @@ _register(
     "sekha-migrate init --template minimal",
     "sekha-migrate init --template full --output deploy/sekha.yaml",
     no_args_is_help=False,
+)
+_register(
+    "explain", explain_command,
+    "sekha-migrate explain unknown-key", "sekha-migrate explain schema-minimum --format json",
 )
 # Further commands register here, one line each (see sekha_migrate/commands/).
 

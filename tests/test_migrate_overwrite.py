@@ -152,8 +152,14 @@ def test_rerun_without_externalize_secrets_keeps_the_externalised_config(
     externalised = (basic / "config.yaml").read_text()
     assert "# mcp_api_key: set by SEKHA__MCP_API_KEY in sekha-secrets.env" in externalised
 
-    result = sekha_inprocess("migrate", "--yes", "--no-env", cwd=basic)
+    # sekha-secrets.env (sekha's) beside it says how it was written: the re-run does the same
+    again = sekha_inprocess("migrate", "--yes", "--no-env", cwd=basic)
+    assert again.exit_code == 0, again.stderr
+    assert (basic / "config.yaml").read_text() == externalised
 
+    # without that evidence, the guard still refuses to drop the reference
+    (basic / "sekha-secrets.env").unlink()
+    result = sekha_inprocess("migrate", "--yes", "--no-env", cwd=basic)
     _refused(result, "refers to SEKHA__MCP_API_KEY, which the new text would drop")
     assert (basic / "config.yaml").read_text() == externalised
     same = sekha_inprocess("migrate", "--yes", "--no-env", "--externalize-secrets", cwd=basic)

@@ -50,6 +50,18 @@ def validate_command(
         help="Skip (exit 0) YAML/JSON files without a single Sekha key, such as CI configs. "
         "The pre-commit hook passes it.",
     ),
+    select: list[str] = typer.Option(
+        None, "--select",
+        help="Report only these codes (repeatable, comma-separated; a prefix such as schema- "
+        "names every code it starts): replaces the project file's select.",
+        show_default=False,
+    ),
+    ignore: list[str] = typer.Option(
+        None, "--ignore",
+        help="Leave out these codes (repeatable, comma-separated, prefixes too), on top of the "
+        "project file's ignore ([tool.sekha-migrate] in pyproject.toml, or .sekha-migrate.toml).",
+        show_default=False,
+    ),
     quiet: bool = QUIET,
     verbose: bool = VERBOSE,
 ) -> None:
@@ -57,8 +69,10 @@ def validate_command(
     from sekha_migrate import exit_codes
     from sekha_migrate.report import render_validation, validation_output
     from sekha_migrate.validate.engine import UsageError, load_env, validate_paths
+    from sekha_migrate.validate.project_config import rule_selection
 
     try:
+        selection = rule_selection(Path.cwd(), select or [], ignore or [])
         env = load_env(env_file or [])
         dialect = target.value if target else None
         run = validate_paths(paths or ["config.yaml"], env=env, strict=strict, target=dialect)
@@ -71,6 +85,10 @@ def validate_command(
         from sekha_migrate.validate.skip import skip_non_sekha as skip
 
         run = skip(run)
+    if selection is not None:
+        from sekha_migrate.validate.selection import apply_selection
+
+        run = apply_selection(run, selection)
     fmt = output_format.value
     if output_file is None:
         render_validation(run, fmt, quiet=quiet, verbose=verbose)

@@ -102,6 +102,9 @@ def plan_migration(request: MigrationRequest) -> MigrationPlan:
         raise MigrateUsageError(f"--target {request.target!r}: choose docker, bridge or env")
     if request.probe and request.dimension is not None:
         raise MigrateUsageError("--probe measures the dimension; --dimension sets it: choose one")
+    from sekha_migrate.migrate.as_written import as_written
+
+    request = as_written(request)
     plan = _plan(request)
     if request.probe and plan.embedding is not None:
         from sekha_migrate.migrate.probe_dimension import measure_plan_dimension

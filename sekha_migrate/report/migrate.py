@@ -149,8 +149,10 @@ def unified_diff(plan: MigrationPlan) -> str:
 
 _YAML_ENTRY = re.compile(r"^(?P<lead>\s*(?:-\s+)?)(?P<key>[\w.-]+)\s*:(?P<rest>.*)$")
 _YAML_ITEM = re.compile(r"^(?P<lead>\s*-\s+)(?P<rest>\S.*)$")
-# `{id: x, api_key: sk-...}`: a secret inside a flow mapping on one line.
-_FLOW_ENTRY = re.compile(r"(?P<key>[\w-]+)(?P<sep>\s*:\s+)(?P<value>[^,}\s][^,}]*)")
+# `{id: x, api_key: sk-...}`: a secret inside a flow mapping on one line. A `${VAR}` in the
+# value is one piece: its `}` does not end the mapping (the value stays a reference, shown).
+_FLOW_ENTRY = re.compile(
+    r"(?P<key>[\w-]+)(?P<sep>\s*:\s+)(?P<value>(?:\$\{[^}]*\}|[^,}\s])(?:\$\{[^}]*\}|[^,}])*)")
 
 
 def _masked_diff(lines: Iterable[str], secrets: frozenset[str]) -> Iterator[str]:

@@ -13,11 +13,10 @@ from urllib.parse import quote
 
 from sekha_migrate.findings import Finding, Severity, ValidationRun
 from sekha_migrate.json_text import dump_json
-from sekha_migrate.validate.rules import Rule, rule_for
+from sekha_migrate.validate.rules import CODES_URL, PROJECT_URL, Rule, rule_for
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 _LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
-INFORMATION_URI = "https://github.com/sekha-ai/sekha-controller"
 
 
 def sarif_document(findings: Iterable[Finding], *, version: str) -> dict[str, Any]:
@@ -28,7 +27,7 @@ def sarif_document(findings: Iterable[Finding], *, version: str) -> dict[str, An
     driver = {
         "name": "sekha-migrate",
         "version": version,
-        "informationUri": INFORMATION_URI,
+        "informationUri": PROJECT_URL,
         "rules": [_rule(rule_for(code)) for code in codes],
     }
     return {
@@ -43,6 +42,7 @@ def _rule(rule: Rule) -> dict[str, Any]:
         "id": rule.code,
         "shortDescription": {"text": rule.description},
         "help": {"text": rule.help},
+        "helpUri": CODES_URL,
         "defaultConfiguration": {"level": _LEVEL[rule.severity]},
     }
 

@@ -15,6 +15,10 @@ from dataclasses import dataclass
 from sekha_migrate.findings import Severity
 
 E, W, N = Severity.ERROR, Severity.WARNING, Severity.INFO
+# This project, and the README section every code's documentation is in (SARIF's informationUri
+# and helpUri; `sekha explain` prints it). tests/test_explain.py checks that the anchor exists.
+PROJECT_URL = "https://github.com/sekha-ai/sekha-migrate"
+CODES_URL = f"{PROJECT_URL}/blob/main/README.md#finding-codes"
 
 
 @dataclass(frozen=True)
@@ -109,6 +113,10 @@ _VALIDATE = (
     Rule("insecure-transport", W, "An API key sent over plain http:// to a remote host.",
          "Use https:// for remote providers."),
     Rule("missing-version", N, "No version key.", 'Add version: "2.0" at the top.'),
+    Rule("unused-suppression", W, "A `# sekha: ignore[code]` comment (or a code in one) "
+         "that suppressed nothing: the finding it was for is gone, or the code is misspelled "
+         "(reported under --strict only, so an error).", "Remove the comment, or the codes "
+         "in it that no longer apply."),
     Rule("not-sekha", N, "A YAML file with no Sekha keys at all, skipped (--skip-non-sekha).",
          "Nothing to do: the file is not a Sekha configuration."),
 )
@@ -263,6 +271,60 @@ _ROLLBACK = (
          "another set by its ID (sekha rollback --list)."),
 )
 
+# A short file that draws the finding, for `sekha explain`; tests/test_explain.py validates
+# each and checks that its code comes out.
+EXAMPLES: dict[str, str] = {
+    "syntax": "llm_providers:\n  - id: ollama\n   type: ollama   # indented one space too few\n",
+    "empty-document": "# nothing but comments\n",
+    "not-a-mapping": "- version: \"2.0\"\n",
+    "multiple-documents": "version: \"2.0\"\n---\nversion: \"2.0\"\n",
+    "duplicate-key": "version: \"2.0\"\nversion: \"2.1\"\n",
+    "non-string-key": "version: \"2.0\"\non: push\n",
+    "complex-key": "version: \"2.0\"\n? [a, b]\n: c\n",
+    "v1-config": "ollama_url: http://localhost:11434\nembedding_model: nomic-embed-text\n",
+    "duplicate-provider-id": "llm_providers:\n  - {id: local, type: ollama, "
+    "base_url: http://localhost:11434, priority: 1, models: []}\n  - {id: local, type: ollama, "
+    "base_url: http://gpu:11434, priority: 2, models: []}\n",
+    "unknown-default-model": "default_models:\n  embedding: nomic-embed-txt   # no provider "
+    "offers this model_id\n",
+    "url-scheme": "llm_providers:\n  - {id: local, type: ollama, base_url: localhost:11434, "
+    "priority: 1, models: []}\n",
+    "unresolved-variable": "llm_providers:\n  - id: openai\n    type: openai\n    base_url: "
+    "https://api.openai.com/v1\n    api_key: ${OPENAI_API_KEY}   # not set here\n",
+    "url-invalid": "llm_providers:\n  - id: local\n    type: ollama\n    base_url: http://[::1\n",
+    "default-model-task": "llm_providers:\n  - id: local\n    type: ollama\n    base_url: "
+    "http://localhost:11434\n    priority: 1\n    models:\n      - {model_id: llama3.1:8b, "
+    "task: chat_small, context_window: 8192}\ndefault_models:\n  embedding: llama3.1:8b   "
+    "# a chat model\n",
+    "mcp-key-rejected": "SEKHA__MCP_API_KEY=\n",
+    "other-component-key": "version: \"2.0\"\ncelery_broker_url: redis://redis:6379/0\n",
+    "dialect-key": "llm_providers:\n  - {id: local, provider_type: ollama, "
+    "base_url: http://localhost:11434, priority: 1, models: []}\n",
+    "both-dialects": "providers: []\nllm_providers: []\n",
+    "literal-placeholder": "version: \"2.0\"\ndatabase_url: ${DATABASE_URL}\n",
+    "public-default-key": "version: \"2.0\"\nmcp_api_key: dev_default_key_change_me_1234567890\n",
+    "env-json": "SEKHA__LLM_PROVIDERS=[{id: local}]\n",
+    "env-syntax": "SEKHA__SERVER_PORT=8080\nthis line assigns nothing\n",
+    "unknown-name": "SEKHA__SERVR_PORT=8080\n",
+    "misplaced-key": "version: \"2.0\"\nauto_fallback: true\n",
+    "unknown-key": "version: \"2.0\"\ntelemetry_backend: honeycomb\n",
+    "literal-secret": "llm_providers:\n  - {id: openai, type: openai, base_url: "
+    "https://api.openai.com/v1,\n     api_key: sk-abcdefghijklmnopqrstuvwxyz123456, priority: 1, "
+    "models: []}\n",
+    "insecure-transport": "llm_providers:\n  - id: remote\n    type: openai\n    base_url: "
+    "http://llm.example.com/v1\n    api_key: ${REMOTE_KEY}\n",
+    "missing-version": "llm_providers: []\n",
+    "unused-suppression": "version: \"2.0\"  # sekha: ignore[unknown-key]\n",
+}
+
+
+def example_for(code: str) -> str:
+    """A short file that draws the finding, or "" when the registry has none."""
+    if code.startswith(SCHEMA_PREFIX) and code not in EXAMPLES:
+        return ""
+    return EXAMPLES.get(code, "")
+
+
 # The registry, by the command whose own checks report the code (validate's codes also come
 # out of migrate and probe, which validate what they read and write).
 SECTIONS: dict[str, tuple[Rule, ...]] = {
@@ -283,6 +345,28 @@ def rule_for(code: str) -> Rule:
         return Rule(code, E, f"The value breaks the v2 schema's '{keyword}' rule.",
                     "Change the value as the message says; `sekha schema` prints the schema.")
     return Rule(code, W, f"Finding '{code}'.", "See the message.")
+
+
+def command_for(code: str) -> str:
+    """The command whose own checks report the code (validate for the schema family)."""
+    for command, rules in SECTIONS.items():
+        if any(rule.code == code for rule in rules):
+            return command
+    return "validate"
+
+
+def explanation(code: str) -> dict[str, str]:
+    """What `sekha explain` says about a code: its registry entry with an example."""
+    rule = rule_for(code)
+    return {
+        "code": rule.code,
+        "severity": rule.severity.value,
+        "command": command_for(code),
+        "description": rule.description,
+        "example": example_for(code),
+        "fix": rule.help,
+        "help_uri": CODES_URL,
+    }
 
 
 def is_registered(code: str) -> bool:
