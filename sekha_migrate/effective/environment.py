@@ -107,7 +107,6 @@ def _extended(path: Path, service: ComposeService, siblings: Sequence[ComposeSer
     """`service` with the image and healthcheck of the service it `extends:` (in this file
     or another), where it sets none itself. Only these two are merged: they decide what the
     service runs and when it is healthy; its environment and mounts stay its own."""
-    from dataclasses import replace
 
     if service.extends is None or depth == 0 or (service.image and service.healthcheck):
         return service
@@ -124,7 +123,7 @@ def _extended(path: Path, service: ComposeService, siblings: Sequence[ComposeSer
     if healthcheck is not None and healthcheck.file is None and base_path != path \
             and service.healthcheck is None:
         healthcheck = healthcheck._replace(file=str(base_path))
-    return replace(service, image=service.image or base.image, healthcheck=healthcheck)
+    return service._replace(image=service.image or base.image, healthcheck=healthcheck)
 
 
 def _services_of(path: Path, variables: Mapping[str, str]) -> Sequence[ComposeService]:

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from sekha_migrate.findings import DataPath, Mark
@@ -26,8 +25,7 @@ class InterpolationError(ValueError):
     """A `${...}` compose would refuse: unclosed, a bad name, or a `?` on an unset variable."""
 
 
-@dataclass(frozen=True)
-class Interpolated:
+class Interpolated(NamedTuple):
     value: str
     names: tuple[str, ...]  # every variable the text refers to
     # The variable when the whole text is one reference (`${KEY}`, `${KEY:-}`): a secret
@@ -162,8 +160,7 @@ def _closing_brace(text: str, start: int) -> int:
 # ---- compose documents --------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class ComposeEntry:
+class ComposeEntry(NamedTuple):
     """One `NAME=value` of a service's environment, interpolated.
 
     `value` is None for a name given without a value that the variables do not hold
@@ -178,8 +175,7 @@ class ComposeEntry:
     names: tuple[str, ...] = ()  # every variable it refers to
 
 
-@dataclass(frozen=True)
-class ComposeService:
+class ComposeService(NamedTuple):
     name: str
     image: str
     build: str  # the build context, which names the component when there is no image
@@ -206,9 +202,9 @@ class Healthcheck(NamedTuple):
     file: str | None = None
 
 
-@dataclass
 class LoadedCompose:
-    services: list[ComposeService] = field(default_factory=list)
+    def __init__(self) -> None:
+        self.services: list[ComposeService] = []
 
 
 def is_compose(data: Any) -> bool:

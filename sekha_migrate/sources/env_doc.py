@@ -10,7 +10,7 @@ from __future__ import annotations
 import io
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from dotenv.parser import parse_stream
 
@@ -18,8 +18,7 @@ from sekha_migrate.findings import Mark
 from sekha_migrate.sources.compose_doc import InterpolationError, interpolate
 
 
-@dataclass(frozen=True)
-class EnvEntry:
+class EnvEntry(NamedTuple):
     """One assignment. `value` is None for a bare `NAME` line without `=`."""
 
     name: str
@@ -28,12 +27,12 @@ class EnvEntry:
     literal: bool = False  # single-quoted: compose does not interpolate it
 
 
-@dataclass
 class LoadedEnv:
-    entries: list[EnvEntry] = field(default_factory=list)
-    # Lines python-dotenv could not parse (it skips them with a warning; so do we), as an
-    # excerpt that is safe to print (see `_safe_excerpt`).
-    unparsed: list[tuple[int, str]] = field(default_factory=list)
+    def __init__(self) -> None:
+        self.entries: list[EnvEntry] = []
+        # Lines python-dotenv could not parse (it skips them with a warning; so do we), as
+        # an excerpt that is safe to print (see `_safe_excerpt`).
+        self.unparsed: list[tuple[int, str]] = []
 
     def values(self) -> dict[str, str | None]:
         """What `dotenv_values` (without interpolation) gives: the last assignment wins."""
@@ -56,8 +55,7 @@ def load_env_text(text: str) -> LoadedEnv:
     return result
 
 
-@dataclass(frozen=True)
-class ResolvedEntry:
+class ResolvedEntry(NamedTuple):
     """An entry with its references expanded; `error` says why they could not be."""
 
     entry: EnvEntry
