@@ -65,7 +65,9 @@ def validate_text(
 ) -> FileResult:
     """Validate one document given as text, under the rules of its dialect (detected from
     its registry key, or `target`: docker, bridge or env). Never raises for bad content."""
-    if target == "env":
+    if target is None and path.lower().endswith(".toml"):
+        result = _toml_result(text, path)
+    elif target == "env":
         result = _validate_env_text(text, path, env if env is not None else {})
     else:
         try:
@@ -250,6 +252,35 @@ def _both_registries(loaded: LoadedYaml) -> Finding:
     )
 
 
+def _toml_result(text: str, path: str) -> FileResult:
+    """A TOML file is the controller's own config.toml (v1, or sekha-docker's hybrid):
+    v2 files are YAML or JSON. Say so, and where to go, instead of YAML's view of it."""
+    from sekha_migrate.sources.toml_doc import load_toml
+
+    try:
+        load_toml(text)
+    except SourceError as exc:
+        return FileResult(path, (_source_finding(exc),), target="docker")
+    return FileResult(path, (Finding(
+        Severity.ERROR, "v1-config",
+        "this is a controller TOML configuration (config.toml), not a v2 file: v2 files are "
+        "YAML or JSON", line=1, column=1,
+        hint="convert it with: sekha migrate (and see what the controller runs with: sekha "
+        "show)"),), target="docker")
+
+
+def _holds_registry(loaded_env: Any) -> bool:
+    """Whether an env file carries the compose form's registry (SEKHA__LLM_PROVIDERS, ...).
+    One that does not is a component's environment (the controller's SEKHA__ names beside a
+    config.yaml that holds the registry): its names are checked, no registry is required."""
+    return any(entry.name in ("SEKHA__LLM_PROVIDERS", "SEKHA__DEFAULT_MODELS")
+               or entry.name.startswith(("SEKHA__LLM_PROVIDERS__", "SEKHA__DEFAULT_MODELS__"))
+               for entry in loaded_env.entries)
+
+
+_REGISTRY_PATHS = frozenset({"$", "$.llm_providers", "$.default_models"})
+
+
 def _validate_env_text(text: str, path: str, env: Mapping[str, str]) -> FileResult:
     """The compose environment form: its JSON values are validated as the docker document
     they describe, every finding placed on the line of the name that holds it."""
@@ -261,6 +292,9 @@ def _validate_env_text(text: str, path: str, env: Mapping[str, str]) -> FileResu
     document, marks, findings = env_dialect_document(loaded_env)
     loaded = LoadedYaml(data=document, value_marks=marks, key_marks=dict(marks))
     findings += _check_document(loaded, env, "docker", "env", text)
+    if not _holds_registry(loaded_env):
+        findings = [f for f in findings
+                    if not (f.code == "schema-required" and f.path in _REGISTRY_PATHS)]
     return FileResult(path, tuple(findings), data=document, target="env")
 
 

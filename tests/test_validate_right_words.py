@@ -1,0 +1,41 @@
+"""Files an operator has, met with the right words: a controller TOML points at migrate and
+show, and a controller's own .env is checked for its names without demanding a registry."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from conftest import FIXTURES, write
+
+from sekha_migrate import validate_file
+
+
+def test_a_controller_toml_points_at_migrate() -> None:
+    result = validate_file(FIXTURES / "v1" / "flat-toml" / "config.toml")
+    [finding] = result.findings
+    assert (finding.code, finding.line, finding.column) == ("v1-config", 1, 1)
+    assert finding.message == ("this is a controller TOML configuration (config.toml), not a "
+                               "v2 file: v2 files are YAML or JSON")
+    assert finding.hint == ("convert it with: sekha migrate (and see what the controller runs "
+                            "with: sekha show)")
+
+
+def test_a_broken_toml_says_where(tmp_path: Path) -> None:
+    path = write(tmp_path / "config.toml", "server_port = 9000\nlog_level = \n")
+    [finding] = validate_file(path).findings
+    assert (finding.code, finding.line) == ("syntax", 2)
+
+
+def test_a_controllers_env_needs_no_registry(tmp_path: Path) -> None:
+    path = write(tmp_path / ".env", f"SEKHA__MCP_API_KEY={'k' * 40}\nSEKHA__SERVER_PORT=9000\n")
+    result = validate_file(path)
+    assert result.findings == ()
+    assert result.valid
+    short = write(tmp_path / "short.env", "SEKHA__MCP_API_KEY=short\n")
+    assert [f.code for f in validate_file(short).findings] == ["schema-min-length"]
+
+
+def test_an_env_with_a_registry_still_needs_all_of_it(tmp_path: Path) -> None:
+    path = write(tmp_path / ".env", "SEKHA__DEFAULT_MODELS='{\"embedding\": \"e\"}'\n")
+    codes = {(f.code, f.path) for f in validate_file(path).findings}
+    assert ("schema-required", "$.llm_providers") in codes
