@@ -39,3 +39,20 @@ def test_an_env_with_a_registry_still_needs_all_of_it(tmp_path: Path) -> None:
     path = write(tmp_path / ".env", "SEKHA__DEFAULT_MODELS='{\"embedding\": \"e\"}'\n")
     codes = {(f.code, f.path) for f in validate_file(path).findings}
     assert ("schema-required", "$.llm_providers") in codes
+
+
+def test_libyamls_wording_comes_with_plain_words_and_a_hint(tmp_path: Path) -> None:
+    cases = {
+        "a:\n  - b\n c: d\n": ("a line is indented differently from the keys around it",
+                              "line each key up with the keys beside it, using spaces"),
+        "url: http://x: y\n": ("a ': ' where no key can start: a value that holds ': ' needs "
+                               "quotes, or the line is indented too far",
+                               'quote the value, e.g. "a: b"'),
+        "b: [1, 2\n": ("a [list] written on one line is not closed",
+                       "close it with ], or write the items as an indented '- ' list"),
+    }
+    for text, (plain, hint) in cases.items():
+        [finding] = validate_file(write(tmp_path / "c.yaml", text)).findings
+        assert finding.code == "syntax"
+        assert finding.message.endswith(f" ({plain})"), finding.message
+        assert finding.hint == hint

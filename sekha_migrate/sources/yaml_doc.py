@@ -95,9 +95,9 @@ def load_yaml(text: str) -> LoadedYaml:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         problem = exc.problem or exc.context or "syntax error"
-        message = f"YAML syntax error: {problem}"
+        plain, hint = _in_plain_words(problem)
+        message = f"YAML syntax error: {problem}" + (f" ({plain})" if plain else "")
         code = "too-deep" if "nesting depth" in problem else "syntax"
-        hint = None
         if mark is not None and _is_tab_at(text, mark.index):
             message = "YAML syntax error: a tab character cannot be used for indentation"
             hint = "indent with spaces"
@@ -110,6 +110,30 @@ def load_yaml(text: str) -> LoadedYaml:
         ) from None
     except yaml.YAMLError as exc:
         raise SourceError(f"YAML syntax error: {exc}", code="syntax") from None
+
+
+# libyaml's wording for the slips people make most, in words a reader acts on.
+_PLAIN_WORDS: tuple[tuple[str, str, str], ...] = (
+    ("did not find expected key", "a line is indented differently from the keys around it",
+     "line each key up with the keys beside it, using spaces"),
+    ("did not find expected '-' indicator", "a list item is indented differently from the "
+     "items before it", "start every item of a list at the same column, with '- '"),
+    ("mapping values are not allowed", "a ': ' where no key can start: a value that holds "
+     "': ' needs quotes, or the line is indented too far", 'quote the value, e.g. "a: b"'),
+    ("expected <block end>", "the indentation changes where the block above should go on",
+     "check this line's indentation against the lines above it"),
+    ("did not find expected ',' or ']'", "a [list] written on one line is not closed",
+     "close it with ], or write the items as an indented '- ' list"),
+    ("did not find expected ',' or '}'", "a {mapping} written on one line is not closed",
+     "close it with }, or write the keys as an indented block"),
+)
+
+
+def _in_plain_words(problem: str) -> tuple[str | None, str | None]:
+    for wording, plain, hint in _PLAIN_WORDS:
+        if wording in problem:
+            return plain, hint
+    return None, None
 
 
 def _is_tab_at(text: str, index: int) -> bool:
