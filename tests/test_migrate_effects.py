@@ -158,3 +158,14 @@ def test_an_empty_controller_variable_is_said_to_be_a_value(tmp_path: Path) -> N
     assert not plan.valid
     assert [f.code for f in plan.findings if f.severity.value == "error"] == [
         "mcp-key-rejected"]
+
+
+def test_next_steps_say_the_bridge_loads_no_dotenv(tmp_path: Path) -> None:
+    shutil.copytree(FIXTURES / "examples" / "v1-basic", tmp_path / "p")
+    plan = plan_migration(directory=tmp_path / "p")
+    [step] = [s for s in plan.next_steps if s.component == "bridge" and s.kind == "variable"]
+    assert step.subject == "OPENAI_API_KEY"
+    assert step.detail == (
+        "set in .env:3, which the bridge does not load (it reads no "
+        ".env): pass it to the bridge's environment (compose environment: or env_file:, or "
+        "export it)")

@@ -14,6 +14,14 @@ from sekha_migrate.model import loaders
 CONTROLLER, BRIDGE = loaders.CONTROLLER, loaders.BRIDGE
 
 
+def _unloaded_env_file(item: Placed) -> bool:
+    """The bridge loads no .env (consumers.md section 2): a key kept in one never reaches it
+    unless something hands the file to its environment."""
+    where = (item.where or "").rsplit(":", 1)[0]
+    name = where.replace("\\", "/").rsplit("/", 1)[-1]
+    return item.component == loaders.BRIDGE and (name == ".env" or name.startswith(".env."))
+
+
 def next_steps(
     *,
     target: str,
@@ -71,6 +79,10 @@ def _variables(placed: Sequence[Placed]) -> Iterator[NextStep]:
         seen.add((item.component, item.name))
         if item.how == SECRETS_FILE:
             detail = f"its value is in {item.where}"
+        elif item.how == KEPT and item.where is not None and _unloaded_env_file(item):
+            detail = (f"set in {item.where}, which the bridge does not load (it reads no "
+                      ".env): pass it to the bridge's environment (compose environment: or "
+                      "env_file:, or export it)")
         elif item.how == KEPT and item.where is not None:
             detail = f"already set in {item.where}; keep it in this program's environment"
         else:
