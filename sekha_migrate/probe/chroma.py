@@ -38,7 +38,7 @@ class StoredVectors(NamedTuple):
 
 
 class _NotChroma(Exception):
-    pass
+    """What answered is not a Chroma server (the message says what it answered)."""
 
 
 def read_stored_vectors(url: str, *, token: str | None = None, timeout: float = 5.0
