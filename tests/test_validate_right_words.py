@@ -56,3 +56,13 @@ def test_libyamls_wording_comes_with_plain_words_and_a_hint(tmp_path: Path) -> N
         assert finding.code == "syntax"
         assert finding.message.endswith(f" ({plain})"), finding.message
         assert finding.hint == hint
+
+
+def test_a_json_file_gets_a_json_syntax_error(tmp_path: Path) -> None:
+    [finding] = validate_file(write(tmp_path / "c.json", '{"version": "2.0" "x": 1}')).findings
+    assert (finding.code, finding.line, finding.column) == ("syntax", 1, 19)
+    assert finding.message == "JSON syntax error: did not find expected ',' or '}'"
+    assert finding.hint == ("check for a missing comma or quote just before this point, a "
+                            "comma after the last item, or a comment (JSON has none)")
+    [yaml_finding] = validate_file(write(tmp_path / "c.yaml", "b: [1, 2\n")).findings
+    assert yaml_finding.message.startswith("YAML syntax error: ")

@@ -73,7 +73,7 @@ def validate_text(
         try:
             loaded = load_yaml(text)
         except SourceError as exc:
-            return FileResult(path, (_source_finding(exc),), target=target)
+            return FileResult(path, (_json_named(_source_finding(exc), path),), target=target)
         dialect = target or detect_dialect(loaded.data) or "docker"
         findings = [*loaded.findings,
                     *_check_document(loaded, env or {}, dialect, target, text)]
@@ -348,6 +348,17 @@ def _unresolved_finding(path: tuple[Any, ...], name: str, loaded: LoadedYaml) ->
 
 def _source_finding(exc: SourceError) -> Finding:
     return exc.finding()
+
+
+def _json_named(finding: Finding, path: str) -> Finding:
+    """A .json file is parsed as YAML (JSON is YAML), but its author wrote JSON: call its
+    syntax error a JSON one, with the slip JSON writers make most."""
+    if not path.lower().endswith(".json") or not finding.message.startswith("YAML syntax"):
+        return finding
+    problem = finding.message[len("YAML syntax error: "):].split(" (", 1)[0]
+    return replace(finding, message=f"JSON syntax error: {problem}",
+                   hint="check for a missing comma or quote just before this point, a comma "
+                   "after the last item, or a comment (JSON has none)")
 
 
 # ---- many paths ----------------------------------------------------------------------------
