@@ -66,22 +66,21 @@ def read_stored_vectors(url: str, *, token: str | None = None, timeout: float = 
 
 
 def _read(client: Any, base: str) -> StoredVectors:
-    beat = client.get(f"{base}/api/v2/heartbeat")
-    if beat.status_code in (401, 403):
-        return StoredVectors(base, "auth", "v2", detail=f"HTTP {beat.status_code}")
-    if beat.status_code == 200:
-        _json(beat, "heartbeat")
-        version = _version(client, f"{base}/api/v2/version")
-        return _collection(client, f"{base}{_V2}", "v2", version, base)
-    old = client.get(f"{base}/api/v1/heartbeat")
-    if old.status_code in (401, 403):
-        return StoredVectors(base, "auth", "v1", detail=f"HTTP {old.status_code}")
-    if old.status_code == 200:
-        _json(old, "heartbeat")
-        version = _version(client, f"{base}/api/v1/version")
-        found = _collection(client, f"{base}{_V1}", "v1", version, base)
-        return found._replace(state="too-old") if found.state == "ok" else found
-    raise _NotChroma(f"no Chroma heartbeat at /api/v2 or /api/v1 (HTTP {beat.status_code})")
+    """The v2 API first (0.5.16 and later); the v1 API of 0.4.x only says what is stored,
+    since the controller no longer speaks it."""
+    status = None
+    for api, collections in (("v2", _V2), ("v1", _V1)):
+        beat = client.get(f"{base}/api/{api}/heartbeat")
+        status = status or beat.status_code
+        if beat.status_code in (401, 403):
+            return StoredVectors(base, "auth", api, detail=f"HTTP {beat.status_code}")
+        if beat.status_code == 200:
+            _json(beat, "heartbeat")
+            version = _version(client, f"{base}/api/{api}/version")
+            found = _collection(client, f"{base}{collections}", api, version, base)
+            too_old = api == "v1" and found.state == "ok"
+            return found._replace(state="too-old") if too_old else found
+    raise _NotChroma(f"no Chroma heartbeat at /api/v2 or /api/v1 (HTTP {status})")
 
 
 def _collection(client: Any, collections: str, api: str, version: str | None,
