@@ -12,7 +12,7 @@ import yaml
 from migrate_support import copy_fixture, tree_bytes
 from test_migrate_cli import fake_ollama  # noqa: F401  (a fixture: an Ollama on 127.0.0.1)
 
-import sekha_migrate.backup as backup_module
+import sekha_migrate.backup.lock as backup_lock
 from sekha_migrate.backup import BackupError, BackupLookupError, exclusive_writer, list_backups
 from sekha_migrate.migrate.apply import ApplyError, ApplyStatus, apply_plan
 from sekha_migrate.migrate.discover import MigrateUsageError
@@ -148,7 +148,7 @@ def test_canonical_v2_is_already_v2(tmp_path: Path) -> None:
 def test_another_writer_holding_the_lock_is_an_apply_error(
     basic: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(backup_module, "LOCK_WAIT_SECONDS", 0)
+    monkeypatch.setattr(backup_lock, "LOCK_WAIT_SECONDS", 0)
     before = tree_bytes(basic)
     plan = planned(basic)
     with exclusive_writer(basic), pytest.raises(ApplyError, match="another sekha migrate"):

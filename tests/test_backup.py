@@ -16,7 +16,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from io_support import read_only_directory
 
-from sekha_migrate import backup as backup_module
 from sekha_migrate.backup import (
     BackupError,
     BackupLookupError,
@@ -26,6 +25,8 @@ from sekha_migrate.backup import (
     load_backup,
     restore_backup,
 )
+from sekha_migrate.backup import create as backup_create
+from sekha_migrate.backup import restore as backup_restore
 from sekha_migrate.io import WriteError, write_atomically
 
 AWKWARD_BYTES = b"\xef\xbb\xbfllm_bridge_url = 'http://x'\r\nkey = \"\xc3\xa9\"\r\n\x00\xff\xfe"
@@ -147,7 +148,7 @@ def test_backup_ids_are_unique_and_sortable_even_twice_in_one_second(
         def now(cls, tz: object = None) -> datetime:  # type: ignore[override]
             return frozen
 
-    monkeypatch.setattr(backup_module, "datetime", FrozenClock)
+    monkeypatch.setattr(backup_create, "datetime", FrozenClock)
     made = [create_backup([v1_dir / ".env"], root=v1_dir) for _ in range(3)]
     ids = [b.id for b in made]
     assert len(set(ids)) == 3
@@ -184,7 +185,7 @@ def test_failed_verification_leaves_no_set_behind(
             data = data + b"!"  # the disk "keeps" something else than what was written
         write_atomically(path, data, mode=mode, follow_symlinks=follow_symlinks)
 
-    monkeypatch.setattr(backup_module, "write_atomically", corrupting_write)
+    monkeypatch.setattr(backup_create, "write_atomically", corrupting_write)
     with pytest.raises(BackupError, match="failed verification"):
         create_backup([v1_dir / "config.toml"], root=v1_dir)
     assert list(v1_dir.joinpath(".sekha-backups").glob("2*")) == []
@@ -200,7 +201,7 @@ def test_failure_writing_the_manifest_leaves_no_set_behind(
             raise WriteError(Path(path), "no space left on device")
         write_atomically(path, data, mode=mode, follow_symlinks=follow_symlinks)
 
-    monkeypatch.setattr(backup_module, "write_atomically", full_disk_for_manifest)
+    monkeypatch.setattr(backup_create, "write_atomically", full_disk_for_manifest)
     with pytest.raises(BackupError, match="no space left on device"):
         create_backup([v1_dir / "config.toml"], root=v1_dir, report={"a": 1})
     assert list(v1_dir.joinpath(".sekha-backups").glob("2*")) == []
@@ -312,7 +313,7 @@ def test_a_kill_before_the_original_is_written_back_leaves_the_v2_file_in_place(
     def killed(*args: object, **kwargs: object) -> None:
         raise KeyboardInterrupt  # as a kill between moving the v2 file aside and restoring
 
-    monkeypatch.setattr(backup_module, "_restore_entry", killed)
+    monkeypatch.setattr(backup_restore, "_restore_entry", killed)
     with pytest.raises(KeyboardInterrupt):
         restore_backup(made)
 

@@ -82,7 +82,7 @@ def test_clean_up_keeps_a_live_writers_temporary_file_and_removes_a_dead_ones(
 def test_an_interrupt_right_after_the_set_directory_is_made_leaves_no_set(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from sekha_migrate import backup as backup_module
+    from sekha_migrate.backup import create as backup_module
     from sekha_migrate.backup import create_backup
 
     project = copy_fixture("flat-toml", tmp_path)

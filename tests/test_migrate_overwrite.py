@@ -15,8 +15,8 @@ import yaml
 from conftest import CliResult, write
 from migrate_support import copy_fixture, tree_bytes
 
-from sekha_migrate import backup as backup_module
 from sekha_migrate.backup import exclusive_writer, list_backups
+from sekha_migrate.backup import lock as backup_lock
 
 Run = Callable[..., CliResult]
 
@@ -229,7 +229,7 @@ def test_externalized_key_of_a_v1_yaml_goes_to_the_secrets_file_and_back(
 def test_second_writer_is_refused_while_the_first_holds_the_lock(
     sekha_inprocess: Run, basic: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(backup_module, "LOCK_WAIT_SECONDS", 0)
+    monkeypatch.setattr(backup_lock, "LOCK_WAIT_SECONDS", 0)
     assert sekha_inprocess("migrate", "--yes", "--no-env", cwd=basic).exit_code == 0
     (basic / "config.toml").write_text("server_port = 8090\n")
     before, sets = tree_bytes(basic), list_backups(basic)

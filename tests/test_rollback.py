@@ -204,7 +204,7 @@ def test_damaged_latest_manifest_exits_1_and_points_to_list(sekha: Run, tmp_path
 def test_restore_failure_exits_1_with_a_clear_message(
     sekha_inprocess: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from sekha_migrate import backup as backup_module
+    from sekha_migrate.backup import restore as backup_module
     from sekha_migrate.io import WriteError
 
     _migrated(tmp_path)

@@ -28,7 +28,7 @@ from sekha_migrate.migrate.plan import SECRETS_FILE_NAME
 from sekha_migrate.migrate.results import MigrationPlan, PlanKind
 from sekha_migrate.migrate.secrets_out import secrets_file_text
 
-if TYPE_CHECKING:  # backup.py is imported when something is written, not for a dry run
+if TYPE_CHECKING:  # sekha_migrate.backup is imported when something is written, not for a dry run
     from sekha_migrate.backup import BackupSet
 
 

@@ -21,7 +21,7 @@ from sekha_migrate.migrate.results import KeyStatus, MigrationPlan
 from sekha_migrate.model.placeholders import placeholder_names
 from sekha_migrate.model.secret_notes import keys_set_elsewhere
 
-_BACKUPS_DIRNAME = ".sekha-backups"  # backup.BACKUPS_DIRNAME, without importing backup.py
+_BACKUPS_DIRNAME = ".sekha-backups"  # backup.BACKUPS_DIRNAME, without importing the package
 _REPORT_TOOL = "sekha migrate"  # the "tool" key of every report this toolkit writes
 _MAX_REPORT_BYTES = 16 * 1024 * 1024
 
@@ -216,7 +216,7 @@ def _leaves(value: Any, path: tuple[str | int, ...] = ()) -> Iterator[tuple[str,
 
 
 def _written_by_toolkit(root: Path, path: Path) -> bool:
-    # backup.py (manifests, hashing) is imported only when an existing file is in question.
+    # The backup package (manifests, hashing) is imported only when an existing file is in question.
     from sekha_migrate.backup import written_by_toolkit
 
     return written_by_toolkit(root, path)

@@ -1,0 +1,186 @@
+"""One writer at a time in a project's .sekha-backups/, and the clean-up of a killed run."""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import os
+import re
+import shutil
+import signal
+import stat
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from sekha_migrate.backup.create import _ensure_container
+from sekha_migrate.backup.sets import (
+    FILES_DIRNAME,
+    MANIFEST_NAME,
+    ROLLED_BACK_DIRNAME,
+    BackupError,
+    BackupLockedError,
+    _absolute,
+    _planted,
+    backups_directory,
+)
+from sekha_migrate.io import describe_os_error
+
+LOCK_NAME = "lock"
+
+# How long a second writer waits for the first before it gives up (tests set 0).
+LOCK_WAIT_SECONDS = 5.0
+# Temporary files io.write_atomically makes beside a target: `.NAME.<8 hex>.<pid>.tmp`
+# (earlier versions: `.NAME.<8 hex>.tmp`, no PID).
+_TEMP_FILE = re.compile(r"\..+\.[0-9a-f]{8}(?:\.(\d{1,10}))?\.tmp")
+_NO_FOLLOW = getattr(os, "O_NOFOLLOW", 0)
+_NON_BLOCK = getattr(os, "O_NONBLOCK", 0)
+
+
+@contextlib.contextmanager
+def exclusive_writer(root: Path) -> Iterator[None]:
+    """Hold the lock of `root/.sekha-backups/` while migrating or rolling back there.
+
+    Another holder is waited for up to LOCK_WAIT_SECONDS, then BackupLockedError. The lock is
+    an flock on `.sekha-backups/lock`: the kernel drops it when its holder dies, so a killed
+    run never leaves a stale lock. Inside the lock, leftovers of a killed run are removed,
+    and SIGTERM stops the run the way Ctrl-C does, so the same clean-up runs.
+    """
+    container = _ensure_container(_absolute(Path(root)))
+    fd = _acquire(container / LOCK_NAME)
+    try:
+        _clean_leftovers(_absolute(Path(root)))
+        with _sigterm_as_interrupt():
+            yield
+    finally:
+        os.close(fd)  # releases the lock; the file stays, so no race over who created it
+
+
+def _acquire(lock: Path) -> int:
+    # O_NOFOLLOW: a repository can ship a link at .sekha-backups/lock, and following it would
+    # truncate its target; O_NONBLOCK: a FIFO planted there must not hang the run.
+    flags = os.O_RDWR | os.O_CREAT | _NO_FOLLOW | getattr(os, "O_CLOEXEC", 0) | _NON_BLOCK
+    try:
+        fd = os.open(lock, flags, 0o600)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP or os.path.islink(lock):
+            raise BackupError(_planted(lock)) from exc
+        raise BackupError(f"cannot open the lock {lock}: {describe_os_error(exc, lock)}") from exc
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        raise BackupError(
+            f"{lock} is not a regular file (was it planted?); nothing was changed: remove it "
+            "and run again"
+        )
+    deadline = time.monotonic() + LOCK_WAIT_SECONDS
+    while not _try_lock(fd, lock):
+        if time.monotonic() >= deadline:
+            holder = _lock_holder(fd)
+            os.close(fd)
+            raise BackupLockedError(
+                f"another sekha migrate or rollback{holder} is writing in {lock.parent.parent}; "
+                "nothing was changed: run again when it has finished"
+            )
+        time.sleep(0.1)
+    try:
+        os.ftruncate(fd, 0)
+        os.write(fd, f"{os.getpid()}\n".encode())
+    except OSError as exc:  # a full disk or `ulimit -f`: the PID is a courtesy, the flock counts
+        if exc.errno not in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):
+            os.close(fd)
+            raise BackupError(f"cannot write the lock {lock}: {describe_os_error(exc, lock)}") \
+                from exc
+    return fd
+
+
+
+def _try_lock(fd: int, lock: Path) -> bool:
+    try:
+        import fcntl
+    except ImportError:  # Windows: no flock; an O_EXCL marker whose holder must be alive
+        return _try_exclusive_marker(lock)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return False
+    return True
+
+
+def _try_exclusive_marker(lock: Path) -> bool:
+    marker = lock.with_name(LOCK_NAME + ".pid")
+    try:
+        os.close(os.open(marker, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+        return True
+    except FileExistsError:
+        with contextlib.suppress(OSError, ValueError):
+            pid = int(marker.read_text().strip() or "0")
+            if pid and not _alive(pid):
+                marker.unlink()  # stale: its holder is gone
+        return False
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True
+    return True
+
+
+def _lock_holder(fd: int) -> str:
+    with contextlib.suppress(OSError, ValueError):
+        os.lseek(fd, 0, os.SEEK_SET)
+        pid = int(os.read(fd, 32).decode().strip())
+        return f" (process {pid})"
+    return ""
+
+
+def _clean_leftovers(root: Path) -> None:
+    """Remove what a killed run left: temporary files beside the outputs and in the sets,
+    and sets without a manifest (their creation never finished). Only under the lock."""
+    container = backups_directory(root)
+    for directory in (root, container):
+        _remove_temp_files(directory)
+    with contextlib.suppress(OSError):
+        for child in os.scandir(container):
+            if not child.is_dir(follow_symlinks=False) or child.name.startswith("."):
+                continue
+            directory = Path(child.path)
+            if not (directory / MANIFEST_NAME).exists():
+                shutil.rmtree(directory, ignore_errors=True)
+                continue
+            for inner in (directory, directory / FILES_DIRNAME, directory / ROLLED_BACK_DIRNAME):
+                _remove_temp_files(inner)
+
+
+def _remove_temp_files(directory: Path) -> None:
+    with contextlib.suppress(OSError):
+        for child in os.scandir(directory):
+            found = _TEMP_FILE.fullmatch(child.name)
+            if found is None or not child.is_file(follow_symlinks=False):
+                continue
+            writer = found.group(1)
+            if writer is not None and int(writer) != os.getpid() and _alive(int(writer)):
+                continue  # another live writer's file, about to be renamed into place
+            with contextlib.suppress(OSError):
+                os.unlink(child.path)
+
+
+@contextlib.contextmanager
+def _sigterm_as_interrupt() -> Iterator[None]:
+    if threading.current_thread() is not threading.main_thread():
+        yield  # signal handlers can only be set from the main thread
+        return
+
+    def interrupt(signum: int, frame: Any) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
