@@ -11,7 +11,7 @@ import signal
 import stat
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -44,9 +44,11 @@ def exclusive_writer(root: Path) -> Iterator[None]:
     """Hold the lock of `root/.sekha-backups/` while migrating or rolling back there.
 
     Another holder is waited for up to LOCK_WAIT_SECONDS, then BackupLockedError. The lock is
-    an flock on `.sekha-backups/lock`: the kernel drops it when its holder dies, so a killed
-    run never leaves a stale lock. Inside the lock, leftovers of a killed run are removed,
-    and SIGTERM stops the run the way Ctrl-C does, so the same clean-up runs.
+    the operating system's own on `.sekha-backups/lock` (flock on POSIX, LockFileEx on Windows,
+    both through filelock): it is released when the block ends, and the kernel drops it when
+    its holder dies, so a killed run never leaves a stale lock. Inside the lock, leftovers of a
+    killed run are removed, and SIGTERM stops the run the way Ctrl-C does, so the same
+    clean-up runs.
     """
     container = _ensure_container(_absolute(Path(root)))
     fd = _acquire(container / LOCK_NAME)
@@ -55,10 +57,13 @@ def exclusive_writer(root: Path) -> Iterator[None]:
         with _sigterm_as_interrupt():
             yield
     finally:
-        os.close(fd)  # releases the lock; the file stays, so no race over who created it
+        _release(fd)
 
 
 def _acquire(lock: Path) -> int:
+    # filelock costs ~40 ms of imports: only a run that writes pays for it.
+    from filelock import lock_descriptor
+
     # O_NOFOLLOW: a repository can ship a link at .sekha-backups/lock, and following it would
     # truncate its target; O_NONBLOCK: a FIFO planted there must not hang the run.
     flags = os.O_RDWR | os.O_CREAT | _NO_FOLLOW | getattr(os, "O_CLOEXEC", 0) | _NON_BLOCK
@@ -75,7 +80,7 @@ def _acquire(lock: Path) -> int:
             "and run again"
         )
     deadline = time.monotonic() + LOCK_WAIT_SECONDS
-    while not _try_lock(fd, lock):
+    while not _try_lock(fd, lock, lock_descriptor):
         if time.monotonic() >= deadline:
             holder = _lock_holder(fd)
             os.close(fd)
@@ -86,39 +91,34 @@ def _acquire(lock: Path) -> int:
         time.sleep(0.1)
     try:
         os.ftruncate(fd, 0)
-        os.write(fd, f"{os.getpid()}\n".encode())
-    except OSError as exc:  # a full disk or `ulimit -f`: the PID is a courtesy, the flock counts
+        # Windows locks byte 0 alone, and a waiter cannot read a locked byte: the PID starts
+        # at byte 1, so the waiter can still name the holder.
+        os.write(fd, f"\n{os.getpid()}\n".encode())
+    except OSError as exc:  # a full disk or `ulimit -f`: the PID is a courtesy, the lock counts
         if exc.errno not in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):
-            os.close(fd)
+            _release(fd)
             raise BackupError(f"cannot write the lock {lock}: {describe_os_error(exc, lock)}") \
                 from exc
     return fd
 
 
-
-def _try_lock(fd: int, lock: Path) -> bool:
+def _try_lock(fd: int, lock: Path, lock_descriptor: Callable[..., bool]) -> bool:
     try:
-        import fcntl
-    except ImportError:  # Windows: no flock; an O_EXCL marker whose holder must be alive
-        return _try_exclusive_marker(lock)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        return False
-    return True
+        return lock_descriptor(fd, blocking=False)
+    except OSError as exc:  # no locking on this file system (some network mounts)
+        os.close(fd)
+        raise BackupError(f"cannot lock {lock}: {describe_os_error(exc, lock)}") from exc
 
 
-def _try_exclusive_marker(lock: Path) -> bool:
-    marker = lock.with_name(LOCK_NAME + ".pid")
+def _release(fd: int) -> None:
+    from filelock import unlock_descriptor
+
     try:
-        os.close(os.open(marker, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
-        return True
-    except FileExistsError:
-        with contextlib.suppress(OSError, ValueError):
-            pid = int(marker.read_text().strip() or "0")
-            if pid and not _alive(pid):
-                marker.unlink()  # stale: its holder is gone
-        return False
+        # Unlock before closing: on Windows a lock left to the close is dropped "eventually".
+        with contextlib.suppress(OSError):
+            unlock_descriptor(fd)
+    finally:
+        os.close(fd)  # the file stays, so there is no race over who created it
 
 
 def _alive(pid: int) -> bool:
@@ -132,10 +132,12 @@ def _alive(pid: int) -> bool:
 
 
 def _lock_holder(fd: int) -> str:
-    with contextlib.suppress(OSError, ValueError):
-        os.lseek(fd, 0, os.SEEK_SET)
-        pid = int(os.read(fd, 32).decode().strip())
-        return f" (process {pid})"
+    """` (process N)` from the holder's lock file; byte 0 may be locked (Windows), so the
+    PID is read from byte 1 when byte 0 cannot be read."""
+    for offset in (0, 1):
+        with contextlib.suppress(OSError, ValueError):
+            os.lseek(fd, offset, os.SEEK_SET)
+            return f" (process {int(os.read(fd, 32).decode().strip())})"
     return ""
 
 
