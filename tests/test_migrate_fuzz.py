@@ -12,11 +12,12 @@ from hypothesis import strategies as st
 
 from sekha_migrate.migrate.discover import MigrateUsageError
 from sekha_migrate.migrate.plan import MigrationRequest, plan_migration
-from sekha_migrate.model import v1
+from sekha_migrate.model import v1, v1_components
 
 FUZZ = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
-KNOWN_NAMES = sorted({*v1.BARE_ENV_NAMES, *v1.BRIDGE_ENV_NAMES, *v1.PROXY_ENV_NAMES,
+KNOWN_NAMES = sorted({*v1.BARE_ENV_NAMES, *v1_components.BRIDGE_ENV_NAMES,
+                      *v1_components.PROXY_ENV_NAMES,
                       "SEKHA__SERVER_PORT", "SEKHA_SERVER_HOST", "SEKHA__LLM_PROVIDERS",
                       "SEKHA__LLM_PROVIDERS__0__API_KEY", "SEKHA__DEFAULT_MODELS",
                       "SEKHA__CIRCUIT_BREAKER__RESET_TIMEOUT", "SEKHA__ROUTING__AUTO_FALLBACK",

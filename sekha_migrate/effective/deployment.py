@@ -122,7 +122,7 @@ def _resolve(component: str, files: FileView, environment: Environment,
 def _fed_elsewhere(component: str, environment: Environment) -> list[Unread]:
     """Names handed to this component (by compose or an env file) that another Sekha
     component reads, or an older release of this one: dead configuration here."""
-    from sekha_migrate.model import v1
+    from sekha_migrate.model import v1_components
 
     unread = []
     for name, variable in sorted(environment.items()):
@@ -133,7 +133,8 @@ def _fed_elsewhere(component: str, environment: Environment) -> list[Unread]:
         readers = [c for c in loaders.COMPONENTS if c != component and loaders.reads_name(c, name)]
         if readers:
             why = f"read by the {' and the '.join(readers)}, not the {component}"
-        elif name in v1.BRIDGE_ENV_NAMES or name in v1.PROXY_ENV_NAMES or name.startswith("SEKHA"):
+        elif (name in v1_components.BRIDGE_ENV_NAMES or name in v1_components.PROXY_ENV_NAMES
+              or name.startswith("SEKHA")):
             why = f"a name of an older Sekha release: the {component} does not read it"
         else:
             continue

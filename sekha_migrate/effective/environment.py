@@ -144,7 +144,7 @@ def _services_of(path: Path, variables: Mapping[str, str]) -> Sequence[ComposeSe
 def _service_inputs(path: Path, service: ComposeService, variables: Mapping[str, str]
                     ) -> ServiceInputs | None:
     """What a Sekha service's container gets; None for a service that is not Sekha's."""
-    from sekha_migrate.model.v1 import component_of_service
+    from sekha_migrate.model.v1_components import component_of_service
 
     shown, directory = str(path), path.parent
     component = component_of_service(service.name, service.image, service.build)

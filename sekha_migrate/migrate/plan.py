@@ -43,7 +43,7 @@ from sekha_migrate.migrate.secrets_out import (
     place_secrets,
     secrets_file_text,
 )
-from sekha_migrate.model import facts, loaders, v1, v2
+from sekha_migrate.model import facts, loaders, v1, v1_components, v2
 from sekha_migrate.model.masking import is_secret_name
 from sekha_migrate.sources.text import UnreadablePathError
 
@@ -675,8 +675,9 @@ def _read_issues(reads: list[KeyRead], raw: list[RawRead], env_files: set[str]) 
         elif source.never_read and (issue := rules.never_read_issue(read)) is not None:
             issues.append(issue)
         elif read.status is KeyStatus.UNMAPPABLE:
+            name = origin.key.upper()
             loud_name = source.setting is None and (
-                origin.key.upper().startswith("SEKHA__") or origin.key.upper() in v1.DEAD_NAMES)
+                name.startswith("SEKHA__") or name in v1_components.DEAD_NAMES)
             quiet = (origin.file in env_files or source.is_sekha) and not loud_name
             issues.append(Finding(
                 Severity.INFO if quiet else Severity.WARNING,

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from sekha_migrate.findings import DataPath, Finding, Mark, Severity
 from sekha_migrate.migrate.discover import SourceFile, SourceKind
 from sekha_migrate.migrate.results import ENVIRONMENT, Origin
-from sekha_migrate.model import loaders, v1
+from sekha_migrate.model import loaders, v1, v1_components
 from sekha_migrate.model.masking import is_secret_name
 from sekha_migrate.sources.env_doc import load_env_text, resolve_env
 from sekha_migrate.sources.k8s_doc import ConfigMapEntry, configmap_entries, is_configmap
@@ -221,7 +221,7 @@ def _read_env_text(
               file=file, line=line, column=1, hint="write NAME=value")
         for line, line_text in loaded.unparsed
     ]
-    components = v1.components_of_env([entry.name for entry in loaded.entries])
+    components = v1_components.components_of_env([entry.name for entry in loaded.entries])
     if components.reason:
         issues.append(Finding(Severity.INFO, "env-component", f"{file} {components.reason}",
                               file=file, line=1, column=1))
@@ -241,12 +241,12 @@ def _read_env_text(
     return reads, issues
 
 
-def _ambiguous_issue(origin: Origin, components: v1.EnvComponents) -> Finding:
+def _ambiguous_issue(origin: Origin, components: v1_components.EnvComponents) -> Finding:
     """A name no program reads as written, that could be more than one program's setting:
     guessing would put a bridge's port on the controller, or the reverse."""
-    _, programs = v1.readers_of_env_name(origin.key)
+    _, programs = v1_components.readers_of_env_name(origin.key)
     setting = v1.flat_key_for_env(origin.key) or ""
-    spelled = v1.env_spellings(setting)
+    spelled = v1_components.env_spellings(setting)
     others = [f"{spelled[p]} for the {p}" for p in loaders.COMPONENTS
               if p in programs and p in spelled]
     owners = " or the ".join(f"{p}'s" for p in loaders.COMPONENTS if p in programs)
@@ -277,10 +277,10 @@ def _env_read(
     unset: tuple[str, ...] = (),
     names: tuple[str, ...] = (),
 ) -> RawRead:
-    meaning = v1.meaning_of_env(name, component)
+    meaning = v1_components.meaning_of_env(name, component)
     secret_from = next((n for n in names if is_secret_name(n)), None)
     if meaning.setting is None and meaning.component_key is None:
-        note = v1.DEAD_NAMES.get(name.upper(), "not a Sekha setting")
+        note = v1_components.DEAD_NAMES.get(name.upper(), "not a Sekha setting")
         return RawRead(origin, value, None, note, meaning.component, unset=unset,
                        secret_from=secret_from)
     return RawRead(origin, value, meaning.setting, None, meaning.component,
@@ -303,7 +303,7 @@ def _read_compose(reading: SourceReading, data: Mapping[str, Any], shell: dict[s
 
     compose = load_compose(data, reading.key_mark, variables)
     for service in compose.services:
-        component = v1.component_of_service(service.name, service.image, service.build)
+        component = v1_components.component_of_service(service.name, service.image, service.build)
         if component is None:
             reading.skipped_services.append(service.name)
             continue
@@ -369,7 +369,7 @@ def read_process_env(environ: Mapping[str, str]) -> list[RawRead]:
     or CI job has many unrelated variables, and guessing from them would surprise."""
     reads = []
     for name in sorted(environ):
-        if v1.is_sekha_env_name(name):
+        if v1_components.is_sekha_env_name(name):
             origin = Origin(ENVIRONMENT, None, None, name)
             reads.append(_env_read(origin, name, environ[name]))
     return reads

@@ -13,7 +13,7 @@ from sekha_migrate.migrate.build import Built
 from sekha_migrate.migrate.discover import home_configs
 from sekha_migrate.migrate.readings import RawRead, SourceReading
 from sekha_migrate.migrate.results import ENVIRONMENT, KeyRead, KeyStatus, Origin
-from sekha_migrate.model import v1
+from sekha_migrate.model import v1, v1_components
 
 # A secret written as ${VAR} stays a reference, even when VAR is unset where we run.
 REFERENCED_SECRETS = frozenset({"mcp_api_key", "rest_api_key"})
@@ -105,7 +105,7 @@ def component_settings(raw: Sequence[RawRead], typed: Mapping[int, Any]) -> Comp
 
 def component_status(read: RawRead, component: str, key: str) -> tuple[KeyStatus, tuple[str, ...],
                                                                         str | None]:
-    if key in v1.COMPONENT_HOMES.get(component, frozenset()):
+    if key in v1_components.COMPONENT_HOMES.get(component, frozenset()):
         return KeyStatus.MAPPED, (f"{component}.{key}",), None
     reason = v1.NO_HOME_REASONS.get(key) or f"a setting of the {component} with no v2 key"
     return KeyStatus.UNMAPPABLE, (), f"{reason}; reported as the {component}'s {key}"

@@ -20,7 +20,7 @@ from sekha_migrate.effective.values import EffectiveConfig
 from sekha_migrate.findings import Finding, Mark, Severity
 from sekha_migrate.model import loaders
 from sekha_migrate.model.masking import mask_text
-from sekha_migrate.model.v1 import component_of_service
+from sekha_migrate.model.v1_components import component_of_service
 from sekha_migrate.origin import Origin
 from sekha_migrate.sources.compose_doc import ComposeService
 
