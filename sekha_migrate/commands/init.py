@@ -17,13 +17,13 @@ class Template(str, Enum):
 
 
 def init_command(
-    template: Template = typer.Option(
+    template: Template | None = typer.Option(
         None, "--template", "-t",
         help="minimal: Ollama only; hybrid: Ollama and OpenAI; full: Ollama, OpenRouter, "
         "OpenAI and Anthropic. Without it, a terminal is asked which providers and models.",
         show_default=False,
     ),
-    output: Path = typer.Option(
+    output: Path | None = typer.Option(
         None, "--output", "-o",
         help="Where to write; - for stdout. Default: config.yaml (sekha.env for --target env).",
         show_default=False,
@@ -34,7 +34,7 @@ def init_command(
         "config.yaml) or env (the compose environment).",
     ),
     force: bool = typer.Option(False, "--force", help="Overwrite an existing file."),
-    schema_url: str = typer.Option(
+    schema_url: str | None = typer.Option(
         None, "--schema-url",
         help="The schema URL for the editor modeline. Default: the schema file shipped "
         "with sekha-migrate.", show_default=False,

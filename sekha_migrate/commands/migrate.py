@@ -15,20 +15,20 @@ if TYPE_CHECKING:  # imported where used, so `sekha --help` stays fast
 
 
 def migrate_command(
-    sources: list[Path] = typer.Argument(
+    sources: list[Path] | None = typer.Argument(
         None,
         metavar="[SOURCES]...",
         help="v1 files to migrate (*.toml, v1 *.yaml, .env), lowest precedence first; or one "
         "v2 file to normalise. Default: config.toml, config.yaml/.yml and .env in --dir.",
         show_default=False,
     ),
-    directory: Path = typer.Option(
+    directory: Path | None = typer.Option(
         None, "--dir", "-d", help="Where to look for sources. Default: here.", show_default=False
     ),
     include_home: bool = typer.Option(
         False, "--include-home", help="Also read ~/.sekha/config.toml (above config.toml)."
     ),
-    output: Path = typer.Option(
+    output: Path | None = typer.Option(
         None, "--output", "-o", help="Where to write. Default: config.yaml in --dir.",
         show_default=False,
     ),
@@ -45,7 +45,7 @@ def migrate_command(
         False, "--check",
         help="Write nothing; exit 1 when writing would change the output (a CI guard).",
     ),
-    schema_url: str = typer.Option(
+    schema_url: str | None = typer.Option(
         None, "--schema-url",
         help="Schema URL for the editor modeline. Default: the output's own modeline, else "
         "the shipped schema file.",
@@ -54,7 +54,7 @@ def migrate_command(
     yes: bool = typer.Option(
         False, "--yes", "-y", help="Write without asking. Without a terminal nobody is asked."
     ),
-    dimension: int = typer.Option(
+    dimension: int | None = typer.Option(
         None, "--dimension", min=128, max=4096,
         help="Embedding dimension to write (overrides the table of known models).",
         show_default=False,
@@ -66,12 +66,12 @@ def migrate_command(
         False, "--externalize-secrets",
         help="Move literal API keys to an env file (mode 0600) and write ${VAR} references.",
     ),
-    secrets_file: Path = typer.Option(
+    secrets_file: Path | None = typer.Option(
         None, "--secrets-file",
         help="The env file for --externalize-secrets. Default: sekha-secrets.env beside "
         "the output.", show_default=False,
     ),
-    report: Path = typer.Option(
+    report: Path | None = typer.Option(
         None, "--report", help="Write the full report as JSON to this file.", show_default=False
     ),
     probe: bool = typer.Option(
@@ -79,13 +79,13 @@ def migrate_command(
         help="Measure the embedding dimension by embedding one short string with the "
         "configured provider (instead of the table of known models).",
     ),
-    chroma_url: str = typer.Option(
+    chroma_url: str | None = typer.Option(
         None, "--chroma-url",
         help="With --probe: the Chroma whose stored vectors the new embedding dimension must "
         "match (default: the v1 controller's chroma_url, when a source set it).",
         show_default=False,
     ),
-    chroma_token: str = typer.Option(
+    chroma_token: str | None = typer.Option(
         None, "--chroma-token", envvar="CHROMA_TOKEN",
         help="A token for that Chroma (or CHROMA_TOKEN).", show_default=False,
     ),

@@ -22,28 +22,28 @@ def probe_command(
         help="Also send one embedding request per embedding model and compare the "
         "vector length with its configured dimension.",
     ),
-    timeout: float = typer.Option(
+    timeout: float | None = typer.Option(
         None,
         "--timeout",
         "-t",
         help="Seconds each provider gets for all its checks (default: its own `timeout`).",
         show_default=False,
     ),
-    env_file: list[Path] = ENV_FILE,
+    env_file: list[Path] | None = ENV_FILE,
     output_format: ProbeFormat = typer.Option(
         ProbeFormat.text, "--format", "-f", help="text (default) or json."
     ),
-    chroma: bool = typer.Option(
+    chroma: bool | None = typer.Option(
         None, "--chroma/--no-chroma",
         help="Ask Chroma for the dimension of the vectors it holds and compare it with the "
         "embedding model's. Default: when --chroma-url is given or the controller's "
         "configuration sets chroma_url.", show_default=False,
     ),
-    chroma_url: str = typer.Option(
+    chroma_url: str | None = typer.Option(
         None, "--chroma-url", help="Chroma's address (default: the controller's chroma_url).",
         show_default=False,
     ),
-    chroma_token: str = typer.Option(
+    chroma_token: str | None = typer.Option(
         None, "--chroma-token", envvar="CHROMA_TOKEN",
         help="A token for a Chroma that requires one (or CHROMA_TOKEN); sent as both "
         "Authorization: Bearer and X-Chroma-Token.", show_default=False,

@@ -18,13 +18,13 @@ class RollbackFormat(str, Enum):
 
 
 def rollback_command(
-    backup_id: str = typer.Argument(
+    backup_id: str | None = typer.Argument(
         None,
         metavar="[BACKUP_ID]",
         help="The backup set to restore (see --list). Default: the latest.",
         show_default=False,
     ),
-    directory: Path = typer.Option(
+    directory: Path | None = typer.Option(
         None,
         "--dir",
         "-d",

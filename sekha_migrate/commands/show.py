@@ -17,13 +17,13 @@ class Component(str, Enum):
 
 
 def show_command(
-    paths: list[str] = typer.Argument(
+    paths: list[str] | None = typer.Argument(
         None, metavar="[PATHS]...",
         help="A directory (the components' working directory, or a compose project), a "
         "config file, an env file or a compose file. Default: the current directory.",
         show_default=False,
     ),
-    component: list[Component] = typer.Option(
+    component: list[Component] | None = typer.Option(
         None, "--component", "-c",
         help="Show only this component (repeatable): controller, bridge or proxy.",
         show_default=False,

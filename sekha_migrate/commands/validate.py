@@ -18,7 +18,7 @@ class OutputFormat(str, Enum):
 
 
 def validate_command(
-    paths: list[str] = typer.Argument(
+    paths: list[str] | None = typer.Argument(
         None,
         metavar="[PATHS]...",
         help="Files, directories (their .yaml/.yml/.json files), globs, or - for stdin. "
@@ -30,13 +30,13 @@ def validate_command(
         help="text (default), json, github (annotations), sarif (code scanning), "
         "junit (test reports), gitlab (Code Quality).",
     ),
-    output_file: Path = typer.Option(
+    output_file: Path | None = typer.Option(
         None, "--output-file", "-O",
         help="Write the report to this file instead of stdout (the exit code is the same).",
         show_default=False,
     ),
     strict: bool = typer.Option(False, "--strict", help="Treat warnings as errors."),
-    env_file: list[Path] = ENV_FILE,
+    env_file: list[Path] | None = ENV_FILE,
     target: Target | None = typer.Option(
         None,
         "--target",
@@ -50,13 +50,13 @@ def validate_command(
         help="Skip (exit 0) YAML/JSON files without a single Sekha key, such as CI configs. "
         "The pre-commit hook passes it.",
     ),
-    select: list[str] = typer.Option(
+    select: list[str] | None = typer.Option(
         None, "--select",
         help="Report only these codes (repeatable, comma-separated; a prefix such as schema- "
         "names every code it starts): replaces the project file's select.",
         show_default=False,
     ),
-    ignore: list[str] = typer.Option(
+    ignore: list[str] | None = typer.Option(
         None, "--ignore",
         help="Leave out these codes (repeatable, comma-separated, prefixes too), on top of the "
         "project file's ignore ([tool.sekha-migrate] in pyproject.toml, or .sekha-migrate.toml).",
