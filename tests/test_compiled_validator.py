@@ -50,7 +50,10 @@ def _ecma_pattern(validator: object, pattern: str, instance: object, _: object) 
         yield ValidationError(f"{instance!r} does not match {pattern!r}")
 
 
-EcmaDraft7Validator = validators.extend(Draft7Validator, {"pattern": _ecma_pattern})
+# jsonschema types `extend` without annotations.
+EcmaDraft7Validator = validators.extend(  # type: ignore[no-untyped-call]
+    Draft7Validator, {"pattern": _ecma_pattern}
+)
 
 
 def reference_validator(schema: dict[str, Any]) -> Any:

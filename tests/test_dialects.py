@@ -17,6 +17,7 @@ import sekha_migrate.convert as convert
 from sekha_migrate.dialects import detect_dialect
 from sekha_migrate.migrate.plan import MigrationRequest, plan_migration
 from sekha_migrate.model import facts
+from sekha_migrate.model.config import SekhaConfig
 from sekha_migrate.registry import ProviderRegistry, RouteStatus
 from sekha_migrate.schema import load_schema
 from sekha_migrate.validate.engine import validate_file, validate_text
@@ -35,7 +36,7 @@ V1_FIXTURES = sorted(
 UNREAD = {"unknown-key", "dialect-key", "other-component-key", "misplaced-key"}
 
 
-def _triple(config: convert.SekhaConfig) -> list[tuple[str, str, str]]:
+def _triple(config: SekhaConfig) -> list[tuple[str, str, str]]:
     return [(p.id, m.model_id, m.task) for p in config.providers for m in p.models]
 
 

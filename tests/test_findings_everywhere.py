@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 import shutil
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any, cast
 
-from conftest import write
+from conftest import CliResult, write
 from probe_support import config, model, provider, write_config
 from provider_servers import closed_port
 
@@ -14,13 +16,15 @@ from sekha_migrate.findings import Finding, Severity
 from sekha_migrate.json_text import dump_json
 from sekha_migrate.report.findings import finding_text
 
+Run = Callable[..., CliResult]
+
 ROOT = Path(__file__).parent.parent
 V1_BASIC = ROOT / "fixtures" / "examples" / "v1-basic"
 DUPLICATE = ROOT / "fixtures" / "v2" / "invalid" / "duplicate-key.yaml"
 FINDING_KEYS = ["severity", "code", "message", "file", "line", "column", "path", "hint"]
 
 
-def _migrate_report(sekha_inprocess, tmp_path: Path) -> tuple[str, dict]:
+def _migrate_report(sekha_inprocess: Run, tmp_path: Path) -> tuple[str, dict[str, Any]]:
     directory = tmp_path / "v1"
     shutil.copytree(V1_BASIC, directory)
     result = sekha_inprocess("migrate", "--dry-run", "--no-env", "--report", "report.json",
@@ -29,17 +33,19 @@ def _migrate_report(sekha_inprocess, tmp_path: Path) -> tuple[str, dict]:
     return result.stderr, json.loads((directory / "report.json").read_text())
 
 
-def _probe_document(sekha_inprocess, tmp_path: Path, dead: str) -> dict:
+def _probe_document(sekha_inprocess: Run, tmp_path: Path, dead: str) -> dict[str, Any]:
     """Probe a config with an error of its own and a provider where nothing listens."""
     document = config(provider("local", "ollama", dead, [model("chatter")]),
                       default_models={"chat_fast": "chatter", "chat_smart": "missing"})
     write_config(tmp_path / "config.yaml", document)
     result = sekha_inprocess("probe", "config.yaml", "--format", "json", cwd=tmp_path)
     assert result.exit_code == 1
-    return json.loads(result.stdout)
+    return cast("dict[str, Any]", json.loads(result.stdout))
 
 
-def test_every_command_writes_findings_in_one_json_shape(sekha_inprocess, tmp_path) -> None:
+def test_every_command_writes_findings_in_one_json_shape(
+    sekha_inprocess: Run, tmp_path: Path
+) -> None:
     _, report = _migrate_report(sekha_inprocess, tmp_path)
     with closed_port() as dead:
         probed = _probe_document(sekha_inprocess, tmp_path, dead)
@@ -57,7 +63,7 @@ def test_every_command_writes_findings_in_one_json_shape(sekha_inprocess, tmp_pa
     assert {Path(f["file"]).name for f in report["issues"]} >= {".env", "config.toml"}
 
 
-def test_migrate_prints_its_findings_as_validate_does(sekha_inprocess, tmp_path) -> None:
+def test_migrate_prints_its_findings_as_validate_does(sekha_inprocess: Run, tmp_path: Path) -> None:
     stderr, report = _migrate_report(sekha_inprocess, tmp_path)
     for issue in report["issues"]:
         shown = finding_text(Finding(**{**issue, "severity": Severity(issue["severity"])}))
@@ -66,7 +72,7 @@ def test_migrate_prints_its_findings_as_validate_does(sekha_inprocess, tmp_path)
             and "[cloud-provider-without-models] $.llm_providers[1].models\n" in stderr)
 
 
-def test_probe_prints_every_finding_as_validate_does(sekha_inprocess, tmp_path) -> None:
+def test_probe_prints_every_finding_as_validate_does(sekha_inprocess: Run, tmp_path: Path) -> None:
     with closed_port() as dead:
         probed = _probe_document(sekha_inprocess, tmp_path, dead)
         result = sekha_inprocess("probe", "config.yaml", cwd=tmp_path)
@@ -98,14 +104,14 @@ def test_json_documents_are_ascii_and_read_back_whole() -> None:
     assert json.loads(text) == document
 
 
-def test_validate_json_with_non_ascii_is_ascii(sekha_inprocess, tmp_path) -> None:
+def test_validate_json_with_non_ascii_is_ascii(sekha_inprocess: Run, tmp_path: Path) -> None:
     write(tmp_path / "config.yaml", DUPLICATE.read_text().replace("ollama_local", "ολλάμα"))
     result = sekha_inprocess("validate", "-f", "json", "config.yaml", cwd=tmp_path)
     assert result.stdout.isascii()
     assert "ολλάμα" in json.dumps(json.loads(result.stdout), ensure_ascii=False)
 
 
-def test_machine_formats_take_any_commands_findings(sekha_inprocess, tmp_path) -> None:
+def test_machine_formats_take_any_commands_findings(sekha_inprocess: Run, tmp_path: Path) -> None:
     from sekha_migrate.report.github import github_annotations
     from sekha_migrate.report.gitlab import gitlab_issues
     from sekha_migrate.report.sarif import sarif_document

@@ -140,8 +140,8 @@ def _only_loopback() -> Iterator[None]:
             raise socket.gaierror(socket.EAI_NONAME, "test guard: not loopback")
         return real_getaddrinfo(host, *args, **kwargs)
 
-    socket.socket.connect = connect  # type: ignore[method-assign]
-    socket.getaddrinfo = getaddrinfo  # type: ignore[assignment]
+    socket.socket.connect = connect  # type: ignore[method-assign,assignment]
+    socket.getaddrinfo = getaddrinfo
     try:
         yield
     finally:

@@ -10,19 +10,23 @@ import subprocess
 import sys
 import threading
 import tracemalloc
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 
 import pytest
-from conftest import FIXTURES, write
+from conftest import FIXTURES, CliResult, write
 from probe_support import config, model, only, provider
-from provider_servers import OPENAI, closed_port
+from provider_servers import OPENAI, ServerPool, closed_port
 
 from sekha_migrate.model.placeholders import expand_placeholders, placeholder_names
 from sekha_migrate.probe import probe_config
+from sekha_migrate.probe.results import ProviderProbe
 from sekha_migrate.validate.engine import validate_bytes, validate_text
+
+Run = Callable[..., CliResult]
 
 KEY = "sk-hostile-0123456789abcdefghijklmnopqrstuv"
 MINIMAL = FIXTURES / "v2/valid/minimal-ollama-only.yaml"
@@ -46,7 +50,7 @@ DUPLICATES_OVER_A_REFERENCE = {
 @pytest.mark.parametrize("body", DUPLICATES_OVER_A_REFERENCE.values(),
                          ids=DUPLICATES_OVER_A_REFERENCE.keys())
 def test_a_duplicate_key_over_a_reference_is_a_finding_not_a_crash(
-    body: str, sekha_inprocess, tmp_path: Path
+    body: str, sekha_inprocess: Run, tmp_path: Path
 ) -> None:
     result = validate_text('version: "2.0"\n' + body, env={"X": "value"})
     assert "duplicate-key" in {f.code for f in result.findings}
@@ -127,7 +131,7 @@ def answering(status: int, body: bytes, headers: dict[str, str]) -> Iterator[str
         server.server_close()
 
 
-def _probe_one(url: str, **extra: object) -> object:
+def _probe_one(url: str, **extra: Any) -> ProviderProbe:
     doc = config(provider("p", "openai", url, [model("m")], api_key="${K}", **extra))
     return only(probe_config(doc, env={"K": KEY}))
 
@@ -163,7 +167,7 @@ def test_a_key_echoed_near_the_cut_is_masked_before_truncating() -> None:
     assert KEY[:12] not in shown and KEY[4:16] not in shown
 
 
-def test_credentials_in_base_url_do_not_replace_the_key(servers) -> None:
+def test_credentials_in_base_url_do_not_replace_the_key(servers: ServerPool) -> None:
     server = servers.start(OPENAI, ["m"], api_key=KEY)
     url = server.url.replace("http://", "http://user:Pa55w0rdSecret@")
     result = _probe_one(url)
@@ -172,7 +176,7 @@ def test_credentials_in_base_url_do_not_replace_the_key(servers) -> None:
     assert "Pa55w0rdSecret" not in json.dumps(result.to_dict())
 
 
-def test_tls_to_a_plain_http_port_says_so(servers) -> None:
+def test_tls_to_a_plain_http_port_says_so(servers: ServerPool) -> None:
     server = servers.start(OPENAI, ["m"])
     result = _probe_one(server.url.replace("http://", "https://"))
     assert "does not speak TLS" in (result.error or "")

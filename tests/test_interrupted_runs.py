@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from migrate_support import copy_fixture, plan_dir, tree_bytes
 
+from sekha_migrate import io as io_module
 from sekha_migrate.migrate import apply as apply_module
 from sekha_migrate.migrate.apply import apply_plan
 from sekha_migrate.undo import rollback
@@ -18,7 +19,7 @@ def test_a_rerun_after_a_kill_between_secrets_and_output_rolls_back_in_one(
 ) -> None:
     project = copy_fixture("flat-toml", tmp_path)
     before = tree_bytes(project)
-    real_write = apply_module.write_atomically
+    real_write = io_module.write_atomically
 
     def killed_at_the_output(path: Path, data: str | bytes, **kwargs: object) -> None:
         if path.name == "config.yaml":
@@ -82,7 +83,6 @@ def test_clean_up_keeps_a_live_writers_temporary_file_and_removes_a_dead_ones(
 def test_an_interrupt_right_after_the_set_directory_is_made_leaves_no_set(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from sekha_migrate.backup import create as backup_module
     from sekha_migrate.backup import create_backup
 
     project = copy_fixture("flat-toml", tmp_path)
@@ -90,7 +90,7 @@ def test_an_interrupt_right_after_the_set_directory_is_made_leaves_no_set(
     def interrupted(path: object, mode: int) -> None:
         raise KeyboardInterrupt  # SIGTERM, turned into an interrupt while writing
 
-    monkeypatch.setattr(backup_module.os, "chmod", interrupted)
+    monkeypatch.setattr("os.chmod", interrupted)
     with pytest.raises(KeyboardInterrupt):
         create_backup([project / "config.toml"], root=project)
     monkeypatch.undo()

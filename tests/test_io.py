@@ -69,7 +69,7 @@ def test_full_disk_raises_write_error_and_leaves_the_target_untouched(
 ) -> None:
     target = write(tmp_path / "config.yaml", "original\n")
     real_write = os.write
-    calls = []
+    calls: list[int] = []
 
     def write_half_then_fail(fd: int, data: bytes) -> int:
         # The first call lands a partial chunk, the next finds the disk full.

@@ -5,12 +5,15 @@ are written as references to it."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 import yaml
-from conftest import write
+from conftest import CliResult, write
 
 from sekha_migrate.model.masking import hide_url_credentials, mask_secret, mask_text, mask_value
+
+Run = Callable[..., CliResult]
 
 OLD_KEY = "sk-live-OLDoldOLDold0123456789abcdefXYZ"
 NEW_KEY = "sekha-new-key-0123456789abcdef0123456789"
@@ -60,7 +63,7 @@ def test_double_dollar_is_not_a_reference_so_it_is_masked() -> None:
 
 
 def test_migrate_diff_says_secret_changed_instead_of_either_key(
-    sekha_inprocess, tmp_path: Path
+    sekha_inprocess: Run, tmp_path: Path
 ) -> None:
     write(tmp_path / "config.toml", f'mcp_api_key = "{NEW_KEY}"\n')
     write(tmp_path / "out.yaml", f"version: '2.0'\nmcp_api_key: {OLD_KEY}\n"
@@ -76,7 +79,7 @@ def test_migrate_diff_says_secret_changed_instead_of_either_key(
 
 
 def test_migrate_hides_url_passwords_in_the_table_and_the_report(
-    sekha_inprocess, tmp_path: Path
+    sekha_inprocess: Run, tmp_path: Path
 ) -> None:
     write(tmp_path / "config.toml",
           f'database_url = "postgres://sekha:{DB_PASSWORD}@db:5432/sekha"\n'
@@ -89,7 +92,7 @@ def test_migrate_hides_url_passwords_in_the_table_and_the_report(
     assert DB_PASSWORD not in _outputs(result, report)
 
 
-def test_migrate_report_masks_keys_inside_json_values(sekha_inprocess, tmp_path: Path) -> None:
+def test_migrate_report_masks_keys_inside_json_values(sekha_inprocess: Run, tmp_path: Path) -> None:
     providers = [{"id": "openai", "type": "openai", "base_url": "https://api.openai.com/v1",
                   "api_key": JSON_KEY, "priority": 1, "timeout": 60, "models": []}]
     write(tmp_path / ".env", f"SEKHA__LLM_PROVIDERS='{json.dumps(providers)}'\n")
@@ -103,7 +106,7 @@ def test_migrate_report_masks_keys_inside_json_values(sekha_inprocess, tmp_path:
 
 
 def test_env_syntax_warning_names_the_line_but_never_echoes_its_value(
-    sekha_inprocess, tmp_path: Path
+    sekha_inprocess: Run, tmp_path: Path
 ) -> None:
     write(tmp_path / ".env", f"SEKHA_SERVER_PORT=8080\nOPENAI_API_KEY {OLD_KEY}\n")
     report = tmp_path / "report.json"
@@ -115,7 +118,7 @@ def test_env_syntax_warning_names_the_line_but_never_echoes_its_value(
 
 
 def test_a_key_read_from_an_env_file_goes_to_the_controllers_variable(
-    sekha_inprocess, tmp_path: Path
+    sekha_inprocess: Run, tmp_path: Path
 ) -> None:
     write(tmp_path / ".env", f"SEKHA_API_KEY={NEW_KEY}\n")
     result = sekha_inprocess("migrate", "--no-env", "--yes", cwd=tmp_path)
@@ -129,7 +132,7 @@ def test_a_key_read_from_an_env_file_goes_to_the_controllers_variable(
 
 
 def test_a_database_url_with_a_password_from_an_env_file_moves_whole(
-    sekha_inprocess, tmp_path: Path
+    sekha_inprocess: Run, tmp_path: Path
 ) -> None:
     write(tmp_path / ".env", f"SEKHA_DATABASE_URL=postgres://sekha:{DB_PASSWORD}@db/sekha\n"
           f"SEKHA_CHROMA_URL=http://chroma:8000\n")
@@ -144,7 +147,7 @@ def test_a_database_url_with_a_password_from_an_env_file_moves_whole(
 
 
 def test_a_key_pasted_alone_on_an_env_line_is_not_shown_as_a_name(
-    sekha_inprocess, tmp_path: Path
+    sekha_inprocess: Run, tmp_path: Path
 ) -> None:
     write(tmp_path / ".env", f"SEKHA_SERVER_PORT=8080\n{NEW_KEY}\n")
     report = tmp_path / "report.json"
@@ -161,7 +164,7 @@ def test_numbers_are_masked_under_secret_keys_only() -> None:
 
 
 def test_a_secret_in_a_flow_mapping_of_the_current_output_is_not_diffed(
-    sekha_inprocess, tmp_path: Path
+    sekha_inprocess: Run, tmp_path: Path
 ) -> None:
     write(tmp_path / "config.toml", 'server_port = 8081\n')
     write(tmp_path / "out.yaml", f"version: '2.0'\nllm_providers:\n"

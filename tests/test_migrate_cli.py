@@ -7,13 +7,18 @@ import errno
 import json
 import os
 import stat
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
+from conftest import CliResult
 from migrate_support import copy_fixture, tree_bytes
 
 from sekha_migrate.validate.engine import validate_text
+
+Run = Callable[..., CliResult]
 
 
 def backups(directory: Path) -> list[Path]:
@@ -24,7 +29,7 @@ def backups(directory: Path) -> list[Path]:
 # ---- through the installed entry point ----------------------------------------------------
 
 
-def test_dry_run_prints_valid_v2_to_stdout_and_writes_nothing(sekha, tmp_path: Path) -> None:
+def test_dry_run_prints_valid_v2_to_stdout_and_writes_nothing(sekha: Run, tmp_path: Path) -> None:
     directory = copy_fixture("examples/v1-basic", tmp_path)
     before = tree_bytes(directory)
     result = sekha("migrate", "--dry-run", "--no-env", cwd=directory)
@@ -39,7 +44,7 @@ def test_dry_run_prints_valid_v2_to_stdout_and_writes_nothing(sekha, tmp_path: P
 
 
 def test_migrate_writes_backs_up_and_rollback_restores_every_byte(
-    sekha_e2e, tmp_path: Path
+    sekha_e2e: Run, tmp_path: Path
 ) -> None:
     directory = copy_fixture("examples/v1-basic", tmp_path)
     before = tree_bytes(directory)
@@ -62,7 +67,7 @@ def test_migrate_writes_backs_up_and_rollback_restores_every_byte(
     assert tree_bytes(directory) == before
 
 
-def test_existing_output_is_backed_up_and_replaced(sekha, tmp_path: Path) -> None:
+def test_existing_output_is_backed_up_and_replaced(sekha: Run, tmp_path: Path) -> None:
     directory = copy_fixture("dialect-docs", tmp_path)
     original = (directory / "config.yaml").read_bytes()
     result = sekha("migrate", "--yes", cwd=directory)
@@ -73,7 +78,7 @@ def test_existing_output_is_backed_up_and_replaced(sekha, tmp_path: Path) -> Non
     assert original in [p.read_bytes() for p in (backup / "files").iterdir()]
 
 
-def test_canonical_v2_is_already_done(sekha, tmp_path: Path) -> None:
+def test_canonical_v2_is_already_done(sekha: Run, tmp_path: Path) -> None:
     directory = copy_fixture("canonical-v2", tmp_path)
     before = tree_bytes(directory)
     result = sekha("migrate", cwd=directory)
@@ -82,7 +87,7 @@ def test_canonical_v2_is_already_done(sekha, tmp_path: Path) -> None:
     assert tree_bytes(directory) == before and not backups(directory)
 
 
-def test_diff_against_the_existing_output(sekha, tmp_path: Path) -> None:
+def test_diff_against_the_existing_output(sekha: Run, tmp_path: Path) -> None:
     directory = copy_fixture("dialect-bridge", tmp_path)
     result = sekha("migrate", "--diff", "--dry-run", "--target", "docker", "--output",
                    "config.yaml", cwd=directory)
@@ -91,7 +96,7 @@ def test_diff_against_the_existing_output(sekha, tmp_path: Path) -> None:
     assert "-    provider_type: ollama" in result.stdout
 
 
-def test_strict_refuses_an_assumed_dimension(sekha, tmp_path: Path) -> None:
+def test_strict_refuses_an_assumed_dimension(sekha: Run, tmp_path: Path) -> None:
     directory = copy_fixture("unknown-embedding", tmp_path)
     before = tree_bytes(directory)
     result = sekha("migrate", "--strict", "--no-env", cwd=directory)
@@ -104,7 +109,7 @@ def test_strict_refuses_an_assumed_dimension(sekha, tmp_path: Path) -> None:
     assert data["llm_providers"][0]["models"][0]["dimension"] == 384
 
 
-def test_invalid_result_writes_nothing_and_exits_1(sekha, tmp_path: Path) -> None:
+def test_invalid_result_writes_nothing_and_exits_1(sekha: Run, tmp_path: Path) -> None:
     directory = copy_fixture("invalid-values", tmp_path)
     before = tree_bytes(directory)
     result = sekha("migrate", "--yes", "--no-env", cwd=directory)
@@ -115,7 +120,7 @@ def test_invalid_result_writes_nothing_and_exits_1(sekha, tmp_path: Path) -> Non
     assert tree_bytes(directory) == before and not backups(directory)
 
 
-def test_usage_errors_exit_2(sekha, tmp_path: Path) -> None:
+def test_usage_errors_exit_2(sekha: Run, tmp_path: Path) -> None:
     empty = sekha("migrate", cwd=tmp_path)
     assert empty.exit_code == 2 and "no configuration found" in empty.stderr
     missing = sekha("migrate", "nope.toml", cwd=tmp_path)
@@ -124,7 +129,7 @@ def test_usage_errors_exit_2(sekha, tmp_path: Path) -> None:
     assert bad_dimension.exit_code == 2
 
 
-def test_report_file_masks_secrets_and_accounts_for_every_key(sekha, tmp_path: Path) -> None:
+def test_report_file_masks_secrets_and_accounts_for_every_key(sekha: Run, tmp_path: Path) -> None:
     directory = copy_fixture("flat-toml", tmp_path)
     report = tmp_path / "report.json"
     result = sekha("migrate", "--dry-run", "--no-env", "--report", str(report), cwd=directory)
@@ -142,7 +147,7 @@ def test_report_file_masks_secrets_and_accounts_for_every_key(sekha, tmp_path: P
     }
 
 
-def test_externalize_secrets_writes_a_0600_env_file(sekha, tmp_path: Path) -> None:
+def test_externalize_secrets_writes_a_0600_env_file(sekha: Run, tmp_path: Path) -> None:
     directory = copy_fixture("flat-toml", tmp_path)
     result = sekha("migrate", "--externalize-secrets", "--yes", "--no-env", cwd=directory)
     assert result.exit_code == 0, result.stderr
@@ -158,7 +163,7 @@ def test_externalize_secrets_writes_a_0600_env_file(sekha, tmp_path: Path) -> No
     assert check.exit_code == 0, check.stdout
 
 
-def test_process_environment_overrides_unless_no_env(sekha, tmp_path: Path) -> None:
+def test_process_environment_overrides_unless_no_env(sekha: Run, tmp_path: Path) -> None:
     directory = copy_fixture("cloud-keys", tmp_path)
     env = {"SEKHA__SERVER_PORT": "9100"}
     with_env = sekha("migrate", "--dry-run", cwd=directory, env=env)
@@ -167,7 +172,7 @@ def test_process_environment_overrides_unless_no_env(sekha, tmp_path: Path) -> N
     assert yaml.safe_load(without.stdout)["server_port"] == 8080
 
 
-def test_explicit_sources_and_output(sekha, tmp_path: Path) -> None:
+def test_explicit_sources_and_output(sekha: Run, tmp_path: Path) -> None:
     directory = copy_fixture("sectioned-toml", tmp_path)
     env = directory / "extra.env"
     env.write_text("SEKHA__SERVER__PORT=9191\n")
@@ -182,14 +187,16 @@ def test_explicit_sources_and_output(sekha, tmp_path: Path) -> None:
 # ---- in-process --------------------------------------------------------------------------
 
 
-def test_in_process_dry_run(sekha_inprocess, tmp_path: Path) -> None:
+def test_in_process_dry_run(sekha_inprocess: Run, tmp_path: Path) -> None:
     directory = copy_fixture("v1-yaml", tmp_path)
     result = sekha_inprocess("migrate", "--dry-run", "--no-env", "--dir", str(directory))
     assert result.exit_code == 0
     assert yaml.safe_load(result.stdout)["log_level"] == "debug"
 
 
-def test_prompt_on_a_terminal_can_decline(sekha_inprocess, tmp_path, monkeypatch) -> None:
+def test_prompt_on_a_terminal_can_decline(
+    sekha_inprocess: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     directory = copy_fixture("v1-yaml", tmp_path)
     before = tree_bytes(directory)
     monkeypatch.setattr("sekha_migrate.commands.migrate.stdin_is_terminal", lambda: True)
@@ -200,7 +207,7 @@ def test_prompt_on_a_terminal_can_decline(sekha_inprocess, tmp_path, monkeypatch
 
 
 def test_exception_after_backup_before_write_loses_nothing(
-    sekha_inprocess, tmp_path, monkeypatch
+    sekha_inprocess: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     directory = copy_fixture("examples/v1-basic", tmp_path)
     before = tree_bytes(directory)
@@ -216,16 +223,16 @@ def test_exception_after_backup_before_write_loses_nothing(
 
 
 def test_exception_during_the_write_leaves_no_partial_file(
-    sekha_inprocess, tmp_path, monkeypatch
+    sekha_inprocess: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     directory = copy_fixture("examples/v1-basic", tmp_path)
     before = tree_bytes(directory)
     real_replace = os.replace
 
-    def failing_replace(source, target, *args, **kwargs):
+    def failing_replace(source: str | Path, target: str | Path, *args: Any, **kwargs: Any) -> None:
         if str(target).endswith("config.yaml"):
             raise RuntimeError("injected during the write")
-        return real_replace(source, target, *args, **kwargs)
+        real_replace(source, target, *args, **kwargs)
 
     monkeypatch.setattr("sekha_migrate.io.os.replace", failing_replace)
     with pytest.raises(RuntimeError):
@@ -233,7 +240,9 @@ def test_exception_during_the_write_leaves_no_partial_file(
     assert tree_bytes(directory) == before  # no config.yaml, no temporary file left
 
 
-def test_full_disk_gives_a_clear_message(sekha_inprocess, tmp_path, monkeypatch) -> None:
+def test_full_disk_gives_a_clear_message(
+    sekha_inprocess: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import sekha_migrate.io as io_module
 
     directory = copy_fixture("examples/v1-basic", tmp_path)
@@ -242,7 +251,7 @@ def test_full_disk_gives_a_clear_message(sekha_inprocess, tmp_path, monkeypatch)
     real_write_all = io_module._write_all
     current: list[Path] = []
 
-    def create(target: Path):
+    def create(target: Path) -> Any:
         current.append(target)
         return real_create(target)
 
@@ -260,15 +269,17 @@ def test_full_disk_gives_a_clear_message(sekha_inprocess, tmp_path, monkeypatch)
     assert len(backups(directory)) == 1
 
 
-def test_read_only_directory_gives_a_clear_message(sekha_inprocess, tmp_path, monkeypatch) -> None:
+def test_read_only_directory_gives_a_clear_message(
+    sekha_inprocess: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     directory = copy_fixture("examples/v1-basic", tmp_path)
     before = tree_bytes(directory)
     real_mkdir = os.mkdir
 
-    def read_only_mkdir(path, *args, **kwargs):
+    def read_only_mkdir(path: str | Path, *args: Any, **kwargs: Any) -> None:
         if str(path).startswith(str(directory)):
             raise OSError(errno.EROFS, "Read-only file system", str(path))
-        return real_mkdir(path, *args, **kwargs)
+        real_mkdir(path, *args, **kwargs)
 
     monkeypatch.setattr(os, "mkdir", read_only_mkdir)
     result = sekha_inprocess("migrate", "--yes", "--no-env", "--dir", str(directory))
@@ -282,7 +293,7 @@ def test_read_only_directory_gives_a_clear_message(sekha_inprocess, tmp_path, mo
 
 
 @pytest.fixture
-def fake_ollama():
+def fake_ollama() -> Iterator[str]:
     """An Ollama stand-in whose embeddings have 640 dimensions."""
     import threading
     from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -302,7 +313,7 @@ def fake_ollama():
             self.end_headers()
             self.wfile.write(body)
 
-        def log_message(self, *args) -> None:
+        def log_message(self, *args: Any) -> None:
             pass
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
@@ -313,7 +324,7 @@ def fake_ollama():
     server.server_close()
 
 
-def test_probe_measures_the_real_dimension(sekha, tmp_path: Path, fake_ollama: str) -> None:
+def test_probe_measures_the_real_dimension(sekha: Run, tmp_path: Path, fake_ollama: str) -> None:
     directory = copy_fixture("unknown-embedding", tmp_path)
     (directory / ".env").write_text(f"OLLAMA_URL={fake_ollama}\n")
     result = sekha("migrate", "--probe", "--strict", "--dry-run", "--no-env", cwd=directory)
@@ -323,7 +334,9 @@ def test_probe_measures_the_real_dimension(sekha, tmp_path: Path, fake_ollama: s
     assert "dimension 640 (measured)" in result.stderr
 
 
-def test_probe_failure_writes_nothing_and_exits_1(sekha, tmp_path: Path, fake_ollama) -> None:
+def test_probe_failure_writes_nothing_and_exits_1(
+    sekha: Run, tmp_path: Path, fake_ollama: str
+) -> None:
     directory = copy_fixture("flat-toml", tmp_path)  # all-minilm: the stand-in answers 404
     (directory / ".env").write_text(f"OLLAMA_URL={fake_ollama}\n")
     before = tree_bytes(directory)
@@ -336,7 +349,9 @@ def test_probe_failure_writes_nothing_and_exits_1(sekha, tmp_path: Path, fake_ol
 # ---- more shapes and bad input, in-process ------------------------------------------------
 
 
-def test_v1_yml_is_discovered_and_replaced_by_config_yaml(sekha_inprocess, tmp_path) -> None:
+def test_v1_yml_is_discovered_and_replaced_by_config_yaml(
+    sekha_inprocess: Run, tmp_path: Path
+) -> None:
     (tmp_path / "config.yml").write_text("ollama_url: http://gpu:11434\nserver_port: 8085\n")
     result = sekha_inprocess("migrate", "--yes", "--no-env", "--dir", str(tmp_path))
     assert result.exit_code == 0, result.stdout
@@ -345,7 +360,7 @@ def test_v1_yml_is_discovered_and_replaced_by_config_yaml(sekha_inprocess, tmp_p
     assert (tmp_path / "config.yml").exists()  # a source is never deleted
 
 
-def test_binary_env_file_is_a_located_error(sekha_inprocess, tmp_path) -> None:
+def test_binary_env_file_is_a_located_error(sekha_inprocess: Run, tmp_path: Path) -> None:
     (tmp_path / ".env").write_bytes(b"OLLAMA_URL=x\x00\xff\n")
     result = sekha_inprocess("migrate", "--yes", "--no-env", "--dir", str(tmp_path))
     assert result.exit_code == 1
@@ -354,7 +369,7 @@ def test_binary_env_file_is_a_located_error(sekha_inprocess, tmp_path) -> None:
     assert not (tmp_path / "config.yaml").exists()
 
 
-def test_output_that_is_a_directory_is_refused(sekha_inprocess, tmp_path) -> None:
+def test_output_that_is_a_directory_is_refused(sekha_inprocess: Run, tmp_path: Path) -> None:
     directory = copy_fixture("cloud-keys", tmp_path)
     (directory / "config.yaml").mkdir()
     before = tree_bytes(directory)
@@ -364,7 +379,7 @@ def test_output_that_is_a_directory_is_refused(sekha_inprocess, tmp_path) -> Non
     assert tree_bytes(directory) == before
 
 
-def test_diff_then_write(sekha_inprocess, tmp_path) -> None:
+def test_diff_then_write(sekha_inprocess: Run, tmp_path: Path) -> None:
     directory = copy_fixture("dialect-docs", tmp_path)
     result = sekha_inprocess("migrate", "--diff", "--yes", "--dir", str(directory))
     assert result.exit_code == 0

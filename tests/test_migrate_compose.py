@@ -3,15 +3,18 @@ service read as the program it runs."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 import yaml
-from conftest import write
+from conftest import CliResult, write
 
 from sekha_migrate.migrate.plan import MigrationRequest, plan_migration
 from sekha_migrate.migrate.results import MigrationPlan
 from sekha_migrate.sources.compose_doc import InterpolationError, interpolate
+
+Run = Callable[..., CliResult]
 
 SHELL = {"SET": "value", "EMPTY": ""}
 
@@ -131,8 +134,9 @@ def test_a_missing_required_env_file_is_an_error_with_its_line(tmp_path: Path) -
     assert issue.line == 10 and "missing.env" in issue.message
 
 
-def test_a_compose_file_without_sekha_services_is_refused(sekha_inprocess,
-                                                          tmp_path: Path) -> None:
+def test_a_compose_file_without_sekha_services_is_refused(
+    sekha_inprocess: Run, tmp_path: Path
+) -> None:
     write(tmp_path / "compose.yaml", "services:\n  db:\n    image: postgres\n"
           "    environment: [POSTGRES_DB=x]\n")
     result = sekha_inprocess("migrate", "--dry-run", "--no-env", "compose.yaml", cwd=tmp_path)

@@ -10,10 +10,10 @@ from migrate_support import V1, copy_fixture, output_data, plan_dir, read_for
 from sekha_migrate.findings import Severity
 from sekha_migrate.migrate.discover import MigrateUsageError
 from sekha_migrate.migrate.plan import MigrationRequest, plan_migration
-from sekha_migrate.migrate.results import ENVIRONMENT, KeyStatus, PlanKind
+from sekha_migrate.migrate.results import ENVIRONMENT, KeyStatus, MigrationPlan, PlanKind
 
 
-def codes(plan, severity=None) -> list[str]:
+def codes(plan: MigrationPlan, severity: Severity | None = None) -> list[str]:
     return [i.code for i in plan.findings if severity is None or i.severity is severity]
 
 
@@ -43,6 +43,7 @@ def test_flat_toml_carries_every_controller_key() -> None:
     assert all(read.status is KeyStatus.MAPPED for read in plan.reads)
     assert len(plan.reads) == 17
     origin = plan.provenance["$.server_port"]
+    assert origin.file is not None
     assert (Path(origin.file).name, origin.line, origin.key) == ("config.toml", 3, "server_port")
 
 
@@ -184,7 +185,9 @@ def test_schema_error_points_at_the_source_line(tmp_path: Path) -> None:
     plan = plan_dir(tmp_path)
     assert not plan.valid
     located = [i for i in plan.findings if i.severity is Severity.ERROR]
-    assert located[0].file.endswith("config.toml") and located[0].line == 2
+    assert located[0].file is not None
+    assert located[0].file.endswith("config.toml")
+    assert located[0].line == 2
 
 
 def test_precedence_defaults_toml_home_env_process(tmp_path: Path) -> None:

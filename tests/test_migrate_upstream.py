@@ -4,15 +4,19 @@ the way Sekha read them: each to exit 0, or exit 1 with a finding a user can act
 from __future__ import annotations
 
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
+from conftest import CliResult
 from migrate_support import FIXTURES
 
 from sekha_migrate.migrate.plan import MigrationRequest, plan_migration
 from sekha_migrate.migrate.results import KeyStatus, MigrationPlan
+
+Run = Callable[..., CliResult]
 
 UPSTREAM = FIXTURES / "v1-upstream"
 FILES = sorted(path for path in UPSTREAM.glob("*/*") if path.is_file())
@@ -42,7 +46,7 @@ def test_the_provenance_names_every_upstream_file() -> None:
 
 
 @pytest.mark.parametrize("path", FILES, ids=lambda p: f"{p.parent.name}/{p.name}")
-def test_every_upstream_file_migrates(sekha_inprocess, path: Path, tmp_path: Path) -> None:
+def test_every_upstream_file_migrates(sekha_inprocess: Run, path: Path, tmp_path: Path) -> None:
     directory = tmp_path / path.parent.name
     shutil.copytree(path.parent, directory)
     result = sekha_inprocess("migrate", "--dry-run", "--no-env", str(directory / path.name),
@@ -192,8 +196,9 @@ def test_compose_required_variable_from_the_shell_completes_it(tmp_path: Path) -
     assert plan.secrets == ()
 
 
-def test_the_summary_names_the_bridge_as_the_ports_home(sekha_inprocess, tmp_path: Path
-                                                        ) -> None:
+def test_the_summary_names_the_bridge_as_the_ports_home(
+    sekha_inprocess: Run, tmp_path: Path
+) -> None:
     directory = tmp_path / "bridge"
     shutil.copytree(UPSTREAM / "bridge-env-868d13d", directory)
     result = sekha_inprocess("migrate", "--dry-run", "--no-env", ".env.example", cwd=directory)

@@ -5,15 +5,20 @@ migrates as the bridge's from_env reads it."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any, cast
 
 import yaml
+from conftest import CliResult
 from migrate_support import FIXTURES, copy_fixture, output_data, read_for
 
 from sekha_migrate import MigrationRequest, plan_migration
 from sekha_migrate.findings import Finding, Severity
 from sekha_migrate.migrate.results import KeyStatus, MigrationPlan
 from sekha_migrate.sources.compose_doc import interpolate
+
+Run = Callable[..., CliResult]
 
 SHELL_MCP_KEY = "shell-mcp-key-0123456789abcdefghijklmnopq"
 SHELL_REST_KEY = "shell-rest-key-0123456789abcdefghijklmnop"
@@ -30,7 +35,7 @@ def codes(plan: MigrationPlan, code: str) -> list[Finding]:
 
 
 def chat_models(data: dict[str, object]) -> dict[str, str]:
-    [provider] = data["llm_providers"]  # type: ignore[misc]
+    [provider] = cast("list[dict[str, Any]]", data["llm_providers"])
     return {m["task"]: m["model_id"] for m in provider["models"] if m["task"] != "embedding"}
 
 
@@ -99,7 +104,7 @@ def test_a_mixed_env_is_split_by_name(tmp_path: Path) -> None:
         "PORT): each name is read as the program that reads it")
 
 
-def test_a_name_two_programs_could_mean_is_refused(tmp_path: Path, sekha) -> None:
+def test_a_name_two_programs_could_mean_is_refused(tmp_path: Path, sekha: Run) -> None:
     directory = copy_fixture("env-ambiguous", tmp_path)
     plan = plan_of(directory)
     assert not plan.valid
@@ -163,7 +168,7 @@ def test_compose_v2_controller_names_without_prefix_are_never_read(tmp_path: Pat
 # ---- interpolation is checked on the values read -------------------------------------------
 
 
-def test_self_references_migrate_when_their_variables_are_set(tmp_path: Path, sekha) -> None:
+def test_self_references_migrate_when_their_variables_are_set(tmp_path: Path, sekha: Run) -> None:
     directory = copy_fixture("env-self-reference", tmp_path)
     shell = {"MCP_API_KEY": SHELL_MCP_KEY, "REST_API_KEY": SHELL_REST_KEY}
     plan = plan_of(directory, shell)
@@ -258,7 +263,7 @@ def test_a_summarization_model_given_keeps_the_fast_role(tmp_path: Path) -> None
 # ---- --target bridge speaks only of what the input held ------------------------------------
 
 
-def test_target_bridge_warns_about_no_absent_value(tmp_path: Path, sekha) -> None:
+def test_target_bridge_warns_about_no_absent_value(tmp_path: Path, sekha: Run) -> None:
     directory = copy_fixture("env-bridge-only", tmp_path)
     plan = plan_of(directory, target="bridge")
     assert plan.valid
@@ -288,7 +293,7 @@ def test_target_bridge_names_the_controller_values_it_leaves(tmp_path: Path) -> 
     assert yaml.safe_load(plan.text)["server_port"] == 5002
 
 
-def test_a_value_built_from_a_secret_is_never_shown(tmp_path: Path, sekha) -> None:
+def test_a_value_built_from_a_secret_is_never_shown(tmp_path: Path, sekha: Run) -> None:
     secret = "sk-fuzz-7Q2mV9xL4bN8cR1tW6yZ3kP5"
     (tmp_path / ".env").write_text(
         f"SEKHA_API_KEY={secret}\nSEKHA__LOG_LEVEL=${{SEKHA_API_KEY}}warn\n")

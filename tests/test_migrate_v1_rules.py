@@ -3,14 +3,17 @@ traceback."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 import yaml
-from conftest import write
+from conftest import CliResult, write
 
 from sekha_migrate.migrate.plan import MigrationRequest, plan_migration
 from sekha_migrate.migrate.results import MigrationPlan
+
+Run = Callable[..., CliResult]
 
 MINIMAL = 'embedding_model = "nomic-embed-text"\n'
 
@@ -58,7 +61,7 @@ def test_home_config_in_any_format_is_named_when_not_included(tmp_path: Path) ->
 
 
 def test_without_home_v1s_fallback_to_the_working_directory_is_used(
-    sekha_inprocess, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    sekha_inprocess: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     write(tmp_path / "config.toml", MINIMAL)
     write(tmp_path / ".sekha/config.toml", "server_port = 8097\n")
@@ -109,8 +112,9 @@ def test_an_unknown_sekha_double_underscore_name_is_a_warning(tmp_path: Path) ->
         (".env", "POSTGRES_PASSWORD=x\nOPENAI_API_KEY=\n"),
     ],
 )
-def test_a_source_without_sekha_settings_is_refused(sekha_inprocess, tmp_path: Path,
-                                                    name: str, text: str) -> None:
+def test_a_source_without_sekha_settings_is_refused(
+    sekha_inprocess: Run, tmp_path: Path, name: str, text: str
+) -> None:
     write(tmp_path / name, text)
     result = sekha_inprocess("migrate", "--dry-run", "--no-env", name, cwd=tmp_path)
     assert result.exit_code == 1
@@ -118,7 +122,7 @@ def test_a_source_without_sekha_settings_is_refused(sekha_inprocess, tmp_path: P
     assert not (tmp_path / "config.yaml").exists() or name == "config.yaml"
 
 
-def test_an_invalid_v2_file_exits_1_with_its_findings(sekha_inprocess, tmp_path: Path) -> None:
+def test_an_invalid_v2_file_exits_1_with_its_findings(sekha_inprocess: Run, tmp_path: Path) -> None:
     write(tmp_path / "config.yaml", "version: '2.0'\nllm_providers: []\n"
           "default_models:\n  embedding: x\n  chat_fast: y\n  chat_smart: z\n")
     result = sekha_inprocess("migrate", "--dry-run", "--no-env", cwd=tmp_path)
@@ -126,7 +130,7 @@ def test_an_invalid_v2_file_exits_1_with_its_findings(sekha_inprocess, tmp_path:
     assert "config.yaml:2" in result.stderr and "nothing to do" not in result.stderr
 
 
-def test_a_dialect_typo_is_reported_on_its_own_line(sekha_inprocess, tmp_path: Path) -> None:
+def test_a_dialect_typo_is_reported_on_its_own_line(sekha_inprocess: Run, tmp_path: Path) -> None:
     write(tmp_path / "config.yaml", "providers:\n  - id: local\n    provider_type: ollama\n"
           "    base_url: http://ollama:11434\n    models:\n      - model_id: m\n"
           "        task: embeding\n        dimension: 768\n")
@@ -151,8 +155,9 @@ def test_a_dialect_typo_is_reported_on_its_own_line(sekha_inprocess, tmp_path: P
         (".env", "SEKHA__SERVER_PORT=" + "1" * 5000 + "\n", 1),
     ],
 )
-def test_hostile_values_give_a_located_finding(sekha_inprocess, tmp_path: Path, name: str,
-                                               text: str, line: int | None) -> None:
+def test_hostile_values_give_a_located_finding(
+    sekha_inprocess: Run, tmp_path: Path, name: str, text: str, line: int | None
+) -> None:
     write(tmp_path / name, text)
     result = sekha_inprocess("migrate", "--dry-run", "--no-env", name, "--report", "r.json",
                              cwd=tmp_path)

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import io
 import re
+from collections.abc import Callable
 from pathlib import Path
 
+from conftest import CliResult
 from migrate_support import copy_fixture
 from probe_support import config, model, provider, write_config
-from provider_servers import OLLAMA
+from provider_servers import OLLAMA, ServerPool
+
+Run = Callable[..., CliResult]
 
 BOX = re.compile("[\u2500-\u257f]")  # box-drawing characters
 
@@ -25,7 +29,9 @@ def _ollama_config(tmp_path: Path, *urls: str) -> Path:
     return write_config(tmp_path / "config.yaml", config(*providers, default_models=defaults))
 
 
-def test_probe_off_a_terminal_prints_tables_without_box_drawing(sekha, servers, tmp_path) -> None:
+def test_probe_off_a_terminal_prints_tables_without_box_drawing(
+    sekha: Run, servers: ServerPool, tmp_path: Path
+) -> None:
     ollama = servers.start(OLLAMA, ["nomic-embed-text:latest", "llama3.1:8b"])
     _ollama_config(tmp_path, ollama.url)
     result = sekha("probe", "config.yaml", cwd=tmp_path)
@@ -35,7 +41,7 @@ def test_probe_off_a_terminal_prints_tables_without_box_drawing(sekha, servers, 
     assert "\r" not in result.stderr  # no live progress in a log
 
 
-def test_rollback_off_a_terminal_prints_plain_tables(sekha, tmp_path) -> None:
+def test_rollback_off_a_terminal_prints_plain_tables(sekha: Run, tmp_path: Path) -> None:
     directory = copy_fixture("examples/v1-basic", tmp_path)
     assert sekha("migrate", "--yes", cwd=directory).exit_code == 0
     listed = sekha("rollback", "--list", cwd=directory)
@@ -46,7 +52,7 @@ def test_rollback_off_a_terminal_prints_plain_tables(sekha, tmp_path) -> None:
     assert "restored" in restored.stdout and "config.toml" in restored.stdout
 
 
-def test_probe_tells_progress_as_providers_finish(servers, tmp_path) -> None:
+def test_probe_tells_progress_as_providers_finish(servers: ServerPool, tmp_path: Path) -> None:
     import yaml
 
     from sekha_migrate.probe import probe_config

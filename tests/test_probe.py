@@ -4,26 +4,28 @@ from __future__ import annotations
 
 import json
 import time
+from typing import Any
 
 import pytest
 from probe_support import config, model, only, provider
-from provider_servers import ANTHROPIC, OLLAMA, OPENAI, closed_port
+from provider_servers import ANTHROPIC, OLLAMA, OPENAI, ServerPool, closed_port
 
 from sekha_migrate.probe import ProbeStatus, probe_config
+from sekha_migrate.probe.results import ModelCheck, ProviderProbe
 
 KEY = "sk-test-4f2b9c7d1e8a6b3c5d0e"
 
 
 
 
-def models_by_id(probe):
+def models_by_id(probe: ProviderProbe) -> dict[str, ModelCheck]:
     return {m.model_id: m for m in probe.models}
 
 
 # -- Ollama ----------------------------------------------------------------------------------
 
 
-def test_ollama_with_every_model_is_ok_and_reports_its_version(servers):
+def test_ollama_with_every_model_is_ok_and_reports_its_version(servers: ServerPool) -> None:
     server = servers.start(OLLAMA, ["nomic-embed-text:latest", "llama3.1:8b"])
     doc = config(
         provider(
@@ -44,7 +46,7 @@ def test_ollama_with_every_model_is_ok_and_reports_its_version(servers):
     assert sorted(server.paths()) == ["/api/tags", "/api/version"]
 
 
-def test_an_ollama_without_a_version_endpoint_is_still_ok(servers):
+def test_an_ollama_without_a_version_endpoint_is_still_ok(servers: ServerPool) -> None:
     server = servers.start(OLLAMA, ["llama3.1:8b"], failing_paths={"/api/version": 404})
     doc = config(provider("old", "ollama", server.url, [model("llama3.1:8b")]))
     result = probe_config(doc, env={})
@@ -54,7 +56,7 @@ def test_an_ollama_without_a_version_endpoint_is_still_ok(servers):
     assert any("Ollama version" in warning for warning in probe.warnings)
 
 
-def test_ollama_latest_tag_matches_a_bare_name_but_other_tags_do_not(servers):
+def test_ollama_latest_tag_matches_a_bare_name_but_other_tags_do_not(servers: ServerPool) -> None:
     server = servers.start(OLLAMA, ["nomic-embed-text:latest", "qwen2:latest"])
     doc = config(
         provider(
@@ -70,7 +72,7 @@ def test_ollama_latest_tag_matches_a_bare_name_but_other_tags_do_not(servers):
     assert found["qwen2:7b"].present is False
 
 
-def test_missing_model_fails_the_probe_and_its_route(servers):
+def test_missing_model_fails_the_probe_and_its_route(servers: ServerPool) -> None:
     server = servers.start(OLLAMA, ["llama3.1:8b"])
     doc = config(
         provider(
@@ -96,7 +98,9 @@ def test_missing_model_fails_the_probe_and_its_route(servers):
 
 
 @pytest.mark.parametrize("provider_type", ["openai", "openrouter", "litellm"])
-def test_openai_compatible_providers_list_models_with_a_bearer_key(servers, provider_type):
+def test_openai_compatible_providers_list_models_with_a_bearer_key(
+    servers: ServerPool, provider_type: str
+) -> None:
     server = servers.start(OPENAI, ["gpt-4o", "gpt-4o-mini"], api_key=KEY)
     doc = config(
         provider("cloud", provider_type, server.url, [model("gpt-4o")], api_key="${THE_KEY}")
@@ -108,25 +112,27 @@ def test_openai_compatible_providers_list_models_with_a_bearer_key(servers, prov
     assert request.headers["authorization"] == f"Bearer {KEY}"
 
 
-def test_a_refused_key_is_auth_failed(servers):
+def test_a_refused_key_is_auth_failed(servers: ServerPool) -> None:
     server = servers.start(OPENAI, ["gpt-4o"], api_key=KEY)
     doc = config(provider("cloud", "openai", server.url, [model("gpt-4o")], api_key="sk-wrong"))
     probe = only(probe_config(doc, env={}))
     assert probe.status is ProbeStatus.AUTH_FAILED
-    assert "401" in probe.error
+    assert "401" in (probe.error or "")
     assert models_by_id(probe)["gpt-4o"].present is None
 
 
-def test_no_key_at_all_says_so_when_the_provider_wants_one(servers):
+def test_no_key_at_all_says_so_when_the_provider_wants_one(servers: ServerPool) -> None:
     server = servers.start(OPENAI, ["gpt-4o"], api_key=KEY)
     probe = only(probe_config(config(provider("cloud", "openai", server.url)), env={}))
     assert probe.status is ProbeStatus.AUTH_FAILED
-    assert "no api_key is configured" in probe.error
+    assert "no api_key is configured" in (probe.error or "")
     assert "authorization" not in server.requests[0].headers
 
 
 @pytest.mark.parametrize("suffix", ["", "/v1", "/v1/"])
-def test_anthropic_base_url_with_or_without_v1_asks_v1_models_once(servers, suffix):
+def test_anthropic_base_url_with_or_without_v1_asks_v1_models_once(
+    servers: ServerPool, suffix: str
+) -> None:
     server = servers.start(ANTHROPIC, ["claude-3-haiku-20240307"], api_key=KEY)
     doc = config(
         provider(
@@ -146,7 +152,7 @@ def test_anthropic_base_url_with_or_without_v1_asks_v1_models_once(servers, suff
     assert "authorization" not in request.headers
 
 
-def test_anthropic_listing_is_followed_across_pages(servers):
+def test_anthropic_listing_is_followed_across_pages(servers: ServerPool) -> None:
     names = [f"claude-{i}" for i in range(5)]
     server = servers.start(ANTHROPIC, names, api_key=KEY, page_size=2)
     doc = config(provider("claude", "anthropic", server.url, [model("claude-4")], api_key=KEY))
@@ -155,7 +161,7 @@ def test_anthropic_listing_is_followed_across_pages(servers):
     assert len(server.requests) == 3
 
 
-def test_anthropic_aliases_are_looked_up_one_by_one(servers):
+def test_anthropic_aliases_are_looked_up_one_by_one(servers: ServerPool) -> None:
     server = servers.start(
         ANTHROPIC,
         ["claude-3-5-sonnet-20241022"],
@@ -194,22 +200,24 @@ def test_anthropic_aliases_are_looked_up_one_by_one(servers):
         ({"wrong_shape": True}, "unexpected answer"),
     ],
 )
-def test_server_errors_and_malformed_answers_are_error(servers, behaviour, words):
+def test_server_errors_and_malformed_answers_are_error(
+    servers: ServerPool, behaviour: dict[str, Any], words: str
+) -> None:
     server = servers.start(OPENAI, ["gpt-4o"], **behaviour)
     probe = only(probe_config(config(provider("cloud", "openai", server.url)), env={}))
     assert probe.status is ProbeStatus.ERROR
-    assert words in probe.error
+    assert words in (probe.error or "")
     assert probe.breaker["total_failures"] == 1
 
 
-def test_a_port_nobody_listens_on_is_unreachable():
+def test_a_port_nobody_listens_on_is_unreachable() -> None:
     with closed_port() as url:
         probe = only(probe_config(config(provider("gone", "openai", url)), env={}))
     assert probe.status is ProbeStatus.UNREACHABLE
-    assert "Connection refused" in probe.error
+    assert "Connection refused" in (probe.error or "")
 
 
-def test_a_hanging_provider_costs_its_timeout_and_no_more(servers):
+def test_a_hanging_provider_costs_its_timeout_and_no_more(servers: ServerPool) -> None:
     server = servers.start(OLLAMA, ["llama3.1:8b"], hang=True)
     doc = config(
         provider("stuck", "ollama", server.url, [model("llama3.1:8b")], timeout=1),
@@ -218,11 +226,11 @@ def test_a_hanging_provider_costs_its_timeout_and_no_more(servers):
     probe = only(probe_config(doc, env={}, embed=True))
     elapsed = time.monotonic() - started
     assert probe.status is ProbeStatus.TIMEOUT
-    assert "within 1 s" in probe.error
+    assert "within 1 s" in (probe.error or "")
     assert 0.9 < elapsed < 3
 
 
-def test_timeout_option_overrides_the_configured_timeout(servers):
+def test_timeout_option_overrides_the_configured_timeout(servers: ServerPool) -> None:
     server = servers.start(OPENAI, hang=True)
     doc = config(provider("stuck", "openai", server.url, timeout=60))
     started = time.monotonic()
@@ -231,32 +239,33 @@ def test_timeout_option_overrides_the_configured_timeout(servers):
     assert time.monotonic() - started < 3
 
 
-def test_a_slow_provider_within_its_timeout_is_ok(servers):
+def test_a_slow_provider_within_its_timeout_is_ok(servers: ServerPool) -> None:
     server = servers.start(OPENAI, ["gpt-4o"], delay=0.3)
     probe = only(probe_config(config(provider("slow", "openai", server.url, timeout=5)), env={}))
     assert probe.status is ProbeStatus.OK
+    assert probe.latency_ms is not None
     assert probe.latency_ms >= 300
 
 
-def test_a_huge_answer_is_cut_off_at_the_cap(servers):
+def test_a_huge_answer_is_cut_off_at_the_cap(servers: ServerPool) -> None:
     size = 200 * 1024 * 1024
     server = servers.start(OLLAMA, huge_body_bytes=size)
     probe = only(probe_config(config(provider("big", "ollama", server.url)), env={}))
     assert probe.status is ProbeStatus.ERROR
-    assert "larger than 4 MiB" in probe.error
+    assert "larger than 4 MiB" in (probe.error or "")
     # The client hung up: the server could not push anywhere near the whole body.
     assert server.bytes_sent < size / 4
 
 
-def test_a_compressed_answer_is_capped_by_its_inflated_size(servers):
+def test_a_compressed_answer_is_capped_by_its_inflated_size(servers: ServerPool) -> None:
     server = servers.start(OPENAI, gzip_bomb_bytes=64 * 1024 * 1024)
     probe = only(probe_config(config(provider("bomb", "openai", server.url)), env={}))
     assert probe.status is ProbeStatus.ERROR
-    assert "larger than 4 MiB" in probe.error
+    assert "larger than 4 MiB" in (probe.error or "")
     assert server.bytes_sent < 1024 * 1024  # the wire carried little; the cap still held
 
 
-def test_one_failing_provider_does_not_spoil_the_others(servers):
+def test_one_failing_provider_does_not_spoil_the_others(servers: ServerPool) -> None:
     good = servers.start(OLLAMA, ["llama3.1:8b"])
     bad = servers.start(OPENAI, status=500)
     doc = config(
@@ -272,16 +281,16 @@ def test_one_failing_provider_does_not_spoil_the_others(servers):
 # -- ${VAR} keys -----------------------------------------------------------------------------
 
 
-def test_a_missing_variable_skips_that_provider_and_names_the_variable(servers):
+def test_a_missing_variable_skips_that_provider_and_names_the_variable(servers: ServerPool) -> None:
     server = servers.start(OPENAI, ["gpt-4o"])
     doc = config(provider("cloud", "openai", server.url, api_key="${MISSING_PROBE_KEY}"))
     probe = only(probe_config(doc, env={}))
     assert probe.status is ProbeStatus.SKIPPED
-    assert "MISSING_PROBE_KEY" in probe.error
+    assert "MISSING_PROBE_KEY" in (probe.error or "")
     assert server.requests == []
 
 
-def test_a_variable_in_the_base_url_is_expanded(servers):
+def test_a_variable_in_the_base_url_is_expanded(servers: ServerPool) -> None:
     server = servers.start(OLLAMA, ["llama3.1:8b"])
     doc = config(provider("local", "ollama", "${OLLAMA_URL}", [model("llama3.1:8b")]))
     assert probe_config(doc, env={"OLLAMA_URL": server.url}).ok
@@ -290,7 +299,7 @@ def test_a_variable_in_the_base_url_is_expanded(servers):
 # -- embeddings ------------------------------------------------------------------------------
 
 
-def test_embed_measures_dimensions_on_ollama_and_openai(servers):
+def test_embed_measures_dimensions_on_ollama_and_openai(servers: ServerPool) -> None:
     ollama = servers.start(
         OLLAMA, ["nomic-embed-text:latest"], dimensions={"nomic-embed-text": 768}
     )
@@ -318,7 +327,7 @@ def test_embed_measures_dimensions_on_ollama_and_openai(servers):
     assert [r.path for r in openai.requests if r.method == "POST"] == ["/v1/embeddings"]
 
 
-def test_a_dimension_mismatch_is_an_error(servers):
+def test_a_dimension_mismatch_is_an_error(servers: ServerPool) -> None:
     server = servers.start(
         OLLAMA, ["mxbai-embed-large:latest"], dimensions={"mxbai-embed-large": 1024}
     )
@@ -329,12 +338,13 @@ def test_a_dimension_mismatch_is_an_error(servers):
     checked = models_by_id(only(result))["mxbai-embed-large"]
     assert checked.dimension_measured == 1024
     assert checked.dimension_expected == 768
-    assert "1024" in checked.error and "768" in checked.error
+    assert "1024" in (checked.error or "")
+    assert "768" in (checked.error or "")
     assert not result.ok
     assert any("1024-dimension" in p for p in result.problems())
 
 
-def test_without_embed_no_embedding_request_is_made(servers):
+def test_without_embed_no_embedding_request_is_made(servers: ServerPool) -> None:
     server = servers.start(OLLAMA, ["nomic-embed-text:latest"], dimensions={"nomic-embed-text": 1})
     doc = config(provider("local", "ollama", server.url, [model("nomic-embed-text", "embedding")]))
     result = probe_config(doc, env={})
@@ -343,7 +353,7 @@ def test_without_embed_no_embedding_request_is_made(servers):
     assert models_by_id(only(result))["nomic-embed-text"].dimension_measured is None
 
 
-def test_an_open_breaker_stops_further_checks(servers):
+def test_an_open_breaker_stops_further_checks(servers: ServerPool) -> None:
     names = [f"embed-{i}:latest" for i in range(4)]
     server = servers.start(OLLAMA, names, failing_paths={"/api/embed": 500})
     doc = config(
@@ -355,10 +365,10 @@ def test_an_open_breaker_stops_further_checks(servers):
     assert probe.breaker["state"] == "open"
     assert len([r for r in server.requests if r.path == "/api/embed"]) == 2
     assert probe.skipped_checks == ("embed embed-2:latest", "embed embed-3:latest")
-    assert "circuit breaker open" in probe.error
+    assert "circuit breaker open" in (probe.error or "")
 
 
-def test_routing_skips_a_provider_whose_breaker_opened(servers):
+def test_routing_skips_a_provider_whose_breaker_opened(servers: ServerPool) -> None:
     names = ["embed-a", "embed-b"]
     broken = servers.start(OLLAMA, names, failing_paths={"/api/embed": 500})
     spare = servers.start(OLLAMA, ["embed-a:latest"], dimensions={"embed-a": 768})
@@ -377,7 +387,9 @@ def test_routing_skips_a_provider_whose_breaker_opened(servers):
     ]
 
 
-def test_embedding_falls_back_as_the_bridge_does_and_warns_about_the_vectors(servers):
+def test_embedding_falls_back_as_the_bridge_does_and_warns_about_the_vectors(
+    servers: ServerPool
+) -> None:
     broken = servers.start(OLLAMA, ["embed-a"], failing_paths={"/api/embed": 500})
     spare = servers.start(OLLAMA, ["embed-c:latest"], dimensions={"embed-c": 768})
     doc = config(
@@ -397,13 +409,13 @@ def test_embedding_falls_back_as_the_bridge_does_and_warns_about_the_vectors(ser
 # -- secrets ---------------------------------------------------------------------------------
 
 
-def test_a_key_echoed_back_by_the_provider_never_reaches_the_result(servers):
+def test_a_key_echoed_back_by_the_provider_never_reaches_the_result(servers: ServerPool) -> None:
     server = servers.start(OPENAI, status=500, echo_credentials=True)
     doc = config(provider("cloud", "openai", server.url, api_key="${K}"))
     result = probe_config(doc, env={"K": KEY})
     document = json.dumps(result.to_dict())
     assert server.requests[0].headers["authorization"] == f"Bearer {KEY}"  # it was sent...
-    assert "you sent" in only(result).error  # ...and echoed,
+    assert "you sent" in (only(result).error or "")  # ...and echoed,
     assert KEY not in document  # but shows up nowhere
     assert KEY[:4] in document and KEY[-4:] in document  # only masked
 
@@ -411,7 +423,7 @@ def test_a_key_echoed_back_by_the_provider_never_reaches_the_result(servers):
 # -- as the bridge reads its file --------------------------------------------------------------
 
 
-def bridge_config(base_url: str, api_key: str | None) -> dict:
+def bridge_config(base_url: str, api_key: str | None) -> dict[str, Any]:
     entry = {"id": "local", "provider_type": "ollama", "base_url": base_url,
              "models": [{"model_id": "llama3.1:8b", "task": "chat_small"}]}
     if api_key is not None:
@@ -419,7 +431,7 @@ def bridge_config(base_url: str, api_key: str | None) -> dict:
     return {"providers": [entry]}
 
 
-def test_a_bridge_file_is_probed_only_where_the_bridge_expands(servers):
+def test_a_bridge_file_is_probed_only_where_the_bridge_expands(servers: ServerPool) -> None:
     server = servers.start(OLLAMA, ["llama3.1:8b"])
     literal = only(probe_config(bridge_config("${OLLAMA_URL}", None),
                                 env={"OLLAMA_URL": server.url}))
@@ -435,7 +447,7 @@ def test_a_bridge_file_is_probed_only_where_the_bridge_expands(servers):
     assert whole_key.status is ProbeStatus.OK
 
 
-def test_a_docker_file_keeps_its_references_expanded(servers):
+def test_a_docker_file_keeps_its_references_expanded(servers: ServerPool) -> None:
     server = servers.start(OLLAMA, ["llama3.1:8b"])
     doc = config(provider("local", "ollama", "${OLLAMA_URL}", [model("llama3.1:8b")]))
     assert only(probe_config(doc, env={"OLLAMA_URL": server.url})).status is ProbeStatus.OK

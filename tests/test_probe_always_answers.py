@@ -8,12 +8,17 @@ entry is well-formed are probed even when something else in the config is wrong.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any, cast
 
 import pytest
-from conftest import write
+from conftest import CliResult, write
 from probe_support import config, model, provider, write_config
-from provider_servers import OLLAMA, closed_port
+from provider_servers import OLLAMA, ProviderServer, ServerPool, closed_port
+
+Run = Callable[..., CliResult]
 
 FINDING_KEYS = {"severity", "code", "message", "file", "line", "column", "path", "hint"}
 # Valid for the schema; chat_smart names a model no provider offers.
@@ -24,37 +29,39 @@ SEMANTIC_ERROR_DEFAULTS = {
 }
 
 
-def probe_json(sekha_inprocess, *args: str, cwd) -> tuple[int, dict]:
+def probe_json(sekha_inprocess: Run, *args: str, cwd: Path) -> tuple[int, dict[str, Any]]:
     result = sekha_inprocess("probe", *args, "--format", "json", cwd=cwd)
     return result.exit_code, json.loads(result.stdout)  # the whole of stdout parses
 
 
-def line_of(path, text: str) -> int:
+def line_of(path: Path, text: str) -> int:
     (number,) = [n for n, line in enumerate(path.read_text().splitlines(), 1) if text in line]
     return number
 
 
-def codes(document: dict) -> list[str]:
+def codes(document: dict[str, Any]) -> list[str]:
     return [finding["code"] for finding in document["findings"]]
 
 
-def finding(document: dict, code: str) -> dict:
+def finding(document: dict[str, Any], code: str) -> dict[str, Any]:
     (found,) = [f for f in document["findings"] if f["code"] == code]
-    return found
+    return cast("dict[str, Any]", found)
 
 
 @pytest.fixture
-def ollama(servers):
+def ollama(servers: ServerPool) -> ProviderServer:
     return servers.start(OLLAMA, ["embedder:latest", "chatter"], dimensions={"embedder": 768})
 
 
-def good_provider(url: str, **extra) -> dict:
+def good_provider(url: str, **extra: Any) -> dict[str, Any]:
     return provider(
         "local", "ollama", url, [model("embedder", "embedding", 768), model("chatter")], **extra
     )
 
 
-def test_unreadable_path_exits_2_with_a_json_error_document(sekha_inprocess, tmp_path):
+def test_unreadable_path_exits_2_with_a_json_error_document(
+    sekha_inprocess: Run, tmp_path: Path
+) -> None:
     code, document = probe_json(sekha_inprocess, "missing.yaml", cwd=tmp_path)
     assert code == 2
     assert document["ok"] is False
@@ -66,8 +73,8 @@ def test_unreadable_path_exits_2_with_a_json_error_document(sekha_inprocess, tmp
 
 
 def test_schema_error_in_one_entry_still_probes_the_well_formed_one(
-    sekha_inprocess, ollama, tmp_path
-):
+    sekha_inprocess: Run, ollama: ProviderServer, tmp_path: Path
+) -> None:
     broken = provider("Bad Id", "ollama", ollama.url, [model("chatter")])
     document = config(
         good_provider(ollama.url),
@@ -92,8 +99,8 @@ def test_schema_error_in_one_entry_still_probes_the_well_formed_one(
 
 
 def test_semantic_error_with_reachable_providers_probes_them_all_and_exits_1(
-    sekha_inprocess, ollama, tmp_path
-):
+    sekha_inprocess: Run, ollama: ProviderServer, tmp_path: Path
+) -> None:
     document = config(
         good_provider(ollama.url),
         default_models=SEMANTIC_ERROR_DEFAULTS,
@@ -114,7 +121,9 @@ def test_semantic_error_with_reachable_providers_probes_them_all_and_exits_1(
     assert rows["chat_smart"]["reason"] == "no provider configures a model for chat_smart"
 
 
-def test_yaml_that_does_not_parse_exits_1_with_its_finding(sekha_inprocess, tmp_path):
+def test_yaml_that_does_not_parse_exits_1_with_its_finding(
+    sekha_inprocess: Run, tmp_path: Path
+) -> None:
     write(tmp_path / "config.yaml", "llm_providers: [\n  - id: x\n")
     code, document = probe_json(sekha_inprocess, "config.yaml", cwd=tmp_path)
     assert code == 1
@@ -132,8 +141,8 @@ def test_yaml_that_does_not_parse_exits_1_with_its_finding(sekha_inprocess, tmp_
     ],
 )
 def test_usage_errors_still_print_one_json_document_and_exit_2(
-    sekha_inprocess, tmp_path, args, words
-):
+    sekha_inprocess: Run, tmp_path: Path, args: tuple[str, ...], words: str
+) -> None:
     write_config(tmp_path / "config.yaml", config(provider("p", "ollama", "http://127.0.0.1:9")))
     code, document = probe_json(sekha_inprocess, "config.yaml", *args, cwd=tmp_path)
     assert code == 2
@@ -144,8 +153,8 @@ def test_usage_errors_still_print_one_json_document_and_exit_2(
 
 
 def test_probe_problems_are_findings_with_a_code_and_the_provider_path(
-    sekha_inprocess, servers, tmp_path
-):
+    sekha_inprocess: Run, servers: ServerPool, tmp_path: Path
+) -> None:
     ollama = servers.start(OLLAMA, ["embedder:latest"])
     with closed_port() as dead:
         document = config(
@@ -165,8 +174,8 @@ def test_probe_problems_are_findings_with_a_code_and_the_provider_path(
 
 
 def test_times_in_the_json_are_iso_utc_and_durations_in_seconds(
-    sekha_inprocess, tmp_path
-):
+    sekha_inprocess: Run, tmp_path: Path
+) -> None:
     with closed_port() as dead:
         document = config(
             provider("gone", "openai", dead, [model("chatter")]),
@@ -187,7 +196,7 @@ def test_times_in_the_json_are_iso_utc_and_durations_in_seconds(
     assert 59 < breaker["retry_after_secs"] <= 60
 
 
-def test_text_shows_how_long_ago_a_breaker_opened(sekha_inprocess, tmp_path):
+def test_text_shows_how_long_ago_a_breaker_opened(sekha_inprocess: Run, tmp_path: Path) -> None:
     with closed_port() as dead:
         document = config(
             provider("gone", "openai", dead, [model("chatter")]),
@@ -200,8 +209,8 @@ def test_text_shows_how_long_ago_a_breaker_opened(sekha_inprocess, tmp_path):
 
 
 def test_text_shows_the_config_findings_above_the_tables_and_exits_1(
-    sekha_inprocess, ollama, tmp_path
-):
+    sekha_inprocess: Run, ollama: ProviderServer, tmp_path: Path
+) -> None:
     document = config(
         good_provider(ollama.url),
         default_models=SEMANTIC_ERROR_DEFAULTS,
@@ -217,7 +226,9 @@ def test_text_shows_the_config_findings_above_the_tables_and_exits_1(
     assert "probe failed: 1 problem" in out
 
 
-def test_text_for_an_unreadable_path_goes_to_stderr_and_exits_2(sekha_inprocess, tmp_path):
+def test_text_for_an_unreadable_path_goes_to_stderr_and_exits_2(
+    sekha_inprocess: Run, tmp_path: Path
+) -> None:
     result = sekha_inprocess("probe", "missing.yaml", cwd=tmp_path)
     assert result.exit_code == 2
     assert result.stdout == ""
@@ -225,8 +236,8 @@ def test_text_for_an_unreadable_path_goes_to_stderr_and_exits_2(sekha_inprocess,
 
 
 def test_unusable_breaker_settings_still_probe_with_the_defaults(
-    sekha_inprocess, ollama, tmp_path
-):
+    sekha_inprocess: Run, ollama: ProviderServer, tmp_path: Path
+) -> None:
     document = config(
         good_provider(ollama.url),
         default_models={"embedding": "embedder", "chat_fast": "chatter", "chat_smart": "chatter"},

@@ -5,16 +5,21 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
 
 import pytest
-from conftest import write
+from conftest import CliResult, write
 from probe_support import config, model, provider, write_config
-from provider_servers import OLLAMA, OPENAI, closed_port
+from provider_servers import OLLAMA, OPENAI, ServerPool, closed_port
+
+Run = Callable[..., CliResult]
 
 KEY = "sk-test-1b2c3d4e5f6a7b8c9d0e"
 
 
-def usable(provider_id: str, provider_type: str, url: str, **extra) -> dict:
+def usable(provider_id: str, provider_type: str, url: str, **extra: Any) -> dict[str, Any]:
     """A config that validates: one provider with an embedding and a chat model as defaults."""
     return config(
         provider(
@@ -28,7 +33,7 @@ def usable(provider_id: str, provider_type: str, url: str, **extra) -> dict:
     )
 
 
-def hybrid(ollama_url: str, openai_url: str) -> dict:
+def hybrid(ollama_url: str, openai_url: str) -> dict[str, Any]:
     return config(
         provider(
             "ollama_local",
@@ -53,7 +58,7 @@ def hybrid(ollama_url: str, openai_url: str) -> dict:
 
 
 @pytest.fixture
-def healthy(servers, tmp_path):
+def healthy(servers: ServerPool, tmp_path: Path) -> Path:
     ollama = servers.start(
         OLLAMA, ["nomic-embed-text:latest", "llama3.1:8b"], dimensions={"nomic-embed-text": 768}
     )
@@ -62,7 +67,9 @@ def healthy(servers, tmp_path):
     return write_config(tmp_path / "config.yaml", hybrid(ollama.url, openai.url))
 
 
-def test_everything_answering_exits_0_with_both_tables(sekha, healthy, tmp_path):
+def test_everything_answering_exits_0_with_both_tables(
+    sekha: Run, healthy: Path, tmp_path: Path
+) -> None:
     result = sekha("probe", "config.yaml", "--env-file", ".env", "--embed", cwd=tmp_path)
     assert result.exit_code == 0, result.stdout + result.stderr
     out = result.stdout
@@ -73,7 +80,9 @@ def test_everything_answering_exits_0_with_both_tables(sekha, healthy, tmp_path)
     assert KEY not in out + result.stderr
 
 
-def test_json_document_has_the_documented_shape(sekha_e2e, healthy, tmp_path):
+def test_json_document_has_the_documented_shape(
+    sekha_e2e: Run, healthy: Path, tmp_path: Path
+) -> None:
     result = sekha_e2e(
         "probe", "config.yaml", "-e", ".env", "--embed", "--format", "json", cwd=tmp_path
     )
@@ -96,7 +105,9 @@ def test_json_document_has_the_documented_shape(sekha_e2e, healthy, tmp_path):
     assert KEY not in result.stdout
 
 
-def test_a_missing_key_variable_skips_the_provider_and_exits_1(sekha, healthy, tmp_path):
+def test_a_missing_key_variable_skips_the_provider_and_exits_1(
+    sekha: Run, healthy: Path, tmp_path: Path
+) -> None:
     result = sekha("probe", "config.yaml", "--format", "json", cwd=tmp_path, env={})
     assert result.exit_code == 1
     document = json.loads(result.stdout)
@@ -105,7 +116,9 @@ def test_a_missing_key_variable_skips_the_provider_and_exits_1(sekha, healthy, t
     assert "OPENAI_API_KEY" in skipped["error"]
 
 
-def test_missing_model_and_dead_provider_exit_1_and_say_why(sekha, servers, tmp_path):
+def test_missing_model_and_dead_provider_exit_1_and_say_why(
+    sekha: Run, servers: ServerPool, tmp_path: Path
+) -> None:
     ollama = servers.start(OLLAMA, ["embedder:latest"])
     with closed_port() as dead:
         document = usable("ollama_local", "ollama", ollama.url)
@@ -118,7 +131,7 @@ def test_missing_model_and_dead_provider_exit_1_and_say_why(sekha, servers, tmp_
     assert "probe failed: 2 problems" in result.stdout
 
 
-def test_a_dimension_mismatch_exits_1(sekha, servers, tmp_path):
+def test_a_dimension_mismatch_exits_1(sekha: Run, servers: ServerPool, tmp_path: Path) -> None:
     ollama = servers.start(OLLAMA, ["embedder", "chatter"], dimensions={"embedder": 1024})
     write_config(tmp_path / "config.yaml", usable("local", "ollama", ollama.url))
     assert sekha("probe", "config.yaml", cwd=tmp_path).exit_code == 0
@@ -127,7 +140,9 @@ def test_a_dimension_mismatch_exits_1(sekha, servers, tmp_path):
     assert "embedder: 1024 ≠ 768" in result.stdout
 
 
-def test_a_key_echoed_by_a_failing_provider_is_masked_in_text_and_json(sekha, servers, tmp_path):
+def test_a_key_echoed_by_a_failing_provider_is_masked_in_text_and_json(
+    sekha: Run, servers: ServerPool, tmp_path: Path
+) -> None:
     server = servers.start(OPENAI, status=500, echo_credentials=True)
     document = usable("cloud", "openai", server.url, api_key="${OPENAI_API_KEY}")
     write_config(tmp_path / "config.yaml", document)
@@ -140,7 +155,7 @@ def test_a_key_echoed_by_a_failing_provider_is_masked_in_text_and_json(sekha, se
         assert KEY not in result.stdout + result.stderr
 
 
-def test_an_invalid_config_exits_1_with_the_validate_findings(sekha, tmp_path):
+def test_an_invalid_config_exits_1_with_the_validate_findings(sekha: Run, tmp_path: Path) -> None:
     write(
         tmp_path / "config.yaml",
         "llm_providers:\n  - id: Bad Id\n    type: ollama\n    base_url: http://localhost:11434\n",
@@ -153,7 +168,7 @@ def test_an_invalid_config_exits_1_with_the_validate_findings(sekha, tmp_path):
     assert "nothing probed" in result.stdout
 
 
-def test_usage_errors_exit_2(sekha, healthy, tmp_path):
+def test_usage_errors_exit_2(sekha: Run, healthy: Path, tmp_path: Path) -> None:
     assert sekha("probe", "nope.yaml", cwd=tmp_path).exit_code == 2
     assert sekha("probe", "config.yaml", "--timeout", "0", cwd=tmp_path).exit_code == 2
     missing_env = sekha("probe", "config.yaml", "--env-file", "missing.env", cwd=tmp_path)
@@ -163,7 +178,9 @@ def test_usage_errors_exit_2(sekha, healthy, tmp_path):
     assert sekha("probe", "config.yaml", "--format", "xml", cwd=tmp_path).exit_code == 2
 
 
-def test_timeout_flag_bounds_a_hanging_provider(sekha, servers, tmp_path):
+def test_timeout_flag_bounds_a_hanging_provider(
+    sekha: Run, servers: ServerPool, tmp_path: Path
+) -> None:
     server = servers.start(OPENAI, hang=True)
     write_config(tmp_path / "config.yaml", usable("stuck", "openai", server.url, timeout=60))
     result = sekha("probe", "config.yaml", "-t", "1", "-f", "json", cwd=tmp_path, timeout=20)
@@ -171,7 +188,7 @@ def test_timeout_flag_bounds_a_hanging_provider(sekha, servers, tmp_path):
     assert json.loads(result.stdout)["providers"][0]["status"] == "timeout"
 
 
-def test_help_does_not_import_httpx():
+def test_help_does_not_import_httpx() -> None:
     code = (
         "import sys\n"
         "from sekha_migrate.cli import app\n"

@@ -43,7 +43,7 @@ def normalise(text: str) -> str:
 
 def test_the_readme_marks_a_handful_of_examples() -> None:
     assert len(EXAMPLES) >= 4
-    assert {p.values[0].split()[1] for p in EXAMPLES} >= {"validate", "init"}
+    assert {str(p.values[0]).split()[1] for p in EXAMPLES} >= {"validate", "init"}
 
 
 @pytest.mark.parametrize(("command", "exit_code", "lang", "block"), EXAMPLES)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pytest
 import yaml
@@ -44,12 +44,13 @@ def reference_example(title: str) -> dict[str, Any]:
             break
         body.append(line[2:] if line.startswith("# ") else line.lstrip("#"))
     text = "\n".join(body)
-    return yaml.safe_load(text[text.index('version: "2.0"') :])
+    return cast("dict[str, Any]", yaml.safe_load(text[text.index('version: "2.0"') :]))
 
 
 def hybrid_config() -> dict[str, Any]:
     """Example 2, the one left uncommented: Ollama first, OpenAI second."""
-    return yaml.safe_load((REFERENCE / "docker-config.yaml.example").read_text(encoding="utf-8"))
+    text = (REFERENCE / "docker-config.yaml.example").read_text(encoding="utf-8")
+    return cast("dict[str, Any]", yaml.safe_load(text))
 
 
 def provider(pid: str, priority: int, *models: dict[str, Any]) -> dict[str, Any]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 from datetime import datetime, timedelta, timezone
+from typing import Any
 
 import pytest
 import yaml
@@ -41,8 +42,9 @@ def clock() -> FakeClock:
 
 
 def make_breaker(clock: FakeClock, **settings: float) -> CircuitBreaker:
-    return CircuitBreaker(  # type: ignore[arg-type]
-        **settings, clock=clock, wall_clock=clock.wall, name="ollama_local"
+    return CircuitBreaker(
+        clock=clock, wall_clock=clock.wall, name="ollama_local",
+        **settings,  # type: ignore[arg-type]  # each name is one of its float settings
     )
 
 
@@ -325,7 +327,7 @@ def test_thresholds_come_from_the_routing_circuit_breaker_mapping(clock: FakeClo
 
 
 @pytest.mark.parametrize("settings", [None, {}, {"failure_threshold": 4}])
-def test_missing_settings_take_the_seed_defaults(settings: dict | None) -> None:
+def test_missing_settings_take_the_seed_defaults(settings: dict[str, Any] | None) -> None:
     breaker = CircuitBreaker.from_config(settings)
     expected_failures = (settings or {}).get("failure_threshold", 3)
     assert (breaker.failure_threshold, breaker.timeout_secs, breaker.success_threshold) == (
@@ -350,7 +352,7 @@ def test_missing_settings_take_the_seed_defaults(settings: dict | None) -> None:
         ({"timeout_secs": float("inf")}, "timeout_secs must be finite"),
     ],
 )
-def test_bad_arguments_are_refused_with_a_clear_message(kwargs: dict, words: str) -> None:
+def test_bad_arguments_are_refused_with_a_clear_message(kwargs: dict[str, Any], words: str) -> None:
     with pytest.raises(ValueError, match=words):
         CircuitBreaker(**kwargs)
 
@@ -420,7 +422,7 @@ def test_call_returns_the_result_and_records_success(clock: FakeClock) -> None:
     breaker = make_breaker(clock)
     breaker.record_failure()
 
-    async def answer() -> dict:
+    async def answer() -> dict[str, Any]:
         return {"models": []}
 
     assert asyncio.run(breaker.call(answer)) == {"models": []}

@@ -41,7 +41,8 @@ def test_states_carry_the_bridges_names_and_values() -> None:
         ("OPEN", "open"),
         ("HALF_OPEN", "half_open"),
     ]
-    assert CircuitState.HALF_OPEN == "half_open"  # a str enum, as the bridge's
+    assert CircuitState.HALF_OPEN.value == "half_open"  # a str enum, as the bridge's
+    assert isinstance(CircuitState.HALF_OPEN, str)
     assert BreakerState is CircuitState  # the older name keeps working
 
 

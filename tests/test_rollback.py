@@ -204,12 +204,13 @@ def test_damaged_latest_manifest_exits_1_and_points_to_list(sekha: Run, tmp_path
 def test_restore_failure_exits_1_with_a_clear_message(
     sekha_inprocess: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    from sekha_migrate import io as io_module
     from sekha_migrate.backup import restore as backup_module
     from sekha_migrate.io import WriteError
 
     _migrated(tmp_path)
 
-    real_write = backup_module.write_atomically
+    real_write = io_module.write_atomically
 
     def full_disk(path: Path, data: str | bytes, **options: Any) -> None:
         if ".sekha-backups" in Path(path).parts:  # the pre-rollback set still fits

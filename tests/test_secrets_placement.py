@@ -15,7 +15,7 @@ import shutil
 import stat
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pytest
 import yaml
@@ -81,14 +81,15 @@ def _controller_document(written: Written, target: str) -> dict[str, Any]:
     if target == "docker":
         return {k: v for k, v in written.output.items() if k in loaders.CONTROLLER_KEYS}
     if target == "env":
-        return {loaders.controller_env_key(name): value for name, value in written.output.items()
-                if loaders.controller_env_key(name) is not None}
+        keys = {name: loaders.controller_env_key(name) for name in written.output}
+        return {key: written.output[name] for name, key in keys.items() if key is not None}
     return {}
 
 
 def _providers(written: Written, target: str) -> list[dict[str, Any]]:
     if target == "env":
-        return json.loads(written.output.get("SEKHA__LLM_PROVIDERS") or "[]")
+        text = written.output.get("SEKHA__LLM_PROVIDERS") or "[]"
+        return cast("list[dict[str, Any]]", json.loads(text))
     return list(written.output.get("llm_providers" if target == "docker" else "providers") or [])
 
 

@@ -12,6 +12,7 @@ import tempfile
 import tracemalloc
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any, cast
 
 import pytest
 from conftest import CliResult, write
@@ -38,7 +39,7 @@ def _listing(root: Path) -> dict[str, tuple[int, int]]:
     return found
 
 
-def _json_run(sekha: Sekha, target: str, cwd: Path) -> tuple[CliResult, dict]:
+def _json_run(sekha: Sekha, target: str, cwd: Path) -> tuple[CliResult, dict[str, Any]]:
     """Run validate in JSON form; check the universal promises; return the result and doc."""
     before = _listing(cwd)
     result = sekha("validate", "--format", "json", target, cwd=cwd)
@@ -47,12 +48,12 @@ def _json_run(sekha: Sekha, target: str, cwd: Path) -> tuple[CliResult, dict]:
     return result, json.loads(result.stdout)
 
 
-def _single_finding(document: dict) -> dict:
+def _single_finding(document: dict[str, Any]) -> dict[str, Any]:
     (file_entry,) = document["files"]
     assert file_entry["valid"] is False
     (finding,) = file_entry["findings"]
     assert finding["severity"] == "error"
-    return finding
+    return cast("dict[str, Any]", finding)
 
 
 BAD_DOCUMENTS: list[tuple[str, bytes, str, tuple[int, int] | None]] = [
@@ -133,7 +134,8 @@ def test_bom_and_crlf_simply_work_with_the_same_positions(
     _, windows = _json_run(sekha, "windows.yaml", tmp_path)
     result, valid = _json_run(sekha, "valid.yaml", tmp_path)
     assert result.exit_code == 0 and valid["files"][0]["findings"] == []
-    def placed(document: dict) -> list[dict]:  # every finding, all but its file name
+    def placed(document: dict[str, Any]) -> list[dict[str, Any]]:
+        """Every finding, all but its file name."""
         return [{**f, "file": None} for f in document["files"][0]["findings"]]
 
     assert placed(windows) == placed(plain)
@@ -288,7 +290,7 @@ def test_unreadable_file_in_process_is_exit_2(
     def refusing_open(self: Path, *args: object, **kwargs: object):  # type: ignore[no-untyped-def]
         if self.name == "secret.yaml":
             raise PermissionError(13, "Permission denied", str(self))
-        return real_open(self, *args, **kwargs)  # type: ignore[arg-type]
+        return real_open(self, *args, **kwargs)  # type: ignore[call-overload]
 
     monkeypatch.setattr(Path, "open", refusing_open)
     result = sekha_inprocess("validate", str(secret))

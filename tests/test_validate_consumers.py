@@ -3,13 +3,16 @@ text, the MCP key it runs with, the config.yaml it never reads. Real files in tm
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import FIXTURES, write
+from conftest import FIXTURES, CliResult, write
 
 from sekha_migrate.findings import Finding, Severity
 from sekha_migrate.validate.engine import validate_file
+
+Run = Callable[..., CliResult]
 
 MINIMAL = (FIXTURES / "v2" / "valid" / "minimal-ollama-only.yaml").read_text()
 NEW_CODES = {"literal-placeholder", "public-default-key", "mcp-key-rejected", "shadowed-config"}
@@ -112,7 +115,7 @@ def test_a_controller_key_hint_never_recommends_a_placeholder(tmp_path: Path) ->
     assert KEY not in shown and "hunter2" not in shown
 
 
-def test_validate_never_prints_the_key_it_judges(sekha_inprocess, tmp_path: Path) -> None:
+def test_validate_never_prints_the_key_it_judges(sekha_inprocess: Run, tmp_path: Path) -> None:
     write(tmp_path / "config.yaml", MINIMAL + "server_port: 8080\n")
     write(tmp_path / "short.env", "SEKHA__MCP_API_KEY=short-secret-key\n")
     result = sekha_inprocess("validate", "--env-file", "short.env", "config.yaml", cwd=tmp_path)

@@ -397,10 +397,16 @@ def test_missing_required_key_points_at_the_mapping_that_lacks_it() -> None:
     findings = {f.path: f for f in validate_file(path).findings}
     provider = findings["$.llm_providers[0].base_url"]
     # The provider mapping begins at its first key, `id:`, after the list dash.
+    assert provider.line is not None
+    assert provider.column is not None
     assert lines[provider.line - 1][provider.column - 1 :].startswith("id: ollama_local")
     model = findings["$.llm_providers[0].models[0].task"]
+    assert model.line is not None
+    assert model.column is not None
     assert lines[model.line - 1][model.column - 1 :].startswith("model_id: llama3.1:8b")
     defaults = findings["$.default_models.chat_smart"]
+    assert defaults.line is not None
+    assert defaults.column is not None
     assert lines[defaults.line - 1][defaults.column - 1 :].startswith("embedding:")
     assert "missing the required key 'chat_smart'" in defaults.message
     # A model without a task is not also called an embedding model without a dimension.
