@@ -14,6 +14,8 @@ from __future__ import annotations
 
 from typing import Any, Final
 
+from sekha_migrate.model import facts
+
 CONTROLLER, BRIDGE, PROXY = "controller", "bridge", "proxy"
 COMPONENTS: Final = (CONTROLLER, BRIDGE, PROXY)
 
@@ -79,7 +81,8 @@ CONTROLLER_KEYS: Final = frozenset(CONTROLLER_DEFAULTS)
 CONTROLLER_INT_KEYS: Final = frozenset({"server_port", "max_connections", "rate_limit_per_minute"})
 CONTROLLER_BOOL_KEYS: Final = frozenset({"summarization_enabled", "pruning_enabled",
                                          "cors_enabled"})
-CONTROLLER_SECRET_KEYS: Final = frozenset({"mcp_api_key", "rest_api_key", "additional_api_keys"})
+# The controller's access keys: one list, in facts.py, for every reader.
+CONTROLLER_SECRET_KEYS: Final = facts.CONTROLLER_SECRET_KEYS
 # Lists: config-rs reads SEKHA__<KEY> as text (no list separator is set), and a text cannot
 # become a list, so the controller stops at start. A list can only come from a file.
 CONTROLLER_LIST_KEYS: Final = frozenset({"additional_api_keys"})

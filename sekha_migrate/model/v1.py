@@ -11,6 +11,8 @@ import json
 import math
 from typing import Any, Final
 
+from sekha_migrate.model import facts
+
 # Keys only a v1 file has at its top level; enough to recognise one.
 V1_MARKER_KEYS: Final[frozenset[str]] = frozenset(
     {"ollama_url", "embedding_model", "summarization_model", "llm_bridge", "chroma", "database"}
@@ -97,15 +99,9 @@ BOOL_KEYS: Final = frozenset(
 FLOAT_KEYS: Final = frozenset({"routing_max_cost"})
 LIST_KEYS: Final = frozenset({"additional_api_keys"})
 JSON_KEYS: Final = frozenset({"llm_providers", "default_models"})
-SECRET_V1_KEYS: Final = frozenset(
-    {
-        "mcp_api_key",
-        "rest_api_key",
-        "additional_api_keys",
-        "openai_api_key",
-        "anthropic_api_key",
-        "openrouter_api_key",
-    }
+# The controller's access keys (facts.py) and v1's per-provider keys.
+SECRET_V1_KEYS: Final = facts.CONTROLLER_SECRET_KEYS | frozenset(
+    {"openai_api_key", "anthropic_api_key", "openrouter_api_key"}
 )
 
 # Sectioned TOML: table -> {key in that table -> flat key}. None: known, but v2 has no place.
