@@ -127,8 +127,8 @@ def _braced(inner: str, variables: Mapping[str, str], names: list[str], unset: l
     if operator in (":?", "?"):
         if missing:
             # The message as written, never expanded: another variable may hold a secret.
-            message = argument if argument and "$" not in argument else "required"
-            raise InterpolationError(f"required variable {name} is missing a value: {message}")
+            message = "" if not argument else ": required" if "$" in argument else f": {argument}"
+            raise InterpolationError(f"required variable {name} is missing a value{message}")
         return str(value)
     return "" if missing else _expand(argument, variables, names, unset)
 
@@ -141,15 +141,15 @@ def _operator_at(text: str, index: int) -> str | None:
 
 
 def _closing_brace(text: str, start: int) -> int:
-    """The `}` closing a `${` whose content starts at `start`; nested `${...}` included."""
+    """The `}` closing a `${` whose content starts at `start`. Every `{` opens a level, not
+    only a nested `${`, as compose-go's getFirstBraceClosingIndex counts: `${J:-{"a":1}}`
+    is one reference whose default is `{"a":1}`."""
     depth = 1
     index = start
     while index < len(text):
-        if text.startswith("${", index):
+        if text[index] == "{":
             depth += 1
-            index += 2
-            continue
-        if text[index] == "}":
+        elif text[index] == "}":
             depth -= 1
             if depth == 0:
                 return index
