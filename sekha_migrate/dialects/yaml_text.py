@@ -4,6 +4,7 @@ them. (It writes text; `io` writes files.)"""
 
 from __future__ import annotations
 
+import datetime
 import json
 import re
 from collections.abc import Callable, Mapping, Sequence
@@ -35,6 +36,10 @@ GROUP_COMMENTS = {
 OTHER_COMMENT = "Other settings, kept as they were."
 PROVIDER_ORDER = ("id", "type", "base_url", "api_key", "priority", "timeout", "models")
 MODEL_ORDER = MODEL_FIELDS  # a model's keys, in the order they are written
+# What PyYAML's reader refuses raw (reader.py NON_PRINTABLE), and its line breaks past ASCII.
+_UNPRINTABLE = re.compile(
+    "[^\t\n\r\x20-\x7e\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]|[\x85\u2028\u2029]"
+)
 _PLAIN = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_./:@+-]*$")
 _STR_TAG = "tag:yaml.org,2002:str"
 _resolver = Resolver()
@@ -166,7 +171,8 @@ def _dashed(body: list[str], pad: str, indent: int) -> list[str]:
 
 
 def _key(key: Any) -> str:
-    return key if isinstance(key, str) and _is_plain(key) else _scalar(str(key))
+    """A key as YAML reads it back: `null:`, `true:` and `1:` stay a null, a bool and an int."""
+    return key if isinstance(key, str) and _is_plain(key) else _scalar(key)
 
 
 def _scalar(value: Any) -> str:
@@ -182,8 +188,22 @@ def _scalar(value: Any) -> str:
         return "{}"
     if isinstance(value, list):
         return "[]"
+    if isinstance(value, datetime.date):  # a datetime too: YAML's timestamp is ISO 8601
+        return value.isoformat()
     text = str(value)
-    return text if _is_plain(text) else json.dumps(text, ensure_ascii=False)
+    return text if _is_plain(text) else _double_quoted(text)
+
+
+def _double_quoted(text: str) -> str:
+    """JSON's quoting (a YAML double-quoted scalar), with every character YAML may not hold
+    raw escaped: U+007F, C1 controls, lone surrogates, U+FFFE/U+FFFF (the reader refuses
+    them), and NEL, U+2028 and U+2029 (YAML 1.1 line breaks, folded to a space)."""
+    return _UNPRINTABLE.sub(_escape, json.dumps(text, ensure_ascii=False))
+
+
+def _escape(found: re.Match[str]) -> str:
+    code = ord(found.group())
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
 
 
 def _float(value: float) -> str:
