@@ -10,9 +10,12 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
+
+if TYPE_CHECKING:
+    from provider_servers import ServerPool
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "fixtures"
@@ -54,7 +57,7 @@ class CliResult:
 
 
 @pytest.fixture
-def servers() -> Iterator[Any]:
+def servers() -> Iterator[ServerPool]:
     """Fake provider servers on 127.0.0.1 (tests/provider_servers.py), stopped afterwards."""
     from provider_servers import ServerPool
 
