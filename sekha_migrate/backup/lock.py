@@ -11,7 +11,7 @@ import signal
 import stat
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -61,9 +61,6 @@ def exclusive_writer(root: Path) -> Iterator[None]:
 
 
 def _acquire(lock: Path) -> int:
-    # filelock costs ~40 ms of imports: only a run that writes pays for it.
-    from filelock import lock_descriptor
-
     # O_NOFOLLOW: a repository can ship a link at .sekha-backups/lock, and following it would
     # truncate its target; O_NONBLOCK: a FIFO planted there must not hang the run.
     flags = os.O_RDWR | os.O_CREAT | _NO_FOLLOW | getattr(os, "O_CLOEXEC", 0) | _NON_BLOCK
@@ -80,7 +77,7 @@ def _acquire(lock: Path) -> int:
             "and run again"
         )
     deadline = time.monotonic() + LOCK_WAIT_SECONDS
-    while not _try_lock(fd, lock, lock_descriptor):
+    while not _try_lock(fd, lock):
         if time.monotonic() >= deadline:
             holder = _lock_holder(fd)
             os.close(fd)
@@ -102,7 +99,10 @@ def _acquire(lock: Path) -> int:
     return fd
 
 
-def _try_lock(fd: int, lock: Path, lock_descriptor: Callable[..., bool]) -> bool:
+def _try_lock(fd: int, lock: Path) -> bool:
+    # filelock is imported only by a run that writes (about 10 ms of imports in one).
+    from filelock import lock_descriptor
+
     try:
         return lock_descriptor(fd, blocking=False)
     except OSError as exc:  # no locking on this file system (some network mounts)
