@@ -72,6 +72,7 @@ class FileResult:
     data: Any = field(default=None, compare=False, repr=False)
     readable: bool = True
     target: str | None = None  # the dialect it was validated as: docker, bridge or env
+    skipped: str | None = None  # why the file was not checked (a compose file in a walk, ...)
 
     def __post_init__(self) -> None:
         # Each finding names its file, so it reads the same once it leaves this result
@@ -112,6 +113,7 @@ class ValidationRun:
             "errors": sum(f.count(Severity.ERROR) for f in self.files),
             "warnings": sum(f.count(Severity.WARNING) for f in self.files),
             "infos": sum(f.count(Severity.INFO) for f in self.files),
+            "skipped_files": sum(1 for f in self.files if f.skipped is not None),
         }
 
 

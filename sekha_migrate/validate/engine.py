@@ -40,9 +40,9 @@ from sekha_migrate.validate.schema_errors import describe_schema_errors
 
 CONFIG_SUFFIXES = (".yaml", ".yml", ".json")
 COMPOSE = "compose"  # a FileResult's target when the file was read as a compose project
+COMPOSE_SKIP_REASON = "compose file: name it to check the deployment"
 COMPOSE_SKIPPED = Finding(
-    Severity.INFO, "compose-skipped",
-    "skipped (compose file: name it to check the deployment)", line=1, column=1)
+    Severity.INFO, "compose-skipped", f"skipped ({COMPOSE_SKIP_REASON})", line=1, column=1)
 STDIN = "-"
 # Directories never searched when a directory is given.
 _SKIPPED_DIRS = {".git", ".sekha-backups", ".venv", "venv", "node_modules", "__pycache__"}
@@ -126,7 +126,7 @@ def validate_file(
         return FileResult(shown, (_source_finding(exc),), target=target)
     if target is None and is_compose_file(shown, data):
         return _compose_result(shown, env, strict) if not walked else FileResult(
-            shown, (COMPOSE_SKIPPED,), target=COMPOSE)
+            shown, (COMPOSE_SKIPPED,), target=COMPOSE, skipped=COMPOSE_SKIP_REASON)
     result = validate_bytes(data, path=shown, env=env, strict=strict, target=target)
     shadowed = consumers.shadowed_config(shown) if result.target == "docker" else None
     if shadowed is None:
