@@ -92,7 +92,7 @@ def test_quiet_silences_a_report_but_not_the_exit_code(
     quiet = sekha_inprocess("rollback", "--yes", "--quiet", "--dir", str(directory))
     assert (quiet.exit_code, quiet.stdout) == (0, "")
     assert not (directory / "config.yaml").exists()
-    init = sekha_inprocess("init", "-t", "minimal", "-q", "-o", str(directory / "new.yaml"))
+    init = sekha_inprocess("init", "--template", "minimal", "-q", "-o", str(directory / "new.yaml"))
     assert (init.exit_code, init.stdout, init.stderr) == (0, "", "")
 
 
@@ -143,10 +143,10 @@ def test_init_writes_a_config_that_validates_strictly(
 
 def test_init_never_overwrites_without_force(sekha_inprocess: Sekha, tmp_path: Path) -> None:
     write(tmp_path / "config.yaml", "mine\n")
-    refused = sekha_inprocess("init", "-t", "minimal", cwd=tmp_path)
+    refused = sekha_inprocess("init", "--template", "minimal", cwd=tmp_path)
     assert refused.exit_code == 2 and "--force" in refused.stderr
     assert (tmp_path / "config.yaml").read_text() == "mine\n"
-    forced = sekha_inprocess("init", "-t", "minimal", "--force", cwd=tmp_path)
+    forced = sekha_inprocess("init", "--template", "minimal", "--force", cwd=tmp_path)
     assert forced.exit_code == 0 and "llm_providers" in (tmp_path / "config.yaml").read_text()
 
 
@@ -210,7 +210,7 @@ def test_init_writes_a_valid_config_for_every_template_and_dialect(
 ) -> None:
     from sekha_migrate.validate.engine import validate_file
 
-    result = sekha_inprocess("init", "-t", template, "--target", target, cwd=tmp_path)
+    result = sekha_inprocess("init", "--template", template, "--target", target, cwd=tmp_path)
     assert result.exit_code == 0, result.stderr
     checked = validate_file(tmp_path / name)
     assert (checked.target, checked.valid) == (target, True), checked.findings
@@ -223,7 +223,7 @@ def test_init_writes_a_valid_config_for_every_template_and_dialect(
 
 def test_init_schema_url_goes_into_the_modeline(sekha_inprocess: Sekha, tmp_path: Path) -> None:
     url = "https://example.invalid/sekha-config-v2.schema.json"
-    result = sekha_inprocess("init", "-t", "minimal", "-o", "-", "--schema-url", url)
+    result = sekha_inprocess("init", "--template", "minimal", "-o", "-", "--schema-url", url)
     assert result.stdout.splitlines()[0] == f"# yaml-language-server: $schema={url}"
 
 

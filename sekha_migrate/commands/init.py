@@ -18,7 +18,7 @@ class Template(str, Enum):
 
 def init_command(
     template: Template = typer.Option(
-        None, "--template", "-t",
+        None, "--template",
         help="minimal: Ollama only; hybrid: Ollama and OpenAI; full: Ollama, OpenRouter, "
         "OpenAI and Anthropic. Without it, a terminal is asked which providers and models.",
         show_default=False,
@@ -29,7 +29,7 @@ def init_command(
         show_default=False,
     ),
     target: Target = typer.Option(
-        Target.docker, "--target",
+        Target.docker, "--target", "-t",
         help="The dialect to write: docker (sekha-docker's schema), bridge (sekha-llm-bridge's "
         "config.yaml) or env (the compose environment).",
     ),

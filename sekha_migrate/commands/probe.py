@@ -15,7 +15,11 @@ class ProbeFormat(str, Enum):
 
 
 def probe_command(
-    config: Path = typer.Argument(..., metavar="CONFIG", help="The v2 config file to probe."),
+    config: Path = typer.Argument(
+        Path("config.yaml"), metavar="[CONFIG]",
+        help="The v2 config file to probe. Default: config.yaml in the current directory "
+        "(as validate).", show_default=False,
+    ),
     embed: bool = typer.Option(
         False,
         "--embed",
@@ -25,7 +29,7 @@ def probe_command(
     timeout: float = typer.Option(
         None,
         "--timeout",
-        "-t",
+        # No short flag: -t is --target in every command that has one.
         help="Seconds each provider gets for all its checks (default: its own `timeout`).",
         show_default=False,
     ),

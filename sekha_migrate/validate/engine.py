@@ -77,7 +77,8 @@ def validate_text(
         dialect = target or detect_dialect(loaded.data) or "docker"
         findings = [*loaded.findings,
                     *_check_document(loaded, env or {}, dialect, target, text)]
-        result = FileResult(path, tuple(findings), data=loaded.data, target=dialect)
+        result = FileResult(path, tuple(findings), data=loaded.data, target=dialect,
+                            locate=loaded.mark_for)
     findings = list(result.findings)
     if strict:
         findings = list(escalate_warnings(findings))
@@ -295,7 +296,8 @@ def _validate_env_text(text: str, path: str, env: Mapping[str, str]) -> FileResu
     if not _holds_registry(loaded_env):
         findings = [f for f in findings
                     if not (f.code == "schema-required" and f.path in _REGISTRY_PATHS)]
-    return FileResult(path, tuple(findings), data=document, target="env")
+    return FileResult(path, tuple(findings), data=document, target="env",
+                      locate=loaded.mark_for)
 
 
 def _shape_problem(data: Any, root: Mark) -> Finding | None:
