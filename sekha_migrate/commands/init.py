@@ -36,8 +36,9 @@ def init_command(
     force: bool = typer.Option(False, "--force", help="Overwrite an existing file."),
     schema_url: str = typer.Option(
         None, "--schema-url",
-        help="The schema URL for the editor modeline. Default: the schema file shipped "
-        "with sekha-migrate.", show_default=False,
+        help="Schema URL (or path relative to the output) for the editor modeline. Default: "
+        "the repository's copy of the schema (sekha schema --output schema/NAME), named "
+        "relatively; else no modeline.", show_default=False,
     ),
 ) -> None:
     """Write a commented, valid v2 configuration to start from.
@@ -46,7 +47,7 @@ def init_command(
     known models. An existing file is never replaced without --force.
     """
     from sekha_migrate import exit_codes
-    from sekha_migrate.schema import schema_modeline
+    from sekha_migrate.modelines import modeline, schema_reference
     from sekha_migrate.templates import (
         DUMPERS,
         StarterError,
@@ -75,9 +76,11 @@ def init_command(
     else:
         fail("init", "no --template and no terminal to ask on: pass --template "
               "minimal|hybrid|full", exit_codes.USAGE)
+    reference = None if target.value == "env" else schema_reference(
+        Path.cwd() if to_stdout else output.parent, target.value, schema_url)
     try:
-        modeline = None if target.value == "env" else schema_modeline(schema_url, target.value)
-        text = render_starter(choices, target=target.value, modeline=modeline)
+        text = render_starter(choices, target=target.value,
+                              modeline=modeline(reference) if reference else None)
     except StarterError as exc:
         fail("init", str(exc), exit_codes.USAGE)
     _write(output, text)
@@ -86,7 +89,20 @@ def init_command(
     from sekha_migrate.report.console import make_writer
 
     done = f"Wrote {output}. Check it with: sekha-migrate validate {output}"
-    make_writer(stderr=True).print(done)
+    if reference is None and target.value != "env":
+        done += f"\n{_NO_MODELINE.format(name=schema_name(target.value))}"
+    make_writer(stderr=True).print(done, markup=False)
+
+
+_NO_MODELINE = ("No editor modeline: this repository has no copy of the schema. Write one with "
+                "sekha schema --output schema/{name} (and commit it), then run this again; or "
+                "pass --schema-url.")
+
+
+def schema_name(target: str) -> str:
+    from sekha_migrate.schema import SCHEMA_FILES
+
+    return SCHEMA_FILES[target]
 
 
 def ask_choices() -> Any:

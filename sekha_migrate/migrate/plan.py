@@ -76,7 +76,7 @@ class MigrationRequest:
     # The dialect to write: docker, bridge or env. None: docker for v1 sources, and a v2
     # file stays in the dialect it is written in.
     target: str | None = None
-    schema_url: str | None = None  # for the editor modeline; default: the shipped schema
+    schema_url: str | None = None  # for the editor modeline (modelines.schema_reference)
     # Measure the embedding dimension with the configured provider (one embedding request)
     # instead of the table of known models; its ${VARS} come from this process's environment.
     probe: bool = False
@@ -714,16 +714,18 @@ def _header(
 
 def _modeline(output: Path, target: str, schema_url: str | None) -> list[str]:
     """The editor's schema line for the YAML dialects (a .env has no schema to name)."""
-    from sekha_migrate.schema import modeline_schema_url, schema_modeline
+    from sekha_migrate.modelines import modeline, schema_reference
+    from sekha_migrate.schema import modeline_schema_url
 
     if target == "env":
         return []
     if schema_url is None:
-        # Keep the output's own modeline: the shipped schema's path differs between
-        # machines, and `migrate --check` in CI must not see that as a change.
+        # Keep the output's own modeline, so that `migrate --check` in CI passes on the file
+        # as it was written; else the repository's copy of the schema, else none.
         existing = _read_existing(output)
         schema_url = modeline_schema_url(existing.decode("utf-8", "replace")) if existing else None
-    return [schema_modeline(schema_url, target)]
+    reference = schema_reference(output.parent, target, schema_url)
+    return [modeline(reference)] if reference else []
 
 
 def _shown(path: Path, beside: Path) -> str:
