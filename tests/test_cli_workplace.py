@@ -198,8 +198,16 @@ def test_init_refuses_providers_without_embeddings(
     from sekha_migrate.commands import init
 
     monkeypatch.setattr(init, "stdin_is_terminal", lambda: True)
+    # Said as soon as it is answered, and asked again; the input ends there: nothing written.
     result = sekha_inprocess("init", "-o", "-", input="anthropic\n", cwd=tmp_path)
-    assert result.exit_code == 2 and "embeddings need ollama or openai" in result.stderr
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[-3:] == [
+        "Providers, in order of priority (ollama, openai, anthropic, openrouter) [ollama]:  "
+        "embeddings need ollama or openai among the providers: add one",
+        "Providers, in order of priority (ollama, openai, anthropic, openrouter) [anthropic, "
+        "ollama]:",
+        "sekha: no answer (the input ended); stopped before doing it"]
+    assert result.stdout.strip() == "anthropic"  # the runner's echo of the answer; no YAML
 
 
 @pytest.mark.parametrize("template", ["minimal", "hybrid", "full"])

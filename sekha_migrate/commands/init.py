@@ -1,8 +1,9 @@
 from __future__ import annotations
 
+from collections.abc import Callable
 from enum import Enum
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import typer
 
@@ -107,35 +108,69 @@ def schema_name(target: str) -> str:
 
 def ask_choices() -> Any:
     """The few questions a first configuration needs, with the minimal template's answers
-    as defaults."""
+    as defaults. Each answer is checked as it is given: a wrong one is said, with the nearest
+    name for a typo, and only that question is asked again."""
     from sekha_migrate.templates import (
         DEFAULT_CHAT,
         DEFAULT_EMBEDDING,
         PROVIDER_TYPES,
         StarterChoices,
     )
+    from sekha_migrate.templates.answers import check_chat_model, parse_providers
 
-    answer = typer.prompt(
-        f"Providers, in order of priority ({', '.join(PROVIDER_TYPES)})", default="ollama",
-        err=True,
-    )
-    providers = tuple(p.strip().lower() for p in answer.replace(",", " ").split())
+    providers = _ask(f"Providers, in order of priority ({', '.join(PROVIDER_TYPES)})",
+                     "ollama", parse_providers)
     embedding, chat, dimension = DEFAULT_EMBEDDING, DEFAULT_CHAT, None
     if "ollama" in providers:
-        embedding = typer.prompt("Ollama embedding model", default=DEFAULT_EMBEDDING, err=True)
-        chat = typer.prompt("Ollama chat model", default=DEFAULT_CHAT, err=True)
+        embedding = _ask_embedding_model(DEFAULT_EMBEDDING)
+        chat = _ask("Ollama chat model", DEFAULT_CHAT, check_chat_model)
         dimension = _dimension_if_unknown(embedding)
     return StarterChoices(providers, embedding, chat, dimension)
 
 
+T = TypeVar("T")
+
+
+def _ask(question: str, default: str, check: Callable[[str], T]) -> T:
+    """Ask until `check` takes the answer; a refusal's suggestion becomes the default."""
+    from sekha_migrate.templates.answers import AnswerError
+
+    while True:
+        answer: str = typer.prompt(question, default=default, err=True)
+        try:
+            return check(answer)
+        except AnswerError as exc:
+            typer.echo(f"  {exc}", err=True)
+            default = exc.suggestion or answer
+
+
+def _ask_embedding_model(default: str) -> str:
+    """A name close to a known model is asked again once; given again, it is kept."""
+    from sekha_migrate.templates.answers import check_embedding_model
+
+    refused: list[str] = []
+
+    def check(answer: str) -> str:
+        insisted = answer.strip() in refused
+        refused.append(answer.strip())
+        return check_embedding_model(answer, insisted=insisted)
+
+    return _ask("Ollama embedding model", default, check)
+
+
 def _dimension_if_unknown(model: str) -> int | None:
     from sekha_migrate.migrate.embedding import lookup_embedding_model
+    from sekha_migrate.templates.answers import AnswerError, check_dimension
 
     if lookup_embedding_model(model) is not None:
         return None
-    value: int = typer.prompt(f"{model} is not in the model table: its dimension", type=int,
-                              err=True)
-    return value
+    while True:
+        value: int = typer.prompt(f"{model} is not in the model table: its dimension",
+                                  type=int, err=True)
+        try:
+            return check_dimension(value)
+        except AnswerError as exc:
+            typer.echo(f"  {exc}", err=True)
 
 
 def _write(output: Path, text: str) -> None:
