@@ -43,11 +43,19 @@ class OnTerminal:
 
     def finish(self, timeout: float = 30.0) -> tuple[int, str]:
         """The exit code and everything the terminal showed."""
+        deadline = time.monotonic() + timeout
         try:
-            code = self.process.wait(timeout=timeout)
+            # Keep reading while it runs: a terminal whose buffer is full blocks the writer.
+            while self.process.poll() is None:
+                if time.monotonic() > deadline:
+                    pytest.fail(f"still running after {timeout:.0f} s; it showed: {self.seen!r}")
+                if select.select([self.leader], [], [], 0.1)[0]:
+                    self._read()
+            code = self.process.returncode
         finally:
             if self.process.poll() is None:
                 self.process.kill()
+                self.process.wait()
         while select.select([self.leader], [], [], 0.2)[0] and self._read():
             pass
         os.close(self.leader)

@@ -93,7 +93,7 @@ def _live_progress() -> Any:
     """Progress on stderr when a person watches it, else None (CI logs get the report)."""
     import sys
 
-    from sekha_migrate.report.console import is_plain, is_quiet
+    from sekha_migrate.report.console import can_redraw, is_quiet
     from sekha_migrate.report.probe_progress import LiveProgress
 
-    return None if is_plain(sys.stderr) or is_quiet() else LiveProgress(sys.stderr)
+    return LiveProgress(sys.stderr) if can_redraw(sys.stderr) and not is_quiet() else None
