@@ -38,8 +38,19 @@ class OnTerminal:
         os.write(self.leader, text)
 
     def interrupt(self) -> None:
-        """Ctrl-C: SIGINT to the command, as the terminal sends it."""
-        self.process.send_signal(signal.SIGINT)
+        """Ctrl-C: SIGINT to the command, as the terminal sends it. A signal that lands after
+        the question is shown but before the read blocks is only seen by the interpreter at
+        its next check, which a blocked read never reaches; so, as an operator would, press
+        it again when nothing happened."""
+        for _press in range(4):
+            time.sleep(0.2)
+            self.process.send_signal(signal.SIGINT)
+            deadline = time.monotonic() + 3
+            while self.process.poll() is None and time.monotonic() < deadline:
+                if select.select([self.leader], [], [], 0.1)[0]:
+                    self._read()
+            if self.process.poll() is not None:
+                return
 
     def finish(self, timeout: float = 30.0) -> tuple[int, str]:
         """The exit code and everything the terminal showed."""
@@ -70,6 +81,12 @@ class OnTerminal:
         return chunk
 
 
+def default_sigint() -> None:
+    """Ctrl-C as a shell leaves it to the commands it starts: pytest-xdist's workers ignore
+    SIGINT, and an ignored signal stays ignored across exec."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def on_terminal(*args: str, cwd: Path, env: dict[str, str] | None = None) -> OnTerminal:
     import pty
 
@@ -77,6 +94,6 @@ def on_terminal(*args: str, cwd: Path, env: dict[str, str] | None = None) -> OnT
     full_env = {**os.environ, "NO_COLOR": "1", **(env or {})}
     process = subprocess.Popen([sys.executable, "-m", "sekha_migrate", *args], cwd=cwd,
                                stdin=follower, stdout=follower, stderr=follower, env=full_env,
-                               close_fds=True)
+                               close_fds=True, preexec_fn=default_sigint)
     os.close(follower)
     return OnTerminal(process, leader)

@@ -21,7 +21,7 @@ from migrate_support import copy_fixture
 from probe_support import config, model, provider, write_config
 from provider_servers import OLLAMA, OPENAI, ServerPool, wait_until
 from rich.console import Console
-from terminal_support import on_terminal
+from terminal_support import default_sigint, on_terminal
 
 from sekha_migrate.report.console import emit_table
 
@@ -217,7 +217,7 @@ def test_the_end_of_the_input_at_a_question_is_no_answer(tmp_path: Path) -> None
 def _interrupted_in_a_pipe(args: list[str], cwd: Path, ready: Callable[[], bool]) -> None:
     process = subprocess.Popen([sys.executable, "-m", "sekha_migrate", *args], cwd=cwd,
                                stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE)
+                               stderr=subprocess.PIPE, preexec_fn=default_sigint)
     try:
         assert wait_until(ready, timeout=20)
         process.send_signal(signal.SIGINT)
