@@ -57,6 +57,19 @@ def schema_reference(directory: Path, target: str, schema_url: str | None) -> st
     return relative_reference(found, directory) if found is not None else None
 
 
+def output_modeline(directory: Path, target: str, schema_url: str | None,
+                    existing: bytes | None) -> list[str]:
+    """The modeline a re-written output gets: the URL given, else the one the output already
+    has (so that `migrate --check` in CI passes on the file as it was written), else the
+    repository's copy of the schema, else none."""
+    from sekha_migrate.schema import modeline_schema_url
+
+    if schema_url is None and existing:
+        schema_url = modeline_schema_url(existing.decode("utf-8", "replace"))
+    reference = schema_reference(directory, target, schema_url)
+    return [modeline(reference)] if reference else []
+
+
 def _repository_root(directory: Path) -> Path | None:
     for folder in [directory, *directory.parents]:
         if (folder / ".git").exists():

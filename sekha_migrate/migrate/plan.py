@@ -714,18 +714,10 @@ def _header(
 
 def _modeline(output: Path, target: str, schema_url: str | None) -> list[str]:
     """The editor's schema line for the YAML dialects (a .env has no schema to name)."""
-    from sekha_migrate.modelines import modeline, schema_reference
-    from sekha_migrate.schema import modeline_schema_url
+    from sekha_migrate.modelines import output_modeline
 
-    if target == "env":
-        return []
-    if schema_url is None:
-        # Keep the output's own modeline, so that `migrate --check` in CI passes on the file
-        # as it was written; else the repository's copy of the schema, else none.
-        existing = _read_existing(output)
-        schema_url = modeline_schema_url(existing.decode("utf-8", "replace")) if existing else None
-    reference = schema_reference(output.parent, target, schema_url)
-    return [modeline(reference)] if reference else []
+    existing = _read_existing(output)
+    return [] if target == "env" else output_modeline(output.parent, target, schema_url, existing)
 
 
 def _shown(path: Path, beside: Path) -> str:
