@@ -6,7 +6,8 @@ text line or a JSON object, the same for every command.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import KW_ONLY, dataclass, field, replace
 from enum import Enum
 from typing import Any, NamedTuple
@@ -72,6 +73,11 @@ class FileResult:
     data: Any = field(default=None, compare=False, repr=False)
     readable: bool = True
     target: str | None = None  # the dialect it was validated as: docker, bridge or env
+    skipped: str | None = None  # why the file was not checked (a compose file in a walk, ...)
+    # Where a document path is in the file (the parser's marks), for findings made later
+    # about the same document (probe's, about a provider entry).
+    locate: Callable[[DataPath], Mark | None] | None = field(
+        default=None, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         # Each finding names its file, so it reads the same once it leaves this result
@@ -112,6 +118,7 @@ class ValidationRun:
             "errors": sum(f.count(Severity.ERROR) for f in self.files),
             "warnings": sum(f.count(Severity.WARNING) for f in self.files),
             "infos": sum(f.count(Severity.INFO) for f in self.files),
+            "skipped_files": sum(1 for f in self.files if f.skipped is not None),
         }
 
 
@@ -126,6 +133,59 @@ def format_path(path: Sequence[PathPart]) -> str:
         else:
             out.append(f"[{part!r}]")
     return "".join(out)
+
+
+_PATH_PART = re.compile(
+    r"\.([A-Za-z_][A-Za-z0-9_]*)"  # .key
+    r"|\[(\d+)\]"  # [index]
+    r"|\[('(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\")\]"  # ['any key'], as repr() quotes it
+)
+
+
+def parse_path(text: str) -> DataPath | None:
+    """`$.llm_providers[1].base_url` -> `("llm_providers", 1, "base_url")`: the inverse of
+    `format_path`; None for text that is not one of its paths."""
+    if not text.startswith("$"):
+        return None
+    parts: list[PathPart] = []
+    position = 1
+    while position < len(text):
+        found = _PATH_PART.match(text, position)
+        if found is None:
+            return None
+        name, index, quoted = found.groups()
+        if quoted is not None:
+            import ast  # a quoted key is rare; the parser's import is not worth every start
+
+            name = str(ast.literal_eval(quoted))
+        parts.append(name if name is not None else int(index))
+        position = found.end()
+    return tuple(parts)
+
+
+def place_findings(
+    findings: Iterable[Finding], positions: Mapping[str, Mark]
+) -> tuple[Finding, ...]:
+    """Each finding without a line gets the position of its document path, where known."""
+    placed = []
+    for finding in findings:
+        mark = positions.get(finding.path) if finding.line is None else None
+        placed.append(finding if mark is None
+                      else replace(finding, line=mark.line, column=mark.column))
+    return tuple(placed)
+
+
+def positions_of(
+    findings: Iterable[Finding], locate: Callable[[DataPath], Mark | None]
+) -> dict[str, Mark]:
+    """The position of every finding's document path that `locate` knows."""
+    positions: dict[str, Mark] = {}
+    for finding in findings:
+        parts = parse_path(finding.path)
+        mark = locate(parts) if parts else None
+        if mark is not None:
+            positions[finding.path] = mark
+    return positions
 
 
 def value_at(data: Any, path: Sequence[PathPart]) -> Any:

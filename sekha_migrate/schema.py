@@ -37,12 +37,6 @@ def modeline_schema_url(text: str) -> str | None:
     return found.group(1) if found else None
 
 
-def schema_modeline(schema_url: str | None = None, target: str = "docker") -> str:
-    """The comment (without '# ') that points YAML editors at the schema: the URL given,
-    else the shipped file, so completion works offline."""
-    return f"yaml-language-server: $schema={schema_url or schema_file(target).as_uri()}"
-
-
 @cache
 def load_schema(target: str = "docker") -> dict[str, Any]:
     schema: dict[str, Any] = json.loads(schema_text(target))

@@ -92,7 +92,7 @@ def test_quiet_silences_a_report_but_not_the_exit_code(
     quiet = sekha_inprocess("rollback", "--yes", "--quiet", "--dir", str(directory))
     assert (quiet.exit_code, quiet.stdout) == (0, "")
     assert not (directory / "config.yaml").exists()
-    init = sekha_inprocess("init", "-t", "minimal", "-q", "-o", str(directory / "new.yaml"))
+    init = sekha_inprocess("init", "--template", "minimal", "-q", "-o", str(directory / "new.yaml"))
     assert (init.exit_code, init.stdout, init.stderr) == (0, "", "")
 
 
@@ -135,7 +135,7 @@ def test_init_writes_a_config_that_validates_strictly(
     embedding = next(m for p in document["llm_providers"] for m in p["models"]
                      if m["task"] == "embedding")
     assert (embedding["model_id"], embedding["dimension"]) == ("nomic-embed-text", 768)
-    assert text.startswith("# yaml-language-server: $schema=file://")
+    assert text.startswith('# Sekha configuration, format "2.0"')  # no copy of the schema here
     assert text.count("\n# ") >= 4  # commented
     checked = sekha_inprocess("validate", "--strict", "config.yaml", cwd=tmp_path)
     assert checked.exit_code == 0, checked.stdout
@@ -143,10 +143,10 @@ def test_init_writes_a_config_that_validates_strictly(
 
 def test_init_never_overwrites_without_force(sekha_inprocess: Sekha, tmp_path: Path) -> None:
     write(tmp_path / "config.yaml", "mine\n")
-    refused = sekha_inprocess("init", "-t", "minimal", cwd=tmp_path)
+    refused = sekha_inprocess("init", "--template", "minimal", cwd=tmp_path)
     assert refused.exit_code == 2 and "--force" in refused.stderr
     assert (tmp_path / "config.yaml").read_text() == "mine\n"
-    forced = sekha_inprocess("init", "-t", "minimal", "--force", cwd=tmp_path)
+    forced = sekha_inprocess("init", "--template", "minimal", "--force", cwd=tmp_path)
     assert forced.exit_code == 0 and "llm_providers" in (tmp_path / "config.yaml").read_text()
 
 
@@ -160,7 +160,7 @@ def test_init_without_a_template_off_a_terminal_is_a_usage_error(
 
 def _written(stdout: str) -> str:
     """The YAML, without the answers the test runner echoes as a terminal would."""
-    return stdout[stdout.index("# yaml-language-server"):]
+    return stdout[stdout.index("# Sekha configuration"):]
 
 
 def test_init_on_a_terminal_asks_for_providers_and_models(
@@ -198,8 +198,16 @@ def test_init_refuses_providers_without_embeddings(
     from sekha_migrate.commands import init
 
     monkeypatch.setattr(init, "stdin_is_terminal", lambda: True)
+    # Said as soon as it is answered, and asked again; the input ends there: nothing written.
     result = sekha_inprocess("init", "-o", "-", input="anthropic\n", cwd=tmp_path)
-    assert result.exit_code == 2 and "embeddings need ollama or openai" in result.stderr
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[-3:] == [
+        "Providers, in order of priority (ollama, openai, anthropic, openrouter) [ollama]:  "
+        "embeddings need ollama or openai among the providers: add one",
+        "Providers, in order of priority (ollama, openai, anthropic, openrouter) [anthropic, "
+        "ollama]:",
+        "sekha: no answer (the input ended); stopped before doing it"]
+    assert result.stdout.strip() == "anthropic"  # the runner's echo of the answer; no YAML
 
 
 @pytest.mark.parametrize("template", ["minimal", "hybrid", "full"])
@@ -208,22 +216,26 @@ def test_init_refuses_providers_without_embeddings(
 def test_init_writes_a_valid_config_for_every_template_and_dialect(
     sekha_inprocess: Sekha, tmp_path: Path, template: str, target: str, name: str
 ) -> None:
+    from sekha_migrate.schema import SCHEMA_FILES
     from sekha_migrate.validate.engine import validate_file
 
-    result = sekha_inprocess("init", "-t", template, "--target", target, cwd=tmp_path)
+    for dialect, schema in SCHEMA_FILES.items():  # the repository's copies, for the modeline
+        sekha_inprocess("schema", "-t", dialect, "--output", f"schema/{schema}", cwd=tmp_path)
+    result = sekha_inprocess("init", "--template", template, "--target", target, cwd=tmp_path)
     assert result.exit_code == 0, result.stderr
     checked = validate_file(tmp_path / name)
     assert (checked.target, checked.valid) == (target, True), checked.findings
     assert not [f for f in checked.findings if f.severity.value == "warning"]
-    text = (tmp_path / name).read_text()
-    assert ("yaml-language-server" in text) == (target != "env")
-    if target == "bridge":
-        assert "sekha-bridge-config.schema.json" in text.splitlines()[0]
+    first = (tmp_path / name).read_text().splitlines()[0]
+    if target != "env":
+        assert first == f"# yaml-language-server: $schema=./schema/{SCHEMA_FILES[target]}"
+    else:
+        assert not first.startswith("# yaml-language-server")
 
 
 def test_init_schema_url_goes_into_the_modeline(sekha_inprocess: Sekha, tmp_path: Path) -> None:
     url = "https://example.invalid/sekha-config-v2.schema.json"
-    result = sekha_inprocess("init", "-t", "minimal", "-o", "-", "--schema-url", url)
+    result = sekha_inprocess("init", "--template", "minimal", "-o", "-", "--schema-url", url)
     assert result.stdout.splitlines()[0] == f"# yaml-language-server: $schema={url}"
 
 
@@ -263,10 +275,12 @@ def test_migrate_writes_the_modeline_with_the_given_schema_url(
     url = "https://example.invalid/schema.json"
     result = sekha_inprocess("migrate", "--dry-run", "--schema-url", url, "--dir", str(directory))
     assert result.stdout.splitlines()[0] == f"# yaml-language-server: $schema={url}"
+    # Without a URL and without a copy of the schema in the repository: no modeline at all,
+    # never the schema inside this tool's installation.
     default = sekha_inprocess("migrate", "--dry-run", "--dir", str(directory))
-    from sekha_migrate.schema import schema_file
-
-    assert default.stdout.splitlines()[0].endswith(schema_file().as_uri())
+    assert not default.stdout.startswith("# yaml-language-server")
+    assert "site-packages" not in default.stdout
+    assert "file://" not in default.stdout
 
 
 @pytest.mark.parametrize(("fixture", "remaining"), [
@@ -306,7 +320,7 @@ def test_migrate_keeps_the_outputs_modeline_so_check_passes_on_another_machine(
     # As written on a developer's machine, whose virtualenv lives elsewhere.
     elsewhere = "file:///home/dev/.venv/sekha_migrate/data/sekha-config-v2.schema.json"
     lines = output.read_text().splitlines(keepends=True)
-    output.write_text(f"# yaml-language-server: $schema={elsewhere}\n" + "".join(lines[1:]))
+    output.write_text(f"# yaml-language-server: $schema={elsewhere}\n" + "".join(lines))
     assert sekha_inprocess("migrate", "--check", "--dir", str(directory)).exit_code == 0
     url = "https://example.invalid/schema.json"
     changed = sekha_inprocess("migrate", "--check", "--schema-url", url, "--dir", str(directory))

@@ -80,8 +80,11 @@ def test_probe_prints_every_finding_as_validate_does(sekha_inprocess: Run, tmp_p
     unknown = next(f for f in probed["findings"] if f["code"] == "unknown-default-model")
     line = f"config.yaml:{unknown['line']}:{unknown['column']}: error: {unknown['message']}"
     assert f"{line} [unknown-default-model] $.default_models.chat_smart" in lines
-    # the probe's own problem, unwrapped however long, in the same shape
-    (unreachable,) = [x for x in lines if x.startswith("config.yaml: error: local: unreachable")]
+    # the probe's own problem, at its provider's line, unwrapped however long, in the same shape
+    refused = next(f for f in probed["findings"] if f["code"] == "provider-unreachable")
+    assert (refused["line"], refused["column"]) != (None, None)
+    at = f"config.yaml:{refused['line']}:{refused['column']}: error: local: unreachable"
+    (unreachable,) = [x for x in lines if x.startswith(at)]
     assert unreachable.endswith(" [provider-unreachable] $.llm_providers[0]")
 
 

@@ -15,7 +15,7 @@ PACKAGE = ROOT / "sekha_migrate"
 LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("base", ("findings", "exit_codes", "errors", "json_text", "origin")),
     ("files", ("sources", "io", "backup")),
-    ("model", ("model", "dialects", "schema")),
+    ("model", ("model", "dialects", "schema", "modelines")),
     ("decide", ("validate", "migrate", "probe", "registry", "resilience", "convert", "effective",
                 "templates", "undo", "api")),
     ("report", ("report",)),

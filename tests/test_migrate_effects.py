@@ -78,19 +78,19 @@ def test_the_changes_of_a_sectioned_toml_are_pinned(tmp_path: Path) -> None:
     rows = [(c.key, c.before, c.before_origin.key, c.after, c.after_origin.line)
             for c in plan.effects]
     assert rows == [
-        ("server_host", "127.0.0.1", "the controller's default (config.rs)", "0.0.0.0", 44),
+        ("server_host", "127.0.0.1", "the controller's default (config.rs)", "0.0.0.0", 43),
         ("database_url", "sqlite://sekha.db", "the controller's default (config.rs)",
-         "sqlite://sekha.db?mode=rwc", 50),
-        ("mcp_api_key", "dev_…7890", "the controller's default (config.rs)", "dev_…9012", 57),
-        ("rest_api_key", "dev_…7890", "the controller's default (config.rs)", "rest…6789", 58),
+         "sqlite://sekha.db?mode=rwc", 49),
+        ("mcp_api_key", "dev_…7890", "the controller's default (config.rs)", "dev_…9012", 56),
+        ("rest_api_key", "dev_…7890", "the controller's default (config.rs)", "rest…6789", 57),
         ("additional_api_keys", [], "the controller's default (config.rs)",
-         ["test…9012", "sk-s…9012"], 59),
+         ["test…9012", "sk-s…9012"], 58),
     ]
     document = report_document(plan, status="dry-run")
     assert document["effects"][0] == {
         "component": "controller", "key": "server_host",
         "before": "127.0.0.1", "before_origin": "the controller's default (config.rs)",
-        "after": "0.0.0.0", "after_origin": f"{project / 'config.yaml'}:44 (server_host)",
+        "after": "0.0.0.0", "after_origin": f"{project / 'config.yaml'}:43 (server_host)",
     }
 
 
@@ -117,7 +117,7 @@ def test_effects_show_in_the_text_summary(sekha: Callable[..., CliResult],
                                         "with"]
     assert lines[start + 3].split() == [
         "server_port", "8080", "(the", "controller's", "default", "(config.rs))",
-        "9000", "(config.yaml:45", "(server_port))"]
+        "9000", "(config.yaml:44", "(server_port))"]
     assert lines[start + 4].startswith("embedding: ")
 
 

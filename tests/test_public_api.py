@@ -33,7 +33,7 @@ assert sm.validate_text(docker_text).valid
 
 plan: sm.MigrationPlan = sm.plan_migration(sources=[work / "config.toml", str(work / ".env")],
                                            directory=work, target="docker")
-assert plan.valid and plan.text.startswith("# yaml-language-server")
+assert plan.valid and plan.text.startswith("# Sekha configuration")
 result: sm.ApplyResult = sm.apply_plan(plan)
 assert result.status is sm.ApplyStatus.WRITTEN and (work / "config.yaml").is_file()
 undone: sm.RollbackResult = sm.rollback(work)

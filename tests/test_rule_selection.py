@@ -64,7 +64,7 @@ def test_ignore_leaves_the_code_out_of_output_and_exit_code(sekha: Sekha, projec
                          "--format", "json", cwd=project)
     assert json.loads(json_summary.stdout)["summary"] == {
         "files": 1, "valid_files": 1, "invalid_files": 0, "valid": True, "errors": 0,
-        "warnings": 0, "infos": 1}
+        "warnings": 0, "infos": 1, "skipped_files": 0}
 
 
 def test_select_reports_only_the_codes_named(sekha: Sekha, project: Path) -> None:

@@ -68,10 +68,11 @@ def test_json_format_has_exactly_the_documented_shape(
     assert result.exit_code == 1
     document = json.loads(result.stdout)
     assert list(document) == ["files", "summary"]
-    shape = ["path", "valid", "target", "findings"]
+    shape = ["path", "valid", "target", "skipped", "findings"]
     assert [list(entry) for entry in document["files"]] == [shape] * 3
     good, bad, warn = document["files"]
-    assert good == {"path": "good.yaml", "valid": True, "target": "docker", "findings": []}
+    assert good == {"path": "good.yaml", "valid": True, "target": "docker", "skipped": None,
+                    "findings": []}
     assert bad["valid"] is False and warn["valid"] is True
     assert bad["findings"] == [
         {
@@ -96,6 +97,7 @@ def test_json_format_has_exactly_the_documented_shape(
         "errors": 1,
         "warnings": 1,
         "infos": 0,
+        "skipped_files": 0,
     }
 
 

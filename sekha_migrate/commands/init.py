@@ -1,8 +1,9 @@
 from __future__ import annotations
 
+from collections.abc import Callable
 from enum import Enum
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import typer
 
@@ -18,7 +19,7 @@ class Template(str, Enum):
 
 def init_command(
     template: Template | None = typer.Option(
-        None, "--template", "-t",
+        None, "--template",
         help="minimal: Ollama only; hybrid: Ollama and OpenAI; full: Ollama, OpenRouter, "
         "OpenAI and Anthropic. Without it, a terminal is asked which providers and models.",
         show_default=False,
@@ -29,15 +30,16 @@ def init_command(
         show_default=False,
     ),
     target: Target = typer.Option(
-        Target.docker, "--target",
+        Target.docker, "--target", "-t",
         help="The dialect to write: docker (sekha-docker's schema), bridge (sekha-llm-bridge's "
         "config.yaml) or env (the compose environment).",
     ),
     force: bool = typer.Option(False, "--force", help="Overwrite an existing file."),
     schema_url: str | None = typer.Option(
         None, "--schema-url",
-        help="The schema URL for the editor modeline. Default: the schema file shipped "
-        "with sekha-migrate.", show_default=False,
+        help="Schema URL (or path relative to the output) for the editor modeline. Default: "
+        "the repository's copy of the schema (sekha schema --output schema/NAME), named "
+        "relatively; else no modeline.", show_default=False,
     ),
 ) -> None:
     """Write a commented, valid v2 configuration to start from.
@@ -46,7 +48,7 @@ def init_command(
     known models. An existing file is never replaced without --force.
     """
     from sekha_migrate import exit_codes
-    from sekha_migrate.schema import schema_modeline
+    from sekha_migrate.modelines import modeline, schema_reference
     from sekha_migrate.templates import (
         DUMPERS,
         StarterError,
@@ -75,9 +77,11 @@ def init_command(
     else:
         fail("init", "no --template and no terminal to ask on: pass --template "
               "minimal|hybrid|full", exit_codes.USAGE)
+    reference = None if target.value == "env" else schema_reference(
+        Path.cwd() if to_stdout else output.parent, target.value, schema_url)
     try:
-        modeline = None if target.value == "env" else schema_modeline(schema_url, target.value)
-        text = render_starter(choices, target=target.value, modeline=modeline)
+        text = render_starter(choices, target=target.value,
+                              modeline=modeline(reference) if reference else None)
     except StarterError as exc:
         fail("init", str(exc), exit_codes.USAGE)
     _write(output, text)
@@ -86,40 +90,87 @@ def init_command(
     from sekha_migrate.report.console import make_writer
 
     done = f"Wrote {output}. Check it with: sekha-migrate validate {output}"
-    make_writer(stderr=True).print(done)
+    if reference is None and target.value != "env":
+        done += f"\n{_NO_MODELINE.format(name=schema_name(target.value))}"
+    make_writer(stderr=True).print(done, markup=False)
+
+
+_NO_MODELINE = ("No editor modeline: this repository has no copy of the schema. Write one with "
+                "sekha schema --output schema/{name} (and commit it), then run this again; or "
+                "pass --schema-url.")
+
+
+def schema_name(target: str) -> str:
+    from sekha_migrate.schema import SCHEMA_FILES
+
+    return SCHEMA_FILES[target]
 
 
 def ask_choices() -> Any:
     """The few questions a first configuration needs, with the minimal template's answers
-    as defaults."""
+    as defaults. Each answer is checked as it is given: a wrong one is said, with the nearest
+    name for a typo, and only that question is asked again."""
     from sekha_migrate.templates import (
         DEFAULT_CHAT,
         DEFAULT_EMBEDDING,
         PROVIDER_TYPES,
         StarterChoices,
     )
+    from sekha_migrate.templates.answers import check_chat_model, parse_providers
 
-    answer = typer.prompt(
-        f"Providers, in order of priority ({', '.join(PROVIDER_TYPES)})", default="ollama",
-        err=True,
-    )
-    providers = tuple(p.strip().lower() for p in answer.replace(",", " ").split())
+    providers = _ask(f"Providers, in order of priority ({', '.join(PROVIDER_TYPES)})",
+                     "ollama", parse_providers)
     embedding, chat, dimension = DEFAULT_EMBEDDING, DEFAULT_CHAT, None
     if "ollama" in providers:
-        embedding = typer.prompt("Ollama embedding model", default=DEFAULT_EMBEDDING, err=True)
-        chat = typer.prompt("Ollama chat model", default=DEFAULT_CHAT, err=True)
+        embedding = _ask_embedding_model(DEFAULT_EMBEDDING)
+        chat = _ask("Ollama chat model", DEFAULT_CHAT, check_chat_model)
         dimension = _dimension_if_unknown(embedding)
     return StarterChoices(providers, embedding, chat, dimension)
 
 
+T = TypeVar("T")
+
+
+def _ask(question: str, default: str, check: Callable[[str], T]) -> T:
+    """Ask until `check` takes the answer; a refusal's suggestion becomes the default."""
+    from sekha_migrate.templates.answers import AnswerError
+
+    while True:
+        answer: str = typer.prompt(question, default=default, err=True)
+        try:
+            return check(answer)
+        except AnswerError as exc:
+            typer.echo(f"  {exc}", err=True)
+            default = exc.suggestion or answer
+
+
+def _ask_embedding_model(default: str) -> str:
+    """A name close to a known model is asked again once; given again, it is kept."""
+    from sekha_migrate.templates.answers import check_embedding_model
+
+    refused: list[str] = []
+
+    def check(answer: str) -> str:
+        insisted = answer.strip() in refused
+        refused.append(answer.strip())
+        return check_embedding_model(answer, insisted=insisted)
+
+    return _ask("Ollama embedding model", default, check)
+
+
 def _dimension_if_unknown(model: str) -> int | None:
     from sekha_migrate.migrate.embedding import lookup_embedding_model
+    from sekha_migrate.templates.answers import AnswerError, check_dimension
 
     if lookup_embedding_model(model) is not None:
         return None
-    value: int = typer.prompt(f"{model} is not in the model table: its dimension", type=int,
-                              err=True)
-    return value
+    while True:
+        value: int = typer.prompt(f"{model} is not in the model table: its dimension",
+                                  type=int, err=True)
+        try:
+            return check_dimension(value)
+        except AnswerError as exc:
+            typer.echo(f"  {exc}", err=True)
 
 
 def _write(output: Path, text: str) -> None:

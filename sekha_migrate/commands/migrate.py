@@ -47,8 +47,9 @@ def migrate_command(
     ),
     schema_url: str | None = typer.Option(
         None, "--schema-url",
-        help="Schema URL for the editor modeline. Default: the output's own modeline, else "
-        "the shipped schema file.",
+        help="Schema URL (or path relative to the output) for the editor modeline. Default: "
+        "the output's own modeline, else the repository's copy of the schema (sekha schema "
+        "--output schema/NAME), named relatively; else no modeline.",
         show_default=False,
     ),
     yes: bool = typer.Option(

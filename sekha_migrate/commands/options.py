@@ -6,7 +6,7 @@ import functools
 import inspect
 from collections.abc import Callable
 from enum import Enum
-from typing import Any
+from typing import Any, NoReturn
 
 import typer
 
@@ -70,13 +70,33 @@ def with_output_options(command: Callable[..., None]) -> Callable[..., None]:
             quiet=mode["quiet"] and "quiet" not in own,
             verbose=mode["verbose"] and "verbose" not in own,
         )
-        command(**kwargs)
+        try:
+            command(**kwargs)
+        except KeyboardInterrupt:
+            _stopped(interrupted=True)
+        except typer.Abort as exc:  # a prompt's Ctrl-C or end of input, as click reports it
+            _stopped(interrupted=not isinstance(exc.__context__, EOFError))
 
     params = [*signature.parameters.values(), *extra]
     run.__signature__ = signature.replace(parameters=params)  # type: ignore[attr-defined]
     run.__annotations__ = {p.name: p.annotation for p in params}
     del run.__wrapped__  # typer must see the new signature, not the original's
     return run
+
+
+INTERRUPTED = 130  # 128 + SIGINT, as shells report it (entry.py says the same before start-up)
+
+
+def _stopped(*, interrupted: bool) -> NoReturn:
+    """Ctrl-C: exit 130, no traceback, no click "Aborted!" (exit 1). The end of the input at a
+    question: the question was not answered, so nothing it guarded was done (exit 1)."""
+    import sys
+
+    if interrupted:
+        sys.stderr.write("\nsekha: interrupted\n")
+        raise typer.Exit(INTERRUPTED)
+    sys.stderr.write("\nsekha: no answer (the input ended); stopped before doing it\n")
+    raise typer.Exit(1)
 
 
 class Target(str, Enum):

@@ -15,7 +15,11 @@ class ProbeFormat(str, Enum):
 
 
 def probe_command(
-    config: Path = typer.Argument(..., metavar="CONFIG", help="The v2 config file to probe."),
+    config: Path = typer.Argument(
+        Path("config.yaml"), metavar="[CONFIG]",
+        help="The v2 config file to probe. Default: config.yaml in the current directory "
+        "(as validate).", show_default=False,
+    ),
     embed: bool = typer.Option(
         False,
         "--embed",
@@ -25,7 +29,7 @@ def probe_command(
     timeout: float | None = typer.Option(
         None,
         "--timeout",
-        "-t",
+        # No short flag: -t is --target in every command that has one.
         help="Seconds each provider gets for all its checks (default: its own `timeout`).",
         show_default=False,
     ),
@@ -89,7 +93,7 @@ def _live_progress() -> Any:
     """Progress on stderr when a person watches it, else None (CI logs get the report)."""
     import sys
 
-    from sekha_migrate.report.console import is_plain, is_quiet
+    from sekha_migrate.report.console import can_redraw, is_quiet
     from sekha_migrate.report.probe_progress import LiveProgress
 
-    return None if is_plain(sys.stderr) or is_quiet() else LiveProgress(sys.stderr)
+    return LiveProgress(sys.stderr) if can_redraw(sys.stderr) and not is_quiet() else None

@@ -76,7 +76,7 @@ class MigrationRequest:
     # The dialect to write: docker, bridge or env. None: docker for v1 sources, and a v2
     # file stays in the dialect it is written in.
     target: str | None = None
-    schema_url: str | None = None  # for the editor modeline; default: the shipped schema
+    schema_url: str | None = None  # for the editor modeline (modelines.schema_reference)
     # Measure the embedding dimension with the configured provider (one embedding request)
     # instead of the table of known models; its ${VARS} come from this process's environment.
     probe: bool = False
@@ -715,16 +715,10 @@ def _header(
 
 def _modeline(output: Path, target: str, schema_url: str | None) -> list[str]:
     """The editor's schema line for the YAML dialects (a .env has no schema to name)."""
-    from sekha_migrate.schema import modeline_schema_url, schema_modeline
+    from sekha_migrate.modelines import output_modeline
 
-    if target == "env":
-        return []
-    if schema_url is None:
-        # Keep the output's own modeline: the shipped schema's path differs between
-        # machines, and `migrate --check` in CI must not see that as a change.
-        existing = _read_existing(output)
-        schema_url = modeline_schema_url(existing.decode("utf-8", "replace")) if existing else None
-    return [schema_modeline(schema_url, target)]
+    existing = _read_existing(output)
+    return [] if target == "env" else output_modeline(output.parent, target, schema_url, existing)
 
 
 def _shown(path: Path, beside: Path) -> str:

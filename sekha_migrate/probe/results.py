@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 from enum import Enum
 from typing import Any
 
 from sekha_migrate import errors
-from sekha_migrate.findings import Finding, Severity
+from sekha_migrate.findings import Finding, Mark, Severity, place_findings
 from sekha_migrate.probe.chroma import StoredVectors
 
 
@@ -79,6 +80,7 @@ class ProviderProbe:
     version: str | None = None
     skipped_checks: tuple[str, ...] = ()
     path: str = ""  # where the entry is in the config: $.llm_providers[1]
+    api_key_from: str | None = None  # `${OPENAI_API_KEY}`, "the file", or None: no key
 
     @property
     def ok(self) -> bool:
@@ -98,6 +100,7 @@ class ProviderProbe:
             "version": self.version,
             "skipped_checks": list(self.skipped_checks),
             "path": self.path,
+            "api_key_from": self.api_key_from,
         }
 
 
@@ -117,7 +120,11 @@ def provider_findings(provider: ProviderProbe) -> list[Finding]:
     found: list[Finding] = []
     if provider.status is not ProbeStatus.OK:
         message = f"{provider.id}: {provider.status.value}: {provider.error}"
-        found.append(Finding(Severity.ERROR, _STATUS_CODES[provider.status], message, path=where))
+        hint = None
+        if provider.status is ProbeStatus.AUTH_FAILED:
+            message, hint = _refused_key(provider, message)
+        found.append(Finding(Severity.ERROR, _STATUS_CODES[provider.status], message,
+                             path=where, hint=hint))
     for index, model in enumerate(provider.models):
         found.extend(_model_findings(provider, f"{where}.models[{index}]", model))
     found.extend(
@@ -125,6 +132,24 @@ def provider_findings(provider: ProviderProbe) -> list[Finding]:
         for warning in provider.warnings
     )
     return found
+
+
+def _refused_key(provider: ProviderProbe, message: str) -> tuple[str, str]:
+    """A refused key: where it came from and what to check, never the key itself."""
+    source = provider.api_key_from
+    if source is None:
+        return message, (f"add api_key: ${{VAR}} to the {provider.id} entry and set VAR to "
+                         f"a {provider.type} key")
+    message += f" (the key from {source})"
+    if source == "the file":
+        return message, ("check the key written at api_key is current and meant for this "
+                         f"provider ({provider.base_url}); better, write api_key: ${{VAR}} "
+                         "and keep the key in the environment")
+    names = " / ".join(name.strip("${}") for name in source.split())
+    return message, (f"check that {names} holds a current {provider.type} key for "
+                     f"{provider.base_url} (not revoked, not another provider's; no quotes "
+                     "or spaces around it) in this shell or --env-file, and where the bridge "
+                     "runs")
 
 
 def _model_findings(provider: ProviderProbe, where: str, model: ModelCheck) -> list[Finding]:
@@ -166,16 +191,19 @@ class ProbeResult:
     # The vectors Chroma holds (probe.chroma), when it was asked, and what they mean.
     stored: StoredVectors | None = None
     stored_findings: tuple[Finding, ...] = ()
+    # Where each document path the findings name is in the file: a finding about a provider
+    # points at its entry's line and column.
+    positions: Mapping[str, Mark] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def probe_findings(self) -> tuple[Finding, ...]:
         found = tuple(f for provider in self.providers for f in provider_findings(provider))
-        return (*found, *self.stored_findings)
+        return place_findings((*found, *self.stored_findings), self.positions)
 
     @property
     def findings(self) -> tuple[Finding, ...]:
         """Every finding, each naming the file it is about: the probed config file."""
-        found = (*self.config_findings, *self.probe_findings)
+        found = (*place_findings(self.config_findings, self.positions), *self.probe_findings)
         return tuple(f if f.file or not self.source else replace(f, file=self.source)
                      for f in found)
 

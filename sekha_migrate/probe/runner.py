@@ -13,7 +13,6 @@ import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import partial
-from pathlib import Path
 from typing import Any, TypeVar
 
 import httpx
@@ -36,6 +35,7 @@ from sekha_migrate.probe.results import (
     ProbeStatus,
     ProviderProbe,
 )
+from sekha_migrate.probe.routing import routing_rows
 from sekha_migrate.probe.targets import (
     ModelSpec,
     ProviderTarget,
@@ -245,6 +245,7 @@ async def probe_provider(
         warnings=tuple(warnings),
         version=version,
         skipped_checks=tuple(checks.skipped),
+        api_key_from=target.api_key_from,
     )
 
 
@@ -382,7 +383,7 @@ async def probe_config_async(
             entries, registry, env, _Probing(embed, timeout, max_bytes, on_progress), key
         )
         if registry is not None:
-            routing = _routing(registry, data, probes)
+            routing = routing_rows(registry, data, probes)
     return ProbeResult(
         providers=tuple(probes),
         routing=routing,
@@ -495,31 +496,6 @@ def _breaker_for(registry: ProviderRegistry | None, provider_id: str) -> Circuit
     return CircuitBreaker(name=provider_id)
 
 
-def _routing(
-    registry: ProviderRegistry, data: Mapping[str, Any], probes: Sequence[ProviderProbe]
-) -> tuple[dict[str, Any], ...]:
-    """The registry's choice for each default model, knowing what the probe found.
-
-    Models found missing are passed over. A provider that failed once is still chosen while
-    its breaker is closed (the bridge would try it too), so the probe status travels with
-    the choice.
-    """
-    for probe in probes:
-        for model in probe.models:
-            if model.present is False:
-                registry.mark_model_missing(probe.id, model.model_id)
-    statuses = {probe.id: probe.status for probe in probes}
-    default_models = data.get("default_models")
-    decisions = registry.route_defaults(default_models if isinstance(default_models, dict) else {})
-    rows = []
-    for decision in decisions:
-        row = decision.to_dict()
-        status = statuses.get(row["provider_id"]) if row.get("provider_id") else None
-        row["provider_status"] = status.value if status is not None else None
-        rows.append(row)
-    return tuple(rows)
-
-
 def probe_config(
     data: Mapping[str, Any],
     *,
@@ -544,82 +520,6 @@ def probe_config(
             on_progress=on_progress,
         )
     )
-
-
-def probe_file(
-    path: Path | str,
-    *,
-    env: Mapping[str, str],
-    embed: bool = False,
-    timeout: float | None = None,
-    on_progress: Callable[[ProbeProgress], None] | None = None,
-    chroma: bool | None = None,
-    chroma_url: str | None = None,
-    chroma_token: str | None = None,
-) -> ProbeResult:
-    """Validate one config file and probe what can be probed: `sekha probe` as a function.
-
-    Always returns a result: an unreadable file gives `readable=False` and its finding; a file
-    with findings is still probed for each provider entry that is itself well-formed.
-
-    Chroma is asked for the vectors it holds (`chroma=True`, or by default when `chroma_url`
-    is given or the controller's effective configuration sets chroma_url), and their
-    dimension compared with the embedding model's; `chroma=False` never asks.
-    """
-    from sekha_migrate.validate.engine import validate_file
-
-    checked = validate_file(path, env=env)
-    if not checked.readable:
-        return ProbeResult(
-            providers=(), config_findings=checked.findings, source=checked.path, readable=False
-        )
-    result = probe_config(
-        checked.data,
-        env=env,
-        embed=embed,
-        timeout=timeout,
-        findings=checked.findings,
-        source=checked.path,
-        on_progress=on_progress,
-    )
-    url = chroma_url if chroma is not False else None
-    if url is None and chroma is not False:
-        url = _controllers_chroma(Path(path), env, always=chroma is True)
-    if url is None:
-        return result
-    return _with_stored_vectors(result, checked.data, url, chroma_token, timeout)
-
-
-def _controllers_chroma(path: Path, env: Mapping[str, str], *, always: bool) -> str | None:
-    """The chroma_url the controller would run with, given this file as its config.yaml and
-    `env` as its environment (the engine's rules); None when nothing sets it, unless asked."""
-    from sekha_migrate.effective.sources import SourceSet, resolve_source_set
-    from sekha_migrate.model import loaders
-
-    controller = resolve_source_set(loaders.CONTROLLER,
-                                    SourceSet(config_files=[path], environ=env))
-    setting = controller.settings["chroma_url"]
-    if setting.origin.is_default and not always:
-        return None
-    return str(setting.value)
-
-
-def _with_stored_vectors(result: ProbeResult, data: Any, url: str, token: str | None,
-                         timeout: float | None) -> ProbeResult:
-    from sekha_migrate.convert import read_config
-    from sekha_migrate.dialects import detect_dialect
-    from sekha_migrate.probe.chroma import read_stored_vectors, stored_findings
-
-    model: Any = None
-    dimension = None
-    if isinstance(data, dict):
-        config = read_config(data, detect_dialect(data) or "docker")
-        model = config.default_models.get("embedding")
-        dimension = next((m.dimension for m in config.models_by_id().get(str(model), [])
-                          if m.task == "embedding" and m.dimension is not None), None)
-    stored = read_stored_vectors(url, token=token, timeout=timeout or 5.0)
-    found = stored_findings(stored, model if isinstance(model, str) else None, dimension)
-    return replace(result, stored=stored, stored_findings=tuple(found))
 
 
 async def measure_embedding_dimension_async(

@@ -37,6 +37,9 @@ class ProviderTarget:
     # `${VAR}` text its consumer takes literally (the bridge expands only a whole-value
     # api_key), by the field it stands in: probing the expanded value would be a lie.
     literal_fields: tuple[str, ...] = ()
+    # Where the key came from, to name when it is refused (never the key): the variables
+    # its api_key refers to, as `${NAME}`, or "the file" for a key written in it.
+    api_key_from: str | None = None
 
     @property
     def display_url(self) -> str:
@@ -82,7 +85,15 @@ def _target(provider: Provider, env: Mapping[str, str], timeout: float | None,
         models=models,
         missing_variables=tuple(dict.fromkeys(name for _path, name in unresolved)),
         literal_fields=literal,
+        api_key_from=_key_source(provider.api_key),
     )
+
+
+def _key_source(written: Any) -> str | None:
+    if not isinstance(written, str) or not written:
+        return None
+    names = placeholder_names(written)
+    return " ".join(f"${{{name}}}" for name in dict.fromkeys(names)) if names else "the file"
 
 
 def _as_the_bridge_reads(written: dict[str, Any]) -> tuple[dict[str, Any], tuple[str, ...]]:

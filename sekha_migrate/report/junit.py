@@ -25,7 +25,7 @@ def validation_junit(run: ValidationRun) -> str:
         tests=str(summary["files"]),
         failures=str(summary["invalid_files"]),
         errors="0",
-        skipped="0",
+        skipped=str(summary["skipped_files"]),
     )
     for result in run.files:
         suite.append(_testcase(result))
@@ -39,7 +39,9 @@ def validation_junit(run: ValidationRun) -> str:
 def _testcase(result: FileResult) -> ET.Element:
     case = ET.Element("testcase", classname="sekha validate", name=result.path, file=result.path)
     errors = [f for f in result.findings if f.severity is Severity.ERROR]
-    if errors:
+    if result.skipped is not None:
+        ET.SubElement(case, "skipped", message=result.skipped)
+    elif errors:
         failure = ET.SubElement(
             case,
             "failure",

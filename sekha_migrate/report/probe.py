@@ -51,7 +51,7 @@ def render_probe(result: ProbeResult, output_format: str) -> None:
         for finding in result.config_findings:
             sys.stderr.write(f"sekha probe: {finding.message}\n")  # it names the path
         return
-    from sekha_migrate.report.console import is_plain, is_quiet, make_console
+    from sekha_migrate.report.console import fitted, is_plain, is_quiet, make_console
 
     if is_quiet():
         return
@@ -67,12 +67,12 @@ def render_probe(result: ProbeResult, output_format: str) -> None:
     if config_lines:
         console.print()
     if result.providers:
-        console.print(_boxless(provider_table(result, result.source), plain))
+        console.print(fitted(console, _boxless(provider_table(result, result.source), plain)))
     for warning in _warnings(result):
         console.print(warning)
     if result.routing:
         console.print()
-        console.print(_boxless(routing_table(result), plain))
+        console.print(fitted(console, _boxless(routing_table(result), plain)))
     console.print()
     if result.stored is not None:
         console.print(Text(_stored_line(result)))
@@ -137,7 +137,7 @@ def provider_table(result: ProbeResult, source: str = "") -> Any:
     table = Table(title=title, title_justify="left", header_style="bold")
     table.add_column("provider", no_wrap=True)
     table.add_column("type", no_wrap=True)
-    table.add_column("URL", overflow="fold")
+    table.add_column("URL")
     table.add_column("status", no_wrap=True)
     table.add_column("latency", no_wrap=True, justify="right")
     table.add_column("models")

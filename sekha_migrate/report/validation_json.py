@@ -13,6 +13,7 @@ def validation_document(run: ValidationRun) -> dict[str, object]:
                 "path": result.path,
                 "valid": result.valid,
                 "target": result.target,
+                "skipped": result.skipped,  # null, or why the file was not checked
                 "findings": [finding.to_dict() for finding in result.findings],
             }
             for result in run.files
@@ -31,6 +32,7 @@ def _summary(run: ValidationRun) -> dict[str, object]:
         "errors": counts["errors"],
         "warnings": counts["warnings"],
         "infos": counts["infos"],
+        "skipped_files": counts["skipped_files"],
     }
 
 

@@ -19,6 +19,11 @@ def validation_lines(
     """--quiet: errors and the summary only. --verbose: also what each rule means."""
     lines: list[Line] = []
     for result in run.files:
+        if result.skipped is not None:
+            # The header says it, and why: the file's one note would only repeat it.
+            if not quiet:
+                lines.append(_file_header(result))
+            continue
         shown = [f for f in result.findings if not quiet or f.severity is Severity.ERROR]
         if quiet and not shown:
             continue
@@ -39,6 +44,8 @@ def _explain(code: str) -> str:
 
 
 def _file_header(result: FileResult) -> Line:
+    if result.skipped is not None:
+        return [(result.path, "bold"), (": ", ""), (f"skipped ({result.skipped})", "dim")]
     if not result.readable:
         status = ("unreadable", "bold red")
     elif result.valid:
@@ -62,7 +69,12 @@ def _summary_line(run: ValidationRun) -> Line:
             _plural(s["infos"], "note"),
         ]
     )
-    files = _plural(s["files"], "file")
+    skipped = s["skipped_files"]
     if run.valid:
-        return [("✓", "green"), (f" {files} valid ({counts})", "")]
-    return [("✗", "bold red"), (f" {s['invalid_files']} of {files} invalid ({counts})", "")]
+        checked = s["files"] - skipped
+        told = (f"{_plural(checked, 'file')} valid" + (f", {skipped} skipped" if skipped else "")
+                if checked else f"{_plural(skipped, 'file')} skipped")
+        return [("✓", "green"), (f" {told} ({counts})", "")]
+    also = f", {skipped} skipped" if skipped else ""
+    files = _plural(s["files"], "file")
+    return [("✗", "bold red"), (f" {s['invalid_files']} of {files} invalid{also} ({counts})", "")]

@@ -40,9 +40,9 @@ from sekha_migrate.validate.schema_errors import describe_schema_errors
 
 CONFIG_SUFFIXES = (".yaml", ".yml", ".json")
 COMPOSE = "compose"  # a FileResult's target when the file was read as a compose project
+COMPOSE_SKIP_REASON = "compose file: name it to check the deployment"
 COMPOSE_SKIPPED = Finding(
-    Severity.INFO, "compose-skipped",
-    "skipped (compose file: name it to check the deployment)", line=1, column=1)
+    Severity.INFO, "compose-skipped", f"skipped ({COMPOSE_SKIP_REASON})", line=1, column=1)
 STDIN = "-"
 # Directories never searched when a directory is given.
 _SKIPPED_DIRS = {".git", ".sekha-backups", ".venv", "venv", "node_modules", "__pycache__"}
@@ -77,7 +77,8 @@ def validate_text(
         dialect = target or detect_dialect(loaded.data) or "docker"
         findings = [*loaded.findings,
                     *_check_document(loaded, env or {}, dialect, target, text)]
-        result = FileResult(path, tuple(findings), data=loaded.data, target=dialect)
+        result = FileResult(path, tuple(findings), data=loaded.data, target=dialect,
+                            locate=loaded.mark_for)
     findings = list(result.findings)
     if strict:
         findings = list(escalate_warnings(findings))
@@ -126,7 +127,7 @@ def validate_file(
         return FileResult(shown, (_source_finding(exc),), target=target)
     if target is None and is_compose_file(shown, data):
         return _compose_result(shown, env, strict) if not walked else FileResult(
-            shown, (COMPOSE_SKIPPED,), target=COMPOSE)
+            shown, (COMPOSE_SKIPPED,), target=COMPOSE, skipped=COMPOSE_SKIP_REASON)
     result = validate_bytes(data, path=shown, env=env, strict=strict, target=target)
     shadowed = consumers.shadowed_config(shown) if result.target == "docker" else None
     if shadowed is None:
@@ -295,7 +296,8 @@ def _validate_env_text(text: str, path: str, env: Mapping[str, str]) -> FileResu
     if not _holds_registry(loaded_env):
         findings = [f for f in findings
                     if not (f.code == "schema-required" and f.path in _REGISTRY_PATHS)]
-    return FileResult(path, tuple(findings), data=document, target="env")
+    return FileResult(path, tuple(findings), data=document, target="env",
+                      locate=loaded.mark_for)
 
 
 def _shape_problem(data: Any, root: Mark) -> Finding | None:

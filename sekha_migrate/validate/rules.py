@@ -117,7 +117,9 @@ _VALIDATE = (
          "that suppressed nothing: the finding it was for is gone, or the code is misspelled "
          "(reported under --strict only, so an error).", "Remove the comment, or the codes "
          "in it that no longer apply."),
-    Rule("not-sekha", N, "A YAML file with no Sekha keys at all, skipped (--skip-non-sekha).",
+    Rule("not-sekha", N, "A YAML or JSON file whose top-level keys, taken together, are not "
+         "Sekha's (a name other applications share, such as log_level, does not make it so): "
+         "skipped under --skip-non-sekha, with the reason.",
          "Nothing to do: the file is not a Sekha configuration."),
 )
 # A compose file named to validate is checked as the deployment it describes.
