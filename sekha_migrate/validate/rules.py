@@ -151,6 +151,10 @@ _DEPLOYMENT = (
          "unpinned (latest) image: Chroma 1.x answers 410 on every /api/v1 path, so the "
          "service never becomes healthy.", "Ask /api/v2/heartbeat (answered since Chroma "
          "0.5.16)."),
+    Rule("chroma-api-mismatch", E, "A controller that speaks Chroma's v2 API (the latest "
+         "image, or built from source: since sekha-controller 11a0b36) beside a Chroma image "
+         "older than 0.5.16, which has only the v1 API: every memory stored and every search "
+         "fails.", "Run chromadb/chroma:1.5.0 (or any release from 0.5.16)."),
 )
 # A migration also reports validate's findings about the text it writes or converts.
 _MIGRATE = (
