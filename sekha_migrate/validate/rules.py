@@ -151,6 +151,22 @@ _DEPLOYMENT = (
          "unpinned (latest) image: Chroma 1.x answers 410 on every /api/v1 path, so the "
          "service never becomes healthy.", "Ask /api/v2/heartbeat (answered since Chroma "
          "0.5.16)."),
+    Rule("configmap-no-config", E, "A Kubernetes ConfigMap given to validate holds no Sekha "
+         "config file (config.toml, config.yaml, config.yml or config.json) under data:.",
+         "Name the ConfigMap that holds the configuration, or add the file under data:."),
+    Rule("k8s-manifest", N, "A Kubernetes manifest other than a ConfigMap (a Deployment, a "
+         "Service, ...): it holds no Sekha configuration.", "Nothing to do; validate the "
+         "ConfigMap or the Helm chart's values.yaml."),
+    Rule("helm-template", E, "A Helm template given as a configuration: helm fills its "
+         "{{ }} from the chart's values at install time (exit 2).", "Give the chart's "
+         "values.yaml instead, or render the chart first (helm template)."),
+    Rule("helm-template-skipped", N, "A Helm template found in a directory given to "
+         "validate: skipped.", "Nothing to do; the chart's values.yaml is validated."),
+    Rule("helm-value-unread", W, "A value of sekha-docker's Helm chart that reaches the "
+         "controller nowhere: the chart renders it into a sectioned config.toml mounted at "
+         "/config.toml and a one-underscore SEKHA_ variable, neither of which the controller "
+         "reads (or no template renders it at all).", "Migrate the values (sekha migrate "
+         "values.yaml --emit k8s) and mount the ConfigMap written at /app/config.yaml."),
     Rule("chroma-api-mismatch", E, "A controller that speaks Chroma's v2 API (the latest "
          "image, or built from source: since sekha-controller 11a0b36) beside a Chroma image "
          "older than 0.5.16, which has only the v1 API: every memory stored and every search "
@@ -278,6 +294,11 @@ _ROLLBACK = (
 # A short file that draws the finding, for `sekha explain`; tests/test_explain.py validates
 # each and checks that its code comes out.
 EXAMPLES: dict[str, str] = {
+    "configmap-no-config": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: sekha\ndata:\n"
+    "  LOG_LEVEL: debug   # no config.yaml or config.toml entry\n",
+    "k8s-manifest": "apiVersion: v1\nkind: Service\nmetadata:\n  name: sekha\n",
+    "helm-template": "data:\n  config.toml: |\n    [chroma]\n"
+    "    url = \"{{ .Values.chromaUrl }}\"\n",
     "syntax": "llm_providers:\n  - id: ollama\n   type: ollama   # indented one space too few\n",
     "empty-document": "# nothing but comments\n",
     "not-a-mapping": "- version: \"2.0\"\n",
