@@ -125,3 +125,38 @@ def template_references(text: str) -> set[tuple[str, ...]]:
     """Every `.Values.a.b.c` a template text refers to, as a path."""
     return {tuple(m.group(1).split(".")) for m in
             re.finditer(r"\.Values\.([A-Za-z0-9_.]+[A-Za-z0-9_])", text)}
+
+
+class Literal(NamedTuple):
+    """A key the ConfigMap template writes as a literal (`[server] host = "0.0.0.0"`)."""
+
+    table: str
+    key: str
+    value: Any
+    line: int
+    column: int
+
+
+def template_literals(text: str) -> list[Literal]:
+    """The literal keys of the config.toml a ConfigMap template renders: what the chart
+    meant the controller to run with whatever the values say."""
+    import tomllib
+
+    found, table, inside = [], "", False
+    for number, line in enumerate(text.splitlines(), 1):
+        stripped = line.strip()
+        if re.match(r"^\s*config\.toml:\s*\|", line):
+            inside = True
+            continue
+        if not inside or not stripped or "{{" in stripped:
+            continue
+        if stripped.startswith("["):
+            table = stripped.strip("[]").strip()
+            continue
+        try:
+            parsed = tomllib.loads(stripped)
+        except tomllib.TOMLDecodeError:
+            continue
+        for key, value in parsed.items():
+            found.append(Literal(table, key, value, number, len(line) - len(line.lstrip()) + 1))
+    return found

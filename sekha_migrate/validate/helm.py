@@ -36,7 +36,7 @@ def validate_chart_values(loaded: LoadedYaml, path: str) -> FileResult:
     findings: list[Finding] = [*loaded.findings]
     values = chart_values(loaded.data)
     findings += [f for value in values if (f := _unread(value, mark(value.path))) is not None]
-    findings += _mount(Path(path))
+    findings += chart_mount_findings(Path(path))
     controller = mark(("controller",)) or Mark(1, 1)
     findings.append(Finding(
         Severity.ERROR, "public-default-key",
@@ -82,7 +82,7 @@ def _unread(value: ChartValue, mark: Mark | None) -> Finding | None:
         f"ConfigMap it writes at {loaders.CONTROLLER_WORKDIR}/config.yaml")
 
 
-def _mount(values: Path) -> list[Finding]:
+def chart_mount_findings(values: Path) -> list[Finding]:
     """The chart's Deployment template mounting config.toml outside /app, at its line."""
     template = values.parent / "templates" / "deployment.yaml"
     try:
