@@ -221,6 +221,10 @@ _MIGRATE = (
          "a backup).", "Use --output to write somewhere else, or --diff to compare."),
     Rule("not-carried", W, "A setting the target dialect has no place for; it is left out of "
          "the written file.", "Set it where that component reads it, or keep the source file."),
+    Rule("secret-in-configmap", E, "migrate --emit k8s would write a key or a URL password "
+         "into the ConfigMap (it refuses: keys go to the Secret).", "Give that value to the "
+         "controller as its SEKHA__<KEY> variable from a Secret, and leave it out of the "
+         "sources."),
     Rule("default-written", N, "A value the target dialect requires was filled in with its "
          "default.", "Nothing to do unless the default is not what you want."),
 )
