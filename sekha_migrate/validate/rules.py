@@ -271,6 +271,13 @@ _PROBE = (
          "Point chroma_url at Chroma's HTTP port (8000)."),
     Rule("chroma-api-too-old", E, "Chroma speaks only the v1 API, which the controller no "
          "longer speaks (it uses v2, in Chroma from 0.5.16).", "Upgrade Chroma."),
+    Rule("probe-compose", N, "What `sekha probe` of a compose file probed: which service's "
+         "providers, which URLs --host-map rewrote, and which compose service names it probed "
+         "as written.", "Nothing to do when it is what you meant."),
+    Rule("probe-compose-unmapped", W, "A compose service name probed from outside the "
+         "project's network as written: it may be unreachable for that reason alone.",
+         "Pass --host-map NAME=HOST[:PORT] (its published port), or probe from inside the "
+         "network."),
     Rule("usage-error", E, "The command line is wrong (reported in --format json documents).",
          "See `sekha probe --help`."),
 )
