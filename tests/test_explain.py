@@ -92,7 +92,11 @@ def test_every_validate_code_a_file_alone_can_draw_has_an_example() -> None:
                      "shadowed-config", "not-sekha", "unread-name",
                      # drawn by a compose deployment as a whole (tests/test_validate_compose.py)
                      "compose-skipped", "compose-service", "deployment-key-mismatch",
-                     "deployment-url", "published-key", "mount-unread", "chroma-healthcheck-v1"}
+                     "deployment-url", "published-key", "mount-unread", "chroma-healthcheck-v1",
+                     "chroma-api-mismatch",
+                     # drawn by a values.yaml beside its chart, or a directory walked
+                     # (tests/test_validate_k8s.py)
+                     "helm-value-unread", "helm-template-skipped"}
     missing = [r.code for r in SECTIONS["validate"]
                if r.code not in EXAMPLES and r.code not in not_from_text]
     assert missing == []

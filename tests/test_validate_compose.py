@@ -306,7 +306,10 @@ def test_a_v1_heartbeat_on_chroma_0_x_or_a_digest_is_not_judged(tmp_path: Path,
                                                                 image: str) -> None:
     compose = RIGHT.replace("chromadb/chroma:1.5.0", image).replace("/api/v2/heartbeat",
                                                                     "/api/v1/heartbeat")
-    assert problems(validate_file(project(tmp_path, compose), env={})) == []
+    codes = [p[1] for p in problems(validate_file(project(tmp_path, compose), env={}))]
+    # 0.4.24 has no v2 API for the latest controller at all: a finding of its own
+    # (tests/test_deployments_upstream.py), not the healthcheck's
+    assert codes == (["chroma-api-mismatch"] if image.endswith(":0.4.24") else [])
 
 
 # ---- (e) the controller's key ----------------------------------------------------------

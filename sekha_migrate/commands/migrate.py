@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from enum import Enum
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
@@ -8,6 +9,14 @@ import typer
 
 from sekha_migrate.commands.common import fail, stdin_is_terminal
 from sekha_migrate.commands.options import Target
+
+
+class Emit(str, Enum):
+    """What migrate writes: the v2 file, or Kubernetes manifests holding it."""
+
+    file = "file"
+    k8s = "k8s"
+
 
 if TYPE_CHECKING:  # imported where used, so `sekha --help` stays fast
     from sekha_migrate.migrate.overwrite import Refusal
@@ -109,6 +118,13 @@ def migrate_command(
         "interpolated from the shell, as docker compose does; run under `env -i` to "
         "interpolate from the files alone.",
     ),
+    emit: Emit = typer.Option(
+        Emit.file, "--emit",
+        help="file: the v2 file (and a secrets env file); k8s: a Kubernetes ConfigMap "
+        "(sekha-configmap.yaml, its config.yaml to mount at /app/config.yaml) and the keys as "
+        "a Secret (sekha-secret.yaml, 0600) it names; keys are always moved out "
+        "(--externalize-secrets).",
+    ),
     force: bool = typer.Option(
         False, "--force",
         help="Replace an existing --output, --secrets-file or --report that sekha did not "
@@ -128,6 +144,11 @@ def migrate_command(
     from sekha_migrate.migrate.discover import MigrateUsageError
     from sekha_migrate.migrate.plan import MigrationRequest, plan_migration
 
+    if emit is Emit.k8s:
+        from sekha_migrate.migrate.k8s_out import default_paths
+
+        output, secrets_file = default_paths(directory or Path("."), output, secrets_file)
+        externalize_secrets = True
     request = MigrationRequest(
         sources=tuple(sources or ()),
         directory=directory if directory is not None else Path("."),
@@ -151,6 +172,10 @@ def migrate_command(
         fail("migrate", str(exc), exit_codes.USAGE)
     except ProbeError as exc:
         fail("migrate", f"{exc}; nothing was written", exit_codes.PROBLEMS)
+    if emit is Emit.k8s:
+        from sekha_migrate.migrate.k8s_out import as_kubernetes
+
+        plan = as_kubernetes(plan, secrets_file)
     if check:
         _check(plan)
     _apply(plan, report, dry_run=dry_run, diff=diff, yes=yes, strict=strict, force=force)

@@ -17,8 +17,9 @@ class ProbeFormat(str, Enum):
 def probe_command(
     config: Path = typer.Argument(
         Path("config.yaml"), metavar="[CONFIG]",
-        help="The v2 config file to probe. Default: config.yaml in the current directory "
-        "(as validate).", show_default=False,
+        help="The v2 config file to probe (default: config.yaml in the current directory, as "
+        "validate); or a compose file (or a directory holding one): its bridge service's "
+        "providers and its controller service's Chroma.", show_default=False,
     ),
     embed: bool = typer.Option(
         False,
@@ -52,6 +53,12 @@ def probe_command(
         help="A token for a Chroma that requires one (or CHROMA_TOKEN); sent as both "
         "Authorization: Bearer and X-Chroma-Token.", show_default=False,
     ),
+    host_map: list[str] | None = typer.Option(
+        None, "--host-map",
+        help="With a compose file: reach the service NAME at HOST[:PORT] from here "
+        "(repeatable), e.g. --host-map chroma=localhost:8000 for its published port. "
+        "Unmapped service names are probed as written.", show_default=False,
+    ),
 ) -> None:
     """Check that every configured provider answers and offers the configured models.
 
@@ -75,11 +82,36 @@ def probe_command(
         raise typer.Exit(exit_codes.USAGE) from None
 
     from sekha_migrate.probe import probe_file
+    from sekha_migrate.probe.compose import (
+        HostMapError,
+        compose_file_of,
+        parse_host_map,
+        probe_compose,
+    )
 
+    try:
+        mapped = parse_host_map(host_map or [])
+    except HostMapError as exc:
+        render_usage_error(str(exc), fmt)
+        raise typer.Exit(exit_codes.USAGE) from None
+    compose = compose_file_of(config)
+    if config.is_dir() and compose is None:
+        render_usage_error(f"{config} is a directory without a compose file: name the "
+                           "config file to probe", fmt)
+        raise typer.Exit(exit_codes.USAGE)
     live = _live_progress() if fmt == "text" else None
     try:
-        result = probe_file(config, env=env, embed=embed, timeout=timeout, on_progress=live,
-                            chroma=chroma, chroma_url=chroma_url, chroma_token=chroma_token)
+        if compose is not None:
+            import os
+
+            result = probe_compose(compose, environ={**os.environ, **env}, host_map=mapped,
+                                   embed=embed, timeout=timeout, on_progress=live,
+                                   chroma=chroma, chroma_url=chroma_url,
+                                   chroma_token=chroma_token)
+        else:
+            result = probe_file(config, env=env, embed=embed, timeout=timeout,
+                                on_progress=live, chroma=chroma, chroma_url=chroma_url,
+                                chroma_token=chroma_token)
     finally:
         if live is not None:
             live.close()

@@ -32,6 +32,7 @@ from sekha_migrate.findings import Finding
 from sekha_migrate.model import loaders
 from sekha_migrate.origin import Origin
 from sekha_migrate.sources.compose_names import COMPOSE_PATTERNS, is_compose_name
+from sekha_migrate.sources.k8s_doc import is_configmap
 
 if TYPE_CHECKING:
     from sekha_migrate.sources.compose_doc import ComposeService
@@ -207,6 +208,13 @@ def _file(path: Path, scope: Scope) -> list[EffectiveConfig]:
         return [_with(c, None, problems) for c in configs] or [
             *resolve_directory(path.parent, replace(scope, components=(loaders.CONTROLLER,)))]
     data = read_config_file(path).data
+    if is_configmap(data) and loaders.CONTROLLER in scope.components:
+        from sekha_migrate.effective.k8s import configmap_view
+
+        view, said = configmap_view(path, data)
+        config = _resolve(loaders.CONTROLLER, view, process_environment(scope.environ),
+                          scope.home)
+        return [config._replace(mode=f"{config.mode}; {said}")]
     if isinstance(data, dict) and "providers" in data and loaders.BRIDGE in scope.components:
         # A bridge YAML: the bridge started with CONFIG_PATH naming it.
         shell = process_environment(scope.environ)

@@ -141,7 +141,12 @@ def _outputs(plan: MigrationPlan) -> _Outputs:
     )
     files: list[tuple[Path, str, int | None]] = []
     if secrets and secrets_file is not None:
-        files.append((secrets_file, secrets_file_text(secrets), 0o600))
+        if plan.emit == "k8s":
+            from sekha_migrate.migrate.k8s_out import secret_text
+
+            files.append((secrets_file, secret_text(secrets), 0o600))
+        else:
+            files.append((secrets_file, secrets_file_text(secrets), 0o600))
     else:
         secrets_file = None
     files.append((plan.output, plan.text, 0o600 if plan.holds_literal_secrets else None))

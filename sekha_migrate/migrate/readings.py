@@ -14,11 +14,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sekha_migrate.findings import DataPath, Finding, Mark, Severity
-from sekha_migrate.migrate.discover import SourceFile, SourceKind
+from sekha_migrate.migrate.discover import MigrateUsageError, SourceFile, SourceKind
 from sekha_migrate.migrate.results import ENVIRONMENT, Origin
 from sekha_migrate.model import loaders, v1, v1_components
 from sekha_migrate.model.masking import is_secret_name
 from sekha_migrate.sources.env_doc import load_env_text, resolve_env
+from sekha_migrate.sources.helm_chart import (
+    is_chart_values,
+    is_helm_template,
+    template_message,
+)
 from sekha_migrate.sources.k8s_doc import ConfigMapEntry, configmap_entries, is_configmap
 from sekha_migrate.sources.text import SourceError, UnreadablePathError, decode_text, read_bytes
 from sekha_migrate.sources.toml_doc import load_toml
@@ -76,6 +81,8 @@ def load_source(source: SourceFile, environ: Mapping[str, str] | None = None) ->
             reading.data = loaded_toml.data
             reading.reads = list(_walk_tree(loaded_toml.data, loaded_toml.mark_for, source.name))
         elif source.kind is SourceKind.YAML:
+            if is_helm_template(reading.text):
+                raise MigrateUsageError(template_message(source.path))
             loaded_yaml = load_yaml(reading.text)
             reading.data = loaded_yaml.data
             reading.issues += [replace(f, file=source.name) for f in loaded_yaml.findings]
@@ -84,6 +91,11 @@ def load_source(source: SourceFile, environ: Mapping[str, str] | None = None) ->
                 _read_compose(reading, loaded_yaml.data, shell)
             elif is_configmap(loaded_yaml.data):
                 _read_configmap(reading, loaded_yaml.data)
+            elif is_chart_values(source.path, loaded_yaml.data):
+                from sekha_migrate.migrate.helm_values import read_chart_values
+
+                reading.reads, reading.issues = read_chart_values(
+                    source, loaded_yaml.data, reading.key_mark, reading.issues)
             elif isinstance(loaded_yaml.data, dict):
                 reading.reads = list(_walk_tree(loaded_yaml.data, reading.key_mark, source.name))
             elif loaded_yaml.data is not None:

@@ -108,6 +108,7 @@ class MigrationPlan:
     # bridge) runs with differently than v1 did, setting by setting.
     effects: tuple[EffectChange, ...] = ()
     next_steps: tuple[NextStep, ...] = ()  # what the operator does with what is written
+    emit: str = "file"  # "k8s": the output is a ConfigMap manifest, the secrets a Secret
 
     @property
     def has_errors(self) -> bool:

@@ -71,10 +71,10 @@ def _not_probeable(checked: FileResult) -> Finding | None:
     from sekha_migrate.validate.engine import COMPOSE
 
     if checked.target == COMPOSE:
-        message = (f"{checked.path} is a compose file: probe reads the Sekha configuration "
-                   "its services use (sekha probe config.yaml, with --env-file for the "
-                   f"variables it sets); check the deployment itself with: sekha validate "
-                   f"{checked.path}")
+        message = (f"{checked.path} is a compose file under a name compose does not look "
+                   "for: probe takes a compose project as docker-compose.yml, compose.yaml "
+                   "(or their .yaml/.override variants) or as the directory holding one; "
+                   f"check the deployment itself with: sekha validate {checked.path}")
     elif checked.target == "env" and isinstance(checked.data, dict) and not (
             {"llm_providers", "default_models"} & set(checked.data)):
         message = (f"{checked.path} holds no provider registry (SEKHA__LLM_PROVIDERS): probe "

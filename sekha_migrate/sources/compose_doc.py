@@ -191,6 +191,7 @@ class ComposeService(NamedTuple):
     healthcheck: Healthcheck | None = None
     # `extends:` (the file, None for this one; the service): see effective.environment.
     extends: tuple[str | None, str] | None = None
+    image_mark: Mark | None = None  # where `image:` is written, when it is
 
 
 class Healthcheck(NamedTuple):
@@ -238,6 +239,7 @@ def load_compose(data: Mapping[str, Any], mark_for: MarkFor, variables: Mapping[
             aliases=_aliases(spec),
             healthcheck=_healthcheck(spec.get("healthcheck"), (*base, "healthcheck"), mark_for),
             extends=_extends(spec.get("extends")),
+            image_mark=mark_for((*base, "image")) if "image" in spec else None,
         ))
     return loaded
 

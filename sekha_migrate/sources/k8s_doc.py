@@ -23,6 +23,7 @@ class ConfigMapEntry(NamedTuple):
     text: str
     first_line: int  # the manifest line of the text's line 1
     indent: int  # columns the block is indented by in the manifest
+    key_line: int = 1  # the manifest line of the entry's key
 
 
 def is_configmap(data: Any) -> bool:
@@ -53,7 +54,7 @@ def configmap_entries(data: Mapping[str, Any], text: str,
         if block and first <= len(lines):
             body = lines[first - 1]
             indent = len(body) - len(body.lstrip())
-        found.append(ConfigMapEntry(str(name), value, first, indent))
+        found.append(ConfigMapEntry(str(name), value, first, indent, key_line))
     return found
 
 

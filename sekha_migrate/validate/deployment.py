@@ -23,6 +23,7 @@ from sekha_migrate.model.masking import mask_text
 from sekha_migrate.model.v1_components import component_of_service
 from sekha_migrate.origin import Origin
 from sekha_migrate.sources.compose_doc import ComposeService
+from sekha_migrate.validate.chroma_api import check_chroma_api
 
 # Chroma 1.x answers 410 Gone on every /api/v1 path (consumers.md section 9, verified on
 # chromadb 1.5.9); its v2 heartbeat exists from 0.5.16.
@@ -57,6 +58,9 @@ def check_compose(path: Path, environ: Mapping[str, str]) -> tuple[Finding, ...]
     found += _urls(deployment)
     found += _mounts_unread(deployment)
     found += _chroma_healthchecks(deployment)
+    found += check_chroma_api(
+        [_service(deployment, name) for name in _components(deployment, loaders.CONTROLLER)],
+        [s for s in deployment.services if _is_chroma(s)])
     # A finding in the compose file itself names no file: the caller's result names it as
     # the user wrote it.
     return tuple(replace(f, file=None) if f.file == str(path) else f for f in found)

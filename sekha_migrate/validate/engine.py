@@ -26,6 +26,7 @@ from sekha_migrate.model.placeholders import expand_placeholders, expand_placeho
 from sekha_migrate.model.secret_notes import keys_set_elsewhere
 from sekha_migrate.model.v1 import looks_like_v1
 from sekha_migrate.sources.compose_names import is_compose_name
+from sekha_migrate.sources.helm_chart import is_helm_template
 from sekha_migrate.sources.text import (
     SourceError,
     UnreadablePathError,
@@ -39,6 +40,8 @@ from sekha_migrate.validate.compiled import compiled_validator
 from sekha_migrate.validate.schema_errors import describe_schema_errors
 
 CONFIG_SUFFIXES = (".yaml", ".yml", ".json")
+HELM_SKIPPED = Finding(Severity.INFO, "helm-template-skipped", "skipped (a Helm template: "
+                       "the chart's values.yaml holds its values)", line=1, column=1)
 COMPOSE = "compose"  # a FileResult's target when the file was read as a compose project
 COMPOSE_SKIP_REASON = "compose file: name it to check the deployment"
 COMPOSE_SKIPPED = Finding(
@@ -65,6 +68,10 @@ def validate_text(
 ) -> FileResult:
     """Validate one document given as text, under the rules of its dialect (detected from
     its registry key, or `target`: docker, bridge or env). Never raises for bad content."""
+    if target is None and is_helm_template(text):
+        from sekha_migrate.validate.helm import template_result
+
+        return template_result(path)
     if target is None and path.lower().endswith(".toml"):
         result = _toml_result(text, path)
     elif target == "env":
@@ -73,7 +80,20 @@ def validate_text(
         try:
             loaded = load_yaml(text)
         except SourceError as exc:
+            if target is None and exc.code == "multiple-documents":
+                from sekha_migrate.validate.k8s import manifest_documents
+
+                manifests = manifest_documents(text, path)
+                if manifests is not None:
+                    return manifests
             return FileResult(path, (_json_named(_source_finding(exc), path),), target=target)
+        if target is None and isinstance(loaded.data, dict) and (
+                "apiVersion" in loaded.data or "controller" in loaded.data):
+            from sekha_migrate.validate.k8s import manifest_result
+
+            manifest = manifest_result(loaded, text, path, env=env or {}, strict=strict)
+            if manifest is not None:  # a ConfigMap, the Helm chart's values, a manifest
+                return manifest
         dialect = target or detect_dialect(loaded.data) or "docker"
         findings = [*loaded.findings,
                     *_check_document(loaded, env or {}, dialect, target, text)]
@@ -129,6 +149,8 @@ def validate_file(
         return _compose_result(shown, env, strict) if not walked else FileResult(
             shown, (COMPOSE_SKIPPED,), target=COMPOSE, skipped=COMPOSE_SKIP_REASON)
     result = validate_bytes(data, path=shown, env=env, strict=strict, target=target)
+    if walked and not result.readable:  # a Helm template met on the way: not named
+        return FileResult(shown, (HELM_SKIPPED,), target="helm-template")
     shadowed = consumers.shadowed_config(shown) if result.target == "docker" else None
     if shadowed is None:
         return result

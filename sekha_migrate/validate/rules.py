@@ -153,6 +153,26 @@ _DEPLOYMENT = (
          "unpinned (latest) image: Chroma 1.x answers 410 on every /api/v1 path, so the "
          "service never becomes healthy.", "Ask /api/v2/heartbeat (answered since Chroma "
          "0.5.16)."),
+    Rule("configmap-no-config", E, "A Kubernetes ConfigMap given to validate holds no Sekha "
+         "config file (config.toml, config.yaml, config.yml or config.json) under data:.",
+         "Name the ConfigMap that holds the configuration, or add the file under data:."),
+    Rule("k8s-manifest", N, "A Kubernetes manifest other than a ConfigMap (a Deployment, a "
+         "Service, ...): it holds no Sekha configuration.", "Nothing to do; validate the "
+         "ConfigMap or the Helm chart's values.yaml."),
+    Rule("helm-template", E, "A Helm template given as a configuration: helm fills its "
+         "{{ }} from the chart's values at install time (exit 2).", "Give the chart's "
+         "values.yaml instead, or render the chart first (helm template)."),
+    Rule("helm-template-skipped", N, "A Helm template found in a directory given to "
+         "validate: skipped.", "Nothing to do; the chart's values.yaml is validated."),
+    Rule("helm-value-unread", W, "A value of sekha-docker's Helm chart that reaches the "
+         "controller nowhere: the chart renders it into a sectioned config.toml mounted at "
+         "/config.toml and a one-underscore SEKHA_ variable, neither of which the controller "
+         "reads (or no template renders it at all).", "Migrate the values (sekha migrate "
+         "values.yaml --emit k8s) and mount the ConfigMap written at /app/config.yaml."),
+    Rule("chroma-api-mismatch", E, "A controller that speaks Chroma's v2 API (the latest "
+         "image, or built from source: since sekha-controller 11a0b36) beside a Chroma image "
+         "older than 0.5.16, which has only the v1 API: every memory stored and every search "
+         "fails.", "Run chromadb/chroma:1.5.0 (or any release from 0.5.16)."),
 )
 # A migration also reports validate's findings about the text it writes or converts.
 _MIGRATE = (
@@ -203,6 +223,10 @@ _MIGRATE = (
          "a backup).", "Use --output to write somewhere else, or --diff to compare."),
     Rule("not-carried", W, "A setting the target dialect has no place for; it is left out of "
          "the written file.", "Set it where that component reads it, or keep the source file."),
+    Rule("secret-in-configmap", E, "migrate --emit k8s would write a key or a URL password "
+         "into the ConfigMap (it refuses: keys go to the Secret).", "Give that value to the "
+         "controller as its SEKHA__<KEY> variable from a Secret, and leave it out of the "
+         "sources."),
     Rule("default-written", N, "A value the target dialect requires was filled in with its "
          "default.", "Nothing to do unless the default is not what you want."),
 )
@@ -249,6 +273,13 @@ _PROBE = (
          "Point chroma_url at Chroma's HTTP port (8000)."),
     Rule("chroma-api-too-old", E, "Chroma speaks only the v1 API, which the controller no "
          "longer speaks (it uses v2, in Chroma from 0.5.16).", "Upgrade Chroma."),
+    Rule("probe-compose", N, "What `sekha probe` of a compose file probed: which service's "
+         "providers, which URLs --host-map rewrote, and which compose service names it probed "
+         "as written.", "Nothing to do when it is what you meant."),
+    Rule("probe-compose-unmapped", W, "A compose service name probed from outside the "
+         "project's network as written: it may be unreachable for that reason alone.",
+         "Pass --host-map NAME=HOST[:PORT] (its published port), or probe from inside the "
+         "network."),
     Rule("usage-error", E, "The command line is wrong (reported in --format json documents).",
          "See `sekha probe --help`."),
 )
@@ -276,6 +307,11 @@ _ROLLBACK = (
 # A short file that draws the finding, for `sekha explain`; tests/test_explain.py validates
 # each and checks that its code comes out.
 EXAMPLES: dict[str, str] = {
+    "configmap-no-config": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: sekha\ndata:\n"
+    "  LOG_LEVEL: debug   # no config.yaml or config.toml entry\n",
+    "k8s-manifest": "apiVersion: v1\nkind: Service\nmetadata:\n  name: sekha\n",
+    "helm-template": "data:\n  config.toml: |\n    [chroma]\n"
+    "    url = \"{{ .Values.chromaUrl }}\"\n",
     "syntax": "llm_providers:\n  - id: ollama\n   type: ollama   # indented one space too few\n",
     "empty-document": "# nothing but comments\n",
     "not-a-mapping": "- version: \"2.0\"\n",
