@@ -37,6 +37,9 @@ def hermetic_environment() -> Iterator[None]:
             # which subprocesses inherit.
             os.unsetenv(name)
         patch.setenv("TZ", "UTC")
+        # validate's result cache stays out of the checkout and of every other test's
+        # directory; tests/test_validate_cache.py (and the golden-output test) turn it on.
+        patch.setenv("SEKHA_MIGRATE_NO_CACHE", "1")
         time.tzset()
         previous_umask = os.umask(0o022)
         try:
