@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from enum import Enum
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -131,7 +132,9 @@ def _finisher(
             from sekha_migrate.validate.selection import apply_selection
 
             run = apply_selection(run, selection)
-        return run.files[0]
+        # The parsed document is not kept past its file: a run over many files would
+        # otherwise hold every document until the report is printed.
+        return replace(run.files[0], data=None)
 
     return finish
 
