@@ -16,6 +16,13 @@ INTERRUPTED = 130  # 128 + SIGINT, as shells report it
 def main() -> None:
     try:
         _standard_streams()
+        from sekha_migrate.version import asks_only_for_version, program_name, version_line
+
+        if asks_only_for_version(sys.argv[1:]):
+            # What the root command's --version prints, without importing typer (~30 ms).
+            sys.stdout.write(version_line(program_name(sys.argv[0])) + "\n")
+            sys.stdout.flush()
+            sys.exit(0)
         from sekha_migrate.cli import main as run_cli
 
         run_cli()

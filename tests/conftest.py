@@ -24,6 +24,9 @@ FIXTURES = ROOT / "fixtures"
 # What a developer's shell or a CI runner may set that changes the tool's output: colour,
 # width, CI detection and Sekha's own settings. Each test starts without them.
 UNSET_FOR_EACH_TEST = ("FORCE_COLOR", "NO_COLOR", "TERM", "COLUMNS", "CI", "GITHUB_ACTIONS")
+# validate's result cache stays out of the checkout and of every other test's directory;
+# tests/test_validate_cache.py (and the golden-output test) turn it on.
+SET_FOR_EACH_TEST = {"SEKHA_MIGRATE_NO_CACHE": "1"}
 
 
 @pytest.fixture(autouse=True)
@@ -40,6 +43,8 @@ def hermetic_environment() -> Iterator[None]:
             # which subprocesses inherit.
             os.unsetenv(name)
         patch.setenv("TZ", "UTC")
+        for name, value in SET_FOR_EACH_TEST.items():
+            patch.setenv(name, value)
         time.tzset()
         previous_umask = os.umask(0o022)
         try:

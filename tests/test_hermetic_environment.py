@@ -10,7 +10,7 @@ import sys
 import time
 
 import pytest
-from conftest import UNSET_FOR_EACH_TEST
+from conftest import SET_FOR_EACH_TEST, UNSET_FOR_EACH_TEST
 
 REPORT = (
     "import json, os, time; mask = os.umask(0); "
@@ -29,8 +29,8 @@ def _observed_in_a_subprocess() -> dict[str, object]:
 
 def test_a_test_and_its_subprocesses_see_no_colour_terminal_ci_or_sekha_names() -> None:
     leaked = [n for n in os.environ if n in UNSET_FOR_EACH_TEST or n.startswith("SEKHA_")]
-    assert leaked == []
-    assert _observed_in_a_subprocess()["names"] == []
+    assert leaked == sorted(SET_FOR_EACH_TEST)
+    assert _observed_in_a_subprocess()["names"] == sorted(SET_FOR_EACH_TEST)
 
 
 def test_a_test_and_its_subprocesses_run_with_umask_022_in_utc() -> None:
@@ -38,7 +38,7 @@ def test_a_test_and_its_subprocesses_run_with_umask_022_in_utc() -> None:
     os.umask(mask)
     assert (mask, time.localtime().tm_gmtoff, time.tzname[0]) == (0o022, 0, "UTC")
     assert _observed_in_a_subprocess() == {
-        "umask": 0o022, "utc_offset": 0, "names": [], "tz": "UTC",
+        "umask": 0o022, "utc_offset": 0, "names": sorted(SET_FOR_EACH_TEST), "tz": "UTC",
     }
 
 
@@ -48,4 +48,5 @@ def test_a_test_sets_what_it_needs_for_itself_and_its_subprocesses(
     monkeypatch.setenv("SEKHA_SERVER_PORT", "9100")
     monkeypatch.setenv("TZ", "Pacific/Kiritimati")
     observed = _observed_in_a_subprocess()
-    assert (observed["names"], observed["utc_offset"]) == (["SEKHA_SERVER_PORT"], 14 * 3600)
+    assert (observed["names"], observed["utc_offset"]) == (
+        sorted(["SEKHA_SERVER_PORT", *SET_FOR_EACH_TEST]), 14 * 3600)

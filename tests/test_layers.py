@@ -19,7 +19,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("decide", ("validate", "migrate", "probe", "registry", "resilience", "convert", "effective",
                 "templates", "undo", "api")),
     ("report", ("report",)),
-    ("cli", ("commands", "cli", "entry", "__main__", "__init__")),
+    ("cli", ("commands", "cli", "entry", "version", "__main__", "__init__")),
 ]
 
 

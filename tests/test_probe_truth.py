@@ -173,9 +173,10 @@ def test_a_compose_file_or_a_components_env_is_not_probed_as_an_empty_registry(
     compose = sekha("probe", "stack.yml", cwd=tmp_path)
     assert compose.exit_code == 2
     assert compose.stderr == (
-        "sekha probe: stack.yml is a compose file: probe reads the Sekha configuration its "
-        "services use (sekha probe config.yaml, with --env-file for the variables it sets); "
-        "check the deployment itself with: sekha validate stack.yml\n")
+        "sekha probe: stack.yml is a compose file under a name compose does not look for: "
+        "probe takes a compose project as docker-compose.yml, compose.yaml (or their "
+        ".yaml/.override variants) or as the directory holding one; check the deployment "
+        "itself with: sekha validate stack.yml\n")
     env = sekha("probe", "controller.env", cwd=tmp_path)
     assert env.exit_code == 2
     assert env.stderr == (

@@ -144,10 +144,12 @@ def migrate_command(
     from sekha_migrate.migrate.discover import MigrateUsageError
     from sekha_migrate.migrate.plan import MigrationRequest, plan_migration
 
+    k8s_secret: Path | None = None  # with --emit k8s: where the Secret manifest goes
     if emit is Emit.k8s:
         from sekha_migrate.migrate.k8s_out import default_paths
 
-        output, secrets_file = default_paths(directory or Path("."), output, secrets_file)
+        output, k8s_secret = default_paths(directory or Path("."), output, secrets_file)
+        secrets_file = k8s_secret
         externalize_secrets = True
     request = MigrationRequest(
         sources=tuple(sources or ()),
@@ -172,10 +174,10 @@ def migrate_command(
         fail("migrate", str(exc), exit_codes.USAGE)
     except ProbeError as exc:
         fail("migrate", f"{exc}; nothing was written", exit_codes.PROBLEMS)
-    if emit is Emit.k8s:
+    if k8s_secret is not None:
         from sekha_migrate.migrate.k8s_out import as_kubernetes
 
-        plan = as_kubernetes(plan, secrets_file)
+        plan = as_kubernetes(plan, k8s_secret)
     if check:
         _check(plan)
     _apply(plan, report, dry_run=dry_run, diff=diff, yes=yes, strict=strict, force=force)

@@ -9,7 +9,7 @@ def schema_command(
     target: str = typer.Option(
         "docker", "--target", "-t", help="Whose schema: docker (default) or bridge."
     ),
-    output: Path = typer.Option(
+    output: Path | None = typer.Option(
         None, "--output", "-o",
         help="Write the schema to this file instead of stdout, e.g. schema/"
         "sekha-config-v2.schema.json in your repository: sekha init and sekha migrate then "

@@ -1,11 +1,19 @@
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import replace
 from enum import Enum
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
 from sekha_migrate.commands.options import ENV_FILE, QUIET, VERBOSE, Target
+from sekha_migrate.findings import FileResult, ValidationRun
+
+if TYPE_CHECKING:
+    from sekha_migrate.validate.cache import ResultCache
+    from sekha_migrate.validate.selection import RuleSelection
 
 
 class OutputFormat(str, Enum):
@@ -62,33 +70,43 @@ def validate_command(
         "project file's ignore ([tool.sekha-migrate] in pyproject.toml, or .sekha-migrate.toml).",
         show_default=False,
     ),
+    no_cache: bool = typer.Option(
+        False, "--no-cache",
+        help="Check every file again: neither read nor write the result cache "
+        "(.sekha-migrate-cache/ here; SEKHA_MIGRATE_NO_CACHE=1 does the same).",
+    ),
     quiet: bool = QUIET,
     verbose: bool = VERBOSE,
 ) -> None:
     """Validate v2 files against the schema and Sekha's own rules."""
     from sekha_migrate import exit_codes
+    from sekha_migrate.errors import UsageError
     from sekha_migrate.report import render_validation, validation_output
-    from sekha_migrate.validate.engine import UsageError, load_env, validate_paths
+    from sekha_migrate.validate.inputs import load_env
     from sekha_migrate.validate.project_config import rule_selection
 
     try:
         selection = rule_selection(Path.cwd(), select or [], ignore or [])
         env = load_env(env_file or [])
         dialect = target.value if target else None
-        run = validate_paths(paths or ["config.yaml"], env=env, strict=strict, target=dialect)
+        finish = _finisher(skip_non_sekha, selection)
+        cache = None if no_cache else _open_cache(strict, dialect, skip_non_sekha, selection)
+        if cache is None:
+            from sekha_migrate.validate.engine import validate_paths
+
+            run = validate_paths(paths or ["config.yaml"], env=env, strict=strict,
+                                 target=dialect)
+            run = ValidationRun(tuple(finish(result) for result in run.files))
+        else:
+            from sekha_migrate.validate.cache import validate_paths_cached
+
+            run = validate_paths_cached(paths or ["config.yaml"], cache, env=env,
+                                        strict=strict, target=dialect, finish=finish)
     except UsageError as exc:
         typer.echo(f"sekha validate: {exc}", err=True)
         if output_format is not OutputFormat.text:  # a machine format still gets its document
             _render_usage_error(str(exc), output_format.value, output_file)
         raise typer.Exit(exit_codes.USAGE) from None
-    if skip_non_sekha:
-        from sekha_migrate.validate.skip import skip_non_sekha as skip
-
-        run = skip(run)
-    if selection is not None:
-        from sekha_migrate.validate.selection import apply_selection
-
-        run = apply_selection(run, selection)
     fmt = output_format.value
     if output_file is None:
         render_validation(run, fmt, quiet=quiet, verbose=verbose)
@@ -97,6 +115,42 @@ def validate_command(
     if run.any_unreadable:
         raise typer.Exit(exit_codes.USAGE)
     raise typer.Exit(exit_codes.OK if run.valid else exit_codes.PROBLEMS)
+
+
+def _finisher(
+    skip_non_sekha: bool, selection: RuleSelection | None
+) -> Callable[[FileResult], FileResult]:
+    """What the command does to each file's result: --skip-non-sekha, then the selection."""
+
+    def finish(result: FileResult) -> FileResult:
+        run = ValidationRun((result,))
+        if skip_non_sekha:
+            from sekha_migrate.validate.skip import skip_non_sekha as skip
+
+            run = skip(run)
+        if selection is not None:
+            from sekha_migrate.validate.selection import apply_selection
+
+            run = apply_selection(run, selection)
+        # The parsed document is not kept past its file: a run over many files would
+        # otherwise hold every document until the report is printed.
+        return replace(run.files[0], data=None)
+
+    return finish
+
+
+def _open_cache(
+    strict: bool, dialect: str | None, skip_non_sekha: bool, selection: RuleSelection | None
+) -> ResultCache | None:
+    """The result cache in the current directory, unless SEKHA_MIGRATE_NO_CACHE is set."""
+    import os
+
+    from sekha_migrate.validate.cache import DIRECTORY, ResultCache, cache_disabled
+
+    if cache_disabled(os.environ):
+        return None
+    settings = repr((strict, dialect, skip_non_sekha, selection))
+    return ResultCache(Path.cwd() / DIRECTORY, settings)
 
 
 def _render_usage_error(message: str, fmt: str, output_file: Path | None) -> None:

@@ -58,7 +58,8 @@ def probe_compose(path: Path, *, environ: Mapping[str, str], host_map: Mapping[s
                   chroma_url: str | None = None, chroma_token: str | None = None
                   ) -> ProbeResult:
     from sekha_migrate.effective.deployment import Scope, resolve_compose
-    from sekha_migrate.probe.runner import _with_stored_vectors, probe_config
+    from sekha_migrate.probe.file import _with_stored_vectors
+    from sekha_migrate.probe.runner import probe_config
 
     deployment = resolve_compose(path, Scope(environ=environ))
     notes: list[Finding] = []

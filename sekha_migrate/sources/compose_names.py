@@ -10,4 +10,6 @@ COMPOSE_PATTERNS = ("docker-compose*.yml", "docker-compose*.yaml", "compose*.yml
 
 
 def is_compose_name(path: PurePath) -> bool:
+    if "compose" not in path.name:  # every pattern holds it: most names end here, unmatched
+        return False
     return any(path.match(pattern) for pattern in COMPOSE_PATTERNS)

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import glob
+import gc
 import os
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -37,22 +37,23 @@ from sekha_migrate.sources.text import (
 from sekha_migrate.sources.yaml_doc import LoadedYaml, load_yaml
 from sekha_migrate.validate import checks, consumers
 from sekha_migrate.validate.compiled import compiled_validator
+from sekha_migrate.validate.inputs import (  # re-exported: the API and callers import them here
+    CONFIG_SUFFIXES as CONFIG_SUFFIXES,
+)
+from sekha_migrate.validate.inputs import STDIN as STDIN
+from sekha_migrate.validate.inputs import ValidateUsageError as ValidateUsageError
+from sekha_migrate.validate.inputs import expand_paths as expand_paths
+from sekha_migrate.validate.inputs import expand_paths_marked
+from sekha_migrate.validate.inputs import load_env as load_env
 from sekha_migrate.validate.schema_errors import describe_schema_errors
 
-CONFIG_SUFFIXES = (".yaml", ".yml", ".json")
 HELM_SKIPPED = Finding(Severity.INFO, "helm-template-skipped", "skipped (a Helm template: "
                        "the chart's values.yaml holds its values)", line=1, column=1)
+LARGE_TEXT = 1 << 20  # characters; below this the cycle collector costs nothing measurable
 COMPOSE = "compose"  # a FileResult's target when the file was read as a compose project
 COMPOSE_SKIP_REASON = "compose file: name it to check the deployment"
 COMPOSE_SKIPPED = Finding(
     Severity.INFO, "compose-skipped", f"skipped ({COMPOSE_SKIP_REASON})", line=1, column=1)
-STDIN = "-"
-# Directories never searched when a directory is given.
-_SKIPPED_DIRS = {".git", ".sekha-backups", ".venv", "venv", "node_modules", "__pycache__"}
-
-
-class ValidateUsageError(UsageError):
-    """Arguments that name nothing to validate, or an env file that cannot be read."""
 
 
 # ---- one document ------------------------------------------------------------------------
@@ -72,6 +73,20 @@ def validate_text(
         from sekha_migrate.validate.helm import template_result
 
         return template_result(path)
+    if len(text) < LARGE_TEXT or not gc.isenabled():
+        return _validate_text(text, path=path, env=env, strict=strict, target=target)
+    # A large document is millions of acyclic objects: the cycle collector would walk them
+    # again and again while they are built (a second of 6 on 10 MB) and find nothing.
+    gc.disable()
+    try:
+        return _validate_text(text, path=path, env=env, strict=strict, target=target)
+    finally:
+        gc.enable()
+
+
+def _validate_text(
+    text: str, *, path: str, env: Mapping[str, str] | None, strict: bool, target: str | None
+) -> FileResult:
     if target is None and path.lower().endswith(".toml"):
         result = _toml_result(text, path)
     elif target == "env":
@@ -148,6 +163,23 @@ def validate_file(
     if target is None and is_compose_file(shown, data):
         return _compose_result(shown, env, strict) if not walked else FileResult(
             shown, (COMPOSE_SKIPPED,), target=COMPOSE, skipped=COMPOSE_SKIP_REASON)
+    return validate_file_bytes(shown, data, env=env, strict=strict, target=target,
+                               walked=walked)
+
+
+def validate_file_bytes(
+    shown: str,
+    data: bytes,
+    *,
+    env: Mapping[str, str] | None = None,
+    strict: bool = False,
+    target: str | None = None,
+    walked: bool = False,
+) -> FileResult:
+    """The bytes read from file `shown` (not a compose file), checked as `validate_file`
+    checks them; the result cache validates exactly the bytes it keyed."""
+    if target is None and is_env_file(shown):
+        target = "env"
     result = validate_bytes(data, path=shown, env=env, strict=strict, target=target)
     if walked and not result.readable:  # a Helm template met on the way: not named
         return FileResult(shown, (HELM_SKIPPED,), target="helm-template")
@@ -388,54 +420,6 @@ def _json_named(finding: Finding, path: str) -> Finding:
 # ---- many paths ----------------------------------------------------------------------------
 
 
-def expand_paths(arguments: Sequence[str]) -> list[str]:
-    """Files as given; directories to their config files (recursively); globs to matches.
-
-    Paths that do not exist are kept, so that validation reports them as unreadable.
-    """
-    return [item for item, _walked in _expand_paths_marked(arguments)]
-
-
-def _expand_paths_marked(arguments: Sequence[str]) -> list[tuple[str, bool]]:
-    """`expand_paths`, each path with whether it was found by walking a directory."""
-    found: list[tuple[str, bool]] = []
-    for argument in arguments:
-        if not argument:
-            raise ValidateUsageError("an empty path was given")
-        if argument == STDIN:
-            found.append((STDIN, False))
-        elif os.path.isdir(argument):
-            matches = _config_files_under(Path(argument))
-            if not matches:
-                raise ValidateUsageError(f"no .yaml, .yml or .json files in directory {argument}")
-            found.extend((match, True) for match in matches)
-        elif glob.has_magic(argument) and not os.path.exists(argument):
-            matches = [m for m in sorted(glob.glob(argument, recursive=True)) if os.path.isfile(m)]
-            if not matches:
-                raise ValidateUsageError(f"no files match {argument}")
-            found.extend((match, False) for match in matches)
-        else:
-            found.append((argument, False))
-    # `config.yaml`, `./config.yaml` and a glob match of it are one file, validated once;
-    # named anywhere, it counts as named.
-    unique: dict[str, tuple[str, bool]] = {}
-    for item, walked in found:
-        key = item if item == STDIN else os.path.normpath(item)
-        first = unique.setdefault(key, (item, walked))
-        unique[key] = (first[0], first[1] and walked)
-    return list(unique.values())
-
-
-def _config_files_under(directory: Path) -> list[str]:
-    files: list[str] = []
-    for root, dirs, names in os.walk(directory):
-        dirs[:] = sorted(d for d in dirs if d not in _SKIPPED_DIRS)
-        files.extend(
-            os.path.join(root, name) for name in sorted(names) if name.endswith(CONFIG_SUFFIXES)
-        )
-    return files
-
-
 def validate_paths(
     arguments: Sequence[str | os.PathLike[str]],
     *,
@@ -446,7 +430,7 @@ def validate_paths(
     """Validate files, directories (their config files) and globs; `-` reads stdin.
     Raises `UsageError` when an argument names nothing to validate."""
     results: list[FileResult] = []
-    for item, walked in _expand_paths_marked([os.fspath(a) for a in arguments]):
+    for item, walked in expand_paths_marked([os.fspath(a) for a in arguments]):
         if item == STDIN:
             try:
                 data = read_stdin_bytes()
@@ -463,21 +447,3 @@ def validate_paths(
             results.append(validate_file(item, env=env, strict=strict, target=target,
                                          walked=walked))
     return ValidationRun(tuple(results))
-
-
-def load_env(env_files: Iterable[Path | str]) -> dict[str, str]:
-    """Variables for `${VAR}`: the env files in order, then the process environment on top."""
-    merged: dict[str, str] = {}
-    for env_file in env_files:
-        from dotenv import dotenv_values
-
-        path = Path(env_file)
-        if not path.is_file():
-            raise ValidateUsageError(f"env file {path} does not exist or is not a file")
-        try:
-            values = dotenv_values(path, encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise ValidateUsageError(f"env file {path} cannot be read: {exc}") from None
-        merged.update({k: v for k, v in values.items() if v is not None})
-    merged.update(os.environ)
-    return merged

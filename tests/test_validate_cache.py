@@ -1,0 +1,213 @@
+"""validate's result cache (sekha_migrate/validate/cache.py): a warm run says exactly what a
+cold one says, and every part of what a verdict depends on, changed alone, misses."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from conftest import FIXTURES, CliResult
+
+from sekha_migrate.validate import cache as cache_module
+
+CACHE = ".sekha-migrate-cache"
+PLACEHOLDERS = FIXTURES / "v2" / "valid" / "placeholders-everywhere.yaml"
+LITERAL_KEY = FIXTURES / "v2" / "invalid" / "literal-api-key.yaml"
+NO_MCP_KEY = FIXTURES / "v2" / "invalid" / "no-mcp-key.yaml"
+
+Sekha = Callable[..., CliResult]
+
+
+@pytest.fixture(autouse=True)
+def cache_enabled(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(cache_module.DISABLE_VARIABLE, raising=False)
+
+
+def _entries(directory: Path) -> set[str]:
+    return {p.name for p in (directory / CACHE).glob("*.json")}
+
+
+def _project(tmp_path: Path) -> Path:
+    shutil.copy(PLACEHOLDERS, tmp_path / "config.yaml")
+    return tmp_path
+
+
+def test_a_warm_run_prints_what_a_cold_one_and_an_uncached_one_print(
+    tmp_path: Path, sekha: Sekha
+) -> None:
+    shutil.copytree(FIXTURES / "v2", tmp_path / "v2")
+    for fmt in ("text", "json"):
+        shutil.rmtree(tmp_path / CACHE, ignore_errors=True)
+        uncached = sekha("validate", "--no-cache", "-f", fmt, "v2", cwd=tmp_path)
+        assert not (tmp_path / CACHE).exists()
+        cold = sekha("validate", "-f", fmt, "v2", cwd=tmp_path)
+        entries = _entries(tmp_path)
+        warm = sekha("validate", "-f", fmt, "v2", cwd=tmp_path)
+        assert _entries(tmp_path) == entries  # every file answered from its entry
+        assert cold == uncached
+        assert warm == uncached
+        assert uncached.exit_code == 1
+
+
+def test_a_warm_run_never_imports_the_parser(tmp_path: Path) -> None:
+    project = _project(tmp_path)
+    code = (
+        "import atexit, sys\n"
+        "atexit.register(lambda: print('yaml' in sys.modules, file=sys.stderr))\n"
+        "sys.argv = ['sekha', 'validate', '-q', 'config.yaml']\n"
+        "from sekha_migrate.entry import main\nmain()\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k != cache_module.DISABLE_VARIABLE}
+    runs = [subprocess.run([sys.executable, "-c", code], cwd=project, env=env,
+                           capture_output=True, text=True, timeout=60) for _ in range(2)]
+    assert [r.returncode for r in runs] == [0, 0]
+    assert [r.stderr.splitlines()[-1] for r in runs] == ["True", "False"]
+
+
+# Each change alone, applied after a first run; the second run must miss (a new entry) and
+# print what an uncached run prints under the same change.
+def _edit_bytes(p: Path, args: list[str], env: dict[str, str]) -> None:
+    with (p / "config.yaml").open("a") as stream:
+        stream.write("# edited\n")
+
+
+def _strict(p: Path, args: list[str], env: dict[str, str]) -> None:
+    args.append("--strict")
+
+
+def _target(p: Path, args: list[str], env: dict[str, str]) -> None:
+    args += ["--target", "bridge"]
+
+
+def _skip(p: Path, args: list[str], env: dict[str, str]) -> None:
+    args.append("--skip-non-sekha")
+
+
+def _select(p: Path, args: list[str], env: dict[str, str]) -> None:
+    args += ["--select", "unresolved-variable"]
+
+
+def _ignore(p: Path, args: list[str], env: dict[str, str]) -> None:
+    args += ["--ignore", "unresolved-variable"]
+
+
+def _project_settings(p: Path, args: list[str], env: dict[str, str]) -> None:
+    (p / ".sekha-migrate.toml").write_text('ignore = ["unresolved-variable"]\n')
+
+
+def _variable_named(p: Path, args: list[str], env: dict[str, str]) -> None:
+    env["OPENAI_API_KEY"] = "sk-" + "q" * 40
+
+
+def _variable_value(p: Path, args: list[str], env: dict[str, str]) -> None:
+    env["OPENAI_BASE_URL"] = "not a url"
+
+
+def _mcp_key(p: Path, args: list[str], env: dict[str, str]) -> None:
+    env["SEKHA__MCP_API_KEY"] = "short"
+
+
+def _shown_path(p: Path, args: list[str], env: dict[str, str]) -> None:
+    args[-1] = "./config.yaml"
+
+
+def _env_file(p: Path, args: list[str], env: dict[str, str]) -> None:
+    (p / "vars.env").write_text("OPENAI_BASE_URL=ftp://x\n")
+    args[-1:-1] = ["--env-file", "vars.env"]
+
+
+def _config_beside(p: Path, args: list[str], env: dict[str, str]) -> None:
+    (p / "config.toml").write_text("server_port = 8080\n")
+
+
+CHANGES = [_edit_bytes, _strict, _target, _skip, _select, _ignore, _project_settings,
+           _variable_named, _variable_value, _mcp_key, _shown_path, _env_file, _config_beside]
+
+
+@pytest.mark.parametrize("change", CHANGES, ids=[c.__name__.strip("_") for c in CHANGES])
+def test_each_part_of_the_key_changed_alone_misses(
+    change: Callable[[Path, list[str], dict[str, str]], None], tmp_path: Path, sekha: Sekha
+) -> None:
+    project = _project(tmp_path)
+    args, env = ["validate", "-f", "json", "config.yaml"], {"OPENAI_API_KEY": "${A}"}
+    first = sekha(*args, cwd=project, env=env)
+    before = _entries(project)
+    assert len(before) == 1
+    change(project, args, env)
+    changed = sekha(*args, cwd=project, env=env)
+    assert len(_entries(project) - before) == 1
+    assert changed == sekha(*args[:1], "--no-cache", *args[1:], cwd=project, env=env)
+    assert first.exit_code in (0, 1)
+
+
+def test_another_tool_version_misses(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    before = cache_module.tool_fingerprint()
+    monkeypatch.setattr(cache_module, "__version__", "0.0.0-other")
+    assert cache_module.tool_fingerprint() != before
+
+
+def test_an_edited_rule_or_schema_misses(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    package = tmp_path / "package"
+    (package / "validate").mkdir(parents=True)
+    rules = package / "validate" / "rules.py"
+    rules.write_text("RULES = 1\n")
+    monkeypatch.setattr(cache_module, "_PACKAGE", package)
+    before = cache_module.tool_fingerprint()
+    os.utime(rules, ns=(1, 1_000_000_000))
+    assert cache_module.tool_fingerprint() != before
+
+
+def test_a_damaged_entry_is_a_miss(tmp_path: Path, sekha: Sekha) -> None:
+    project = _project(tmp_path)
+    first = sekha("validate", "config.yaml", cwd=project)
+    (entry,) = (project / CACHE).glob("*.json")
+    for damage in ("", "{", json.dumps({"format": 1, "path": "config.yaml"}), "[]"):
+        entry.write_text(damage)
+        assert sekha("validate", "config.yaml", cwd=project) == first
+    assert json.loads(entry.read_text())["path"] == "config.yaml"  # written again
+
+
+def test_the_cache_holds_no_secret_and_ignores_itself(tmp_path: Path, sekha: Sekha) -> None:
+    shutil.copy(LITERAL_KEY, tmp_path / "config.yaml")
+    env = {"SEKHA__MCP_API_KEY": "m" * 40}
+    sekha("validate", "-v", "config.yaml", cwd=tmp_path, env=env)
+    stored = b"".join(p.read_bytes() for p in (tmp_path / CACHE).iterdir())
+    assert stored.count(b"Z9fakeLiteralKeyForTests") == 0
+    assert stored.count(b"m" * 12) == 0
+    assert (tmp_path / CACHE / ".gitignore").read_text().splitlines()[-1] == "*"
+
+
+def test_no_cache_and_the_variable_leave_no_trace(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, sekha: Sekha
+) -> None:
+    project = _project(tmp_path)
+    sekha("validate", "--no-cache", "config.yaml", cwd=project)
+    sekha("validate", "config.yaml", cwd=project, env={cache_module.DISABLE_VARIABLE: "1"})
+    assert not (project / CACHE).exists()
+
+
+def test_an_unwritable_cache_directory_only_costs_time(tmp_path: Path, sekha: Sekha) -> None:
+    project = _project(tmp_path)
+    (project / CACHE).write_text("a file where the directory would go")
+    assert sekha("validate", "config.yaml", cwd=project) == sekha(
+        "validate", "--no-cache", "config.yaml", cwd=project)
+
+
+def test_concurrent_runs_agree_and_leave_no_temporary_files(tmp_path: Path) -> None:
+    shutil.copytree(FIXTURES / "v2", tmp_path / "v2")
+    env = {k: v for k, v in os.environ.items() if k != cache_module.DISABLE_VARIABLE}
+    command = [str(Path(sys.executable).parent / "sekha"), "validate", "-f", "json", "v2"]
+    procs = [subprocess.Popen(command, cwd=tmp_path, env=env, stdout=subprocess.PIPE,
+                              stderr=subprocess.DEVNULL) for _ in range(4)]
+    outputs = {p.communicate(timeout=120)[0] for p in procs}
+    assert len(outputs) == 1
+    assert [p.name for p in (tmp_path / CACHE).iterdir() if p.name.startswith(".")] == [
+        ".gitignore"]
+    warm = subprocess.run(command, cwd=tmp_path, env=env, capture_output=True, timeout=120)
+    assert {warm.stdout} == outputs
