@@ -15,6 +15,7 @@ import typer
 
 from sekha_migrate import __version__
 from sekha_migrate.commands.explain import explain_command
+from sekha_migrate.commands.help_text import epilog
 from sekha_migrate.commands.init import init_command
 from sekha_migrate.commands.migrate import migrate_command
 from sekha_migrate.commands.options import with_output_options
@@ -56,27 +57,32 @@ def _root(
     """
 
 
-def _examples(*lines: str) -> str:
-    """A --help epilog; each example on its own line (\\b keeps click from rewrapping)."""
-    return "\b\nExamples:\n" + "\n".join(f"  {line}" for line in lines)
-
-
 def _register(name: str, command: object, *examples: str, **settings: object) -> None:
     wrapped = with_output_options(command)  # type: ignore[arg-type]
-    app.command(name, epilog=_examples(*examples), **settings)(wrapped)  # type: ignore[arg-type]
+    app.command(name, epilog=epilog(name, *examples), **settings)(wrapped)  # type: ignore[arg-type]
 
 
+# Listed in --help in the order an operator meets them: start a file (init) or convert one
+# (migrate), check it (validate), check the providers it names (probe), see what each
+# component will run with (show), undo (rollback); then the references (explain, schema).
+_register(
+    "init", init_command,
+    "sekha-migrate init --template minimal",
+    "sekha-migrate init --template full --output deploy/sekha.yaml",
+    no_args_is_help=False,
+)
+_register(
+    "migrate", migrate_command,
+    "sekha-migrate migrate --dry-run --dir old-config/",
+    "sekha-migrate migrate --check   # in CI: exit 1 when config.yaml is out of date",
+    no_args_is_help=False,
+)
 _register(
     "validate", validate_command,
     "sekha-migrate validate config.yaml",
     "sekha-migrate validate configs/ --strict --format sarif --output-file sekha.sarif",
     "sekha-migrate validate config.yaml --env-file .env --format junit",
     no_args_is_help=False,
-)
-_register("schema", schema_command, "sekha-migrate schema > sekha-config-v2.schema.json")
-_register(
-    "rollback", rollback_command,
-    "sekha-migrate rollback --list", "sekha-migrate rollback --yes",
 )
 _register(
     "probe", probe_command,
@@ -90,21 +96,14 @@ _register(
     no_args_is_help=False,
 )
 _register(
-    "migrate", migrate_command,
-    "sekha-migrate migrate --dry-run --dir old-config/",
-    "sekha-migrate migrate --check   # in CI: exit 1 when config.yaml is out of date",
-    no_args_is_help=False,
-)
-_register(
-    "init", init_command,
-    "sekha-migrate init --template minimal",
-    "sekha-migrate init --template full --output deploy/sekha.yaml",
-    no_args_is_help=False,
+    "rollback", rollback_command,
+    "sekha-migrate rollback --list", "sekha-migrate rollback --yes",
 )
 _register(
     "explain", explain_command,
     "sekha-migrate explain unknown-key", "sekha-migrate explain schema-minimum --format json",
 )
+_register("schema", schema_command, "sekha-migrate schema > sekha-config-v2.schema.json")
 # Further commands register here, one line each (see sekha_migrate/commands/).
 
 
