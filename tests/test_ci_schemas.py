@@ -101,7 +101,8 @@ def test_the_gitlab_jobs_pass_the_schema_and_install_first() -> None:
     snippets = _check("gitlab-ci.json", "gitlab-ci")
     assert [page for page, _ in snippets][:1] == ["README.md"]
     for page, body in snippets:
-        for name, job in _load(body).items():
+        jobs: dict[str, Any] = _load(body)  # type: ignore[assignment]
+        for name, job in jobs.items():
             assert job["script"][0].startswith("pip install "), (page, name)
 
 

@@ -33,7 +33,7 @@ def cli_commands() -> dict[str, Any]:
 
     from sekha_migrate.cli import app
 
-    group = typer.main.get_command(app)
+    group: Any = typer.main.get_command(app)
     ctx = group.make_context("sekha", [], resilient_parsing=True)
     return {name: group.get_command(ctx, name) for name in group.list_commands(ctx)}
 
