@@ -5,6 +5,7 @@ example runs and prints what the page shows, and `mkdocs build --strict` passes.
 from __future__ import annotations
 
 import importlib.util
+import os
 import re
 import subprocess
 import sys
@@ -184,6 +185,7 @@ def test_mkdocs_build_strict_passes(tmp_path: Path) -> None:
     proc = subprocess.run(
         [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(tmp_path)],
         cwd=ROOT, capture_output=True, text=True, timeout=300, check=False,
+        env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},  # material's end-of-life banner
     )
     assert proc.returncode == 0, proc.stderr
     assert (tmp_path / "codes" / "unknown-key" / "index.html").is_file()
