@@ -34,9 +34,28 @@ class CommandEntry:
     settings: dict[str, object] = field(default_factory=dict)
 
 
-# Every subcommand, in the order --help lists them. A command's module (and what it imports)
+# Every subcommand, in the order --help lists them: the order an operator meets them. Start a
+# file (init) or convert one (migrate), check it (validate), check the providers it names
+# (probe), see what each component will run with (show), undo (rollback); then the
+# references (explain, schema). A command's module (and what it imports)
 # is loaded only when that command runs, or when --help or completion needs its text.
 COMMANDS: dict[str, CommandEntry] = {
+    "init": CommandEntry(
+        "init", "init_command",
+        (
+            "sekha-migrate init --template minimal",
+            "sekha-migrate init --template full --output deploy/sekha.yaml",
+        ),
+        {"no_args_is_help": False},
+    ),
+    "migrate": CommandEntry(
+        "migrate", "migrate_command",
+        (
+            "sekha-migrate migrate --dry-run --dir old-config/",
+            "sekha-migrate migrate --check   # in CI: exit 1 when config.yaml is out of date",
+        ),
+        {"no_args_is_help": False},
+    ),
     "validate": CommandEntry(
         "validate", "validate_command",
         (
@@ -45,13 +64,6 @@ COMMANDS: dict[str, CommandEntry] = {
             "sekha-migrate validate config.yaml --env-file .env --format junit",
         ),
         {"no_args_is_help": False},
-    ),
-    "schema": CommandEntry(
-        "schema", "schema_command", ("sekha-migrate schema > sekha-config-v2.schema.json",)
-    ),
-    "rollback": CommandEntry(
-        "rollback", "rollback_command",
-        ("sekha-migrate rollback --list", "sekha-migrate rollback --yes"),
     ),
     "probe": CommandEntry(
         "probe", "probe_command",
@@ -69,21 +81,9 @@ COMMANDS: dict[str, CommandEntry] = {
         ),
         {"no_args_is_help": False},
     ),
-    "migrate": CommandEntry(
-        "migrate", "migrate_command",
-        (
-            "sekha-migrate migrate --dry-run --dir old-config/",
-            "sekha-migrate migrate --check   # in CI: exit 1 when config.yaml is out of date",
-        ),
-        {"no_args_is_help": False},
-    ),
-    "init": CommandEntry(
-        "init", "init_command",
-        (
-            "sekha-migrate init --template minimal",
-            "sekha-migrate init --template full --output deploy/sekha.yaml",
-        ),
-        {"no_args_is_help": False},
+    "rollback": CommandEntry(
+        "rollback", "rollback_command",
+        ("sekha-migrate rollback --list", "sekha-migrate rollback --yes"),
     ),
     "explain": CommandEntry(
         "explain", "explain_command",
@@ -92,18 +92,17 @@ COMMANDS: dict[str, CommandEntry] = {
             "sekha-migrate explain schema-minimum --format json",
         ),
     ),
+    "schema": CommandEntry(
+        "schema", "schema_command", ("sekha-migrate schema > sekha-config-v2.schema.json",)
+    ),
     # Further commands register here, one entry each (see sekha_migrate/commands/).
 }
-
-
-def _examples(*lines: str) -> str:
-    """A --help epilog; each example on its own line (\\b keeps click from rewrapping)."""
-    return "\b\nExamples:\n" + "\n".join(f"  {line}" for line in lines)
 
 
 def load_command(name: str) -> typer.core.TyperCommand:
     """The click command of one subcommand, built by typer from its function as the root
     group would build it, with --quiet/--verbose/--color added."""
+    from sekha_migrate.commands.help_text import epilog
     from sekha_migrate.commands.options import with_output_options
 
     entry = COMMANDS[name]
@@ -111,7 +110,7 @@ def load_command(name: str) -> typer.core.TyperCommand:
     wrapped = with_output_options(getattr(module, entry.function))
     single = typer.Typer(add_completion=False, pretty_exceptions_enable=False,
                          rich_markup_mode=None)
-    single.command(name, epilog=_examples(*entry.examples), **entry.settings)(  # type: ignore[arg-type]
+    single.command(name, epilog=epilog(name, *entry.examples), **entry.settings)(  # type: ignore[arg-type]
         wrapped
     )
     command = typer.main.get_command(single)

@@ -232,24 +232,3 @@ def test_a_damaged_copy_stops_the_rollback_and_names_the_set(basic: Path) -> Non
     assert caught.value.backup.id == applied.backup.id
     assert "nothing was changed" in str(caught.value)
     assert tree_bytes(basic) == written
-
-
-# --- the README's example -------------------------------------------------------------------
-
-
-def test_the_readme_python_example_runs(
-    basic: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> None:
-    import re
-
-    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
-    blocks = re.findall(r"<!-- readme-python: in a copy of fixtures/examples/v1-basic -->\n"
-                        r"```python\n(.*?)^```$", readme, re.MULTILINE | re.DOTALL)
-    assert len(blocks) == 1
-    before = tree_bytes(basic)
-    monkeypatch.chdir(basic)
-    exec(compile(blocks[0], "README.md", "exec"), {})
-    assert "wrote ['config.yaml'] backup" in capsys.readouterr().out
-    after = tree_bytes(basic)
-    assert json.loads(after.pop("migration.json"))["status"] == "written"
-    assert after == before

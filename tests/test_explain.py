@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -12,7 +11,7 @@ import pytest
 from conftest import ROOT, CliResult, write
 
 from sekha_migrate.validate.engine import validate_text
-from sekha_migrate.validate.rules import CODES_URL, EXAMPLES, PROJECT_URL, RULES
+from sekha_migrate.validate.rules import CODES_URL, EXAMPLES, PROJECT_URL, RULES, help_uri
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -38,7 +37,7 @@ def test_explain_prints_severity_meaning_example_and_fix(sekha: Sekha) -> None:
         "Fix: Fix the spelling or remove the key; prefix your own keys with x-.\n"
         "\n"
         "Silence it: --ignore unknown-key, or # sekha: ignore[unknown-key] on its line.\n"
-        f"More: {CODES_URL}\n"
+        f"More: {PROJECT_URL}/blob/main/docs/codes/unknown-key.md\n"
     )
 
 
@@ -61,7 +60,7 @@ def test_explain_json_is_the_registry_entry(sekha: Sekha) -> None:
         "description": "The value breaks the v2 schema's 'minimum' rule.",
         "example": "",
         "fix": "Change the value as the message says; `sekha schema` prints the schema.",
-        "help_uri": CODES_URL,
+        "help_uri": f"{PROJECT_URL}/blob/main/docs/codes/schema-keyword.md",
     }
 
 
@@ -72,8 +71,8 @@ def test_explain_of_an_unknown_code_is_a_usage_error(
 ) -> None:
     result = sekha("explain", code)
     assert (result.exit_code, result.stdout) == (2, "")
-    assert result.stderr == (f"sekha explain: {code!r} is no finding code{suggestion}; the codes "
-                             "are listed in the README's Finding codes section\n")
+    assert result.stderr == (f"sekha explain: {code!r} is no finding code{suggestion}; every "
+                             f"code is listed at {CODES_URL}\n")
 
 
 @pytest.mark.parametrize("code", sorted(EXAMPLES))
@@ -102,7 +101,7 @@ def test_every_validate_code_a_file_alone_can_draw_has_an_example() -> None:
     assert missing == []
 
 
-def test_sarif_rules_link_to_the_codes_section_and_the_driver_to_this_project(
+def test_sarif_rules_link_to_their_code_pages_and_the_driver_to_this_project(
     sekha: Sekha, tmp_path: Path
 ) -> None:
     write(tmp_path / "c.yaml", EXAMPLES["unknown-key"])
@@ -110,14 +109,13 @@ def test_sarif_rules_link_to_the_codes_section_and_the_driver_to_this_project(
     driver = json.loads(result.stdout)["runs"][0]["tool"]["driver"]
     assert driver["informationUri"] == "https://github.com/sekha-ai/sekha-migrate"
     assert [(r["id"], r["helpUri"]) for r in driver["rules"]] == [
-        ("schema-required", CODES_URL), ("unknown-key", CODES_URL)]
+        ("schema-required", f"{PROJECT_URL}/blob/main/docs/codes/schema-keyword.md"),
+        ("unknown-key", f"{PROJECT_URL}/blob/main/docs/codes/unknown-key.md")]
 
 
-def test_the_links_name_this_project_and_an_anchor_the_readme_has() -> None:
+def test_the_links_name_this_project_and_pages_the_docs_have() -> None:
     urls = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["urls"]
     assert urls["Homepage"] == PROJECT_URL
-    assert f"{PROJECT_URL}/blob/main/README.md#finding-codes" == CODES_URL
-    headings = re.findall(r"^#+ (.+)$", (ROOT / "README.md").read_text(), re.MULTILINE)
-    # GitHub's anchor: lower case, spaces to hyphens, punctuation dropped
-    anchors = {re.sub(r"[^\w\- ]", "", h).strip().lower().replace(" ", "-") for h in headings}
-    assert CODES_URL.rsplit("#", 1)[1] in anchors
+    assert f"{PROJECT_URL}/blob/main/docs/codes/index.md" == CODES_URL
+    for url in [CODES_URL, *(help_uri(code) for code in [*RULES, "schema-type"])]:
+        assert (ROOT / url.removeprefix(f"{PROJECT_URL}/blob/main/")).is_file(), url

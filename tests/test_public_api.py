@@ -93,14 +93,14 @@ def test_a_client_script_type_checks_under_mypy_strict(tmp_path: Path) -> None:
     assert proc.returncode == 0, proc.stdout + proc.stderr
 
 
-def test_the_readme_python_api_example_runs(
+def test_the_docs_python_api_example_runs(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    block = readme.split("<!-- python-api-example -->\n```python\n", 1)[1].split("```", 1)[0]
+    page = (ROOT / "docs" / "api.md").read_text(encoding="utf-8")
+    block = page.split("<!-- python-api-example -->\n```python\n", 1)[1].split("```", 1)[0]
     work = tmp_path / "work"
     shutil.copytree(FIXTURES / "examples" / "v1-basic", work)
     before = {p.name: p.read_bytes() for p in work.iterdir()}
     monkeypatch.chdir(work)
-    exec(compile(block, "README.md", "exec"), {})
+    exec(compile(block, "docs/api.md", "exec"), {})
     assert {p.name: p.read_bytes() for p in work.iterdir() if p.is_file()} == before

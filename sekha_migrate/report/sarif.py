@@ -13,7 +13,7 @@ from urllib.parse import quote
 
 from sekha_migrate.findings import Finding, Severity, ValidationRun
 from sekha_migrate.json_text import dump_json
-from sekha_migrate.validate.rules import CODES_URL, PROJECT_URL, Rule, rule_for
+from sekha_migrate.validate.rules import PROJECT_URL, Rule, help_uri, rule_for
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 _LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
@@ -42,7 +42,7 @@ def _rule(rule: Rule) -> dict[str, Any]:
         "id": rule.code,
         "shortDescription": {"text": rule.description},
         "help": {"text": rule.help},
-        "helpUri": CODES_URL,
+        "helpUri": help_uri(rule.code),
         "defaultConfiguration": {"level": _LEVEL[rule.severity]},
     }
 

@@ -3,22 +3,23 @@
 Every code any command emits (validate, migrate, probe, rollback) has one entry here, with its
 usual severity and its documentation; tests/test_rule_registry.py fails on a code emitted
 without one. Renderers that describe rules (SARIF's `tool.driver.rules`, GitLab's
-`check_name`, `validate --verbose`) read it, and the README's table of codes is generated from
-it: `python -m sekha_migrate.validate.rules --markdown`.
+`check_name`, `validate --verbose`) read it, and the docs' pages of codes (docs/codes/) are
+generated from it: `python tools/docs_gen.py`.
 Schema rules are a family (`schema-<keyword>`), described by one entry built on demand.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from sekha_migrate.findings import Severity
 
 E, W, N = Severity.ERROR, Severity.WARNING, Severity.INFO
-# This project, and the README section every code's documentation is in (SARIF's informationUri
-# and helpUri; `sekha explain` prints it). tests/test_explain.py checks that the anchor exists.
+# This project, and where each code's page is (SARIF's informationUri and helpUri; `sekha
+# explain` prints it). tests/test_explain.py checks that every page exists.
 PROJECT_URL = "https://github.com/sekha-ai/sekha-migrate"
-CODES_URL = f"{PROJECT_URL}/blob/main/README.md#finding-codes"
+CODES_URL = f"{PROJECT_URL}/blob/main/docs/codes/index.md"
 
 
 @dataclass(frozen=True)
@@ -403,8 +404,14 @@ def explanation(code: str) -> dict[str, str]:
         "description": rule.description,
         "example": example_for(code),
         "fix": rule.help,
-        "help_uri": CODES_URL,
+        "help_uri": help_uri(code),
     }
+
+
+def help_uri(code: str) -> str:
+    """The code's own docs page (one page for the whole schema-<keyword> family)."""
+    page = "schema-keyword" if code.startswith(SCHEMA_PREFIX) and code not in RULES else code
+    return f"{PROJECT_URL}/blob/main/docs/codes/{page}.md"
 
 
 def is_registered(code: str) -> bool:
@@ -416,19 +423,24 @@ def _cell(text: str) -> str:
     return text.replace("|", "\\|")
 
 
-def markdown_table() -> str:
-    """The README's table of codes, one section per command, from the registry alone."""
+def markdown_table(link: Callable[[str], str] | None = None) -> str:
+    """The table of codes, one section per command, from the registry alone; `link` gives
+    each code's page, when the table links to them."""
+
+    def name(code: str) -> str:
+        return f"[`{code}`]({link(code)})" if link else f"`{code}`"
+
     lines: list[str] = []
     for command, rules in SECTIONS.items():
         lines += [f"**{command}**", "", "| code | severity | what it means | what fixes it |",
                   "|---|---|---|---|"]
         lines += [
-            f"| `{r.code}` | {r.severity.value} | {_cell(r.description)} | {_cell(r.help)} |"
+            f"| {name(r.code)} | {r.severity.value} | {_cell(r.description)} | {_cell(r.help)} |"
             for r in rules
         ]
         if command == "validate":
             schema = rule_for(f"{SCHEMA_PREFIX}<keyword>")
-            lines.append(f"| `{schema.code}` | {schema.severity.value} | "
+            lines.append(f"| {name(schema.code)} | {schema.severity.value} | "
                          f"{_cell(schema.description)} | {_cell(schema.help)} |")
         lines.append("")
     return "\n".join(lines)
