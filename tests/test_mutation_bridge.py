@@ -90,3 +90,149 @@ def test_model_fields_left_out_take_modelconfig_defaults(tmp_path: Path) -> None
     assert config.settings[f"{at}.context_window"].origin.key == (
         "the bridge's default (config.py)")
     assert config.settings[f"{at}.supports_vision"].origin.line == 6
+
+
+IMAGE = ("the published image runs uvicorn --host 0.0.0.0 --port 5001 whatever this says; it "
+         "applies to `python main.py` only")
+FROM_ENV, DEFAULT = "the bridge's from_env", "the bridge's default (config.py)"
+CHAT_ROLES = "CHAT_MODEL serves both chat roles"
+BRIDGE_YAML = """\
+version: "2.1"
+providers:
+  - id: cloud
+    provider_type: openai
+    base_url: https://api.openai.com/v1
+    api_key: ${CLOUD_KEY}
+    priority: 2
+    timeout_secs: 30
+    models:
+      - {model_id: gpt-4o, task: chat_smart, context_window: 128000}
+default_models:
+  chat_smart: gpt-4o
+routing:
+  auto_fallback: false
+  circuit_breaker:
+    failure_threshold: 5
+server_port: 5002
+telemetry: on
+"""
+
+
+def table(config: EffectiveConfig) -> dict[str, tuple[object, str, int | None, str | None]]:
+    """Each setting: its value, the key of its origin, its line and its note."""
+    return {key: (s.value, s.origin.key, s.origin.line, s.note)
+            for key, s in config.settings.items()}
+
+
+def test_from_env_builds_one_ollama_provider_as_settings_from_env_does(tmp_path: Path) -> None:
+    # config.py Settings.from_env: an empty OLLAMA_BASE_URL is "", VISION_MODEL adds a vision
+    # model, int(PORT) raises on a word
+    env = write(tmp_path / "bridge.env", "VISION_MODEL=llava\nPORT=x\nOLLAMA_BASE_URL=\n")
+    config = bridge(env)
+    assert table(config) == {
+        'version': ('2.0', FROM_ENV, None, None),
+        'providers[0].id': ('ollama', FROM_ENV, None, None),
+        'providers[0].provider_type': ('ollama', FROM_ENV, None, None),
+        'providers[0].priority': (1, FROM_ENV, None, None),
+        'providers[0].timeout_secs': (120, FROM_ENV, None, None),
+        'providers[0].api_key': (None, FROM_ENV, None, None),
+        'providers[0].base_url': ('', 'OLLAMA_BASE_URL', 3,
+                                  'OLLAMA_BASE_URL is set but empty: the bridge uses "", not '
+                                  'its default'),
+        'providers[0].models[0].model_id': ('nomic-embed-text', FROM_ENV, None, None),
+        'providers[0].models[0].task': ('embedding', FROM_ENV, None, None),
+        'providers[0].models[0].context_window': (8192, FROM_ENV, None, None),
+        'providers[0].models[0].dimension': (768, FROM_ENV, None,
+                                             'from_env writes 768 whatever the model makes'),
+        'providers[0].models[0].supports_vision': (False, DEFAULT, None, None),
+        'providers[0].models[0].supports_audio': (False, DEFAULT, None, None),
+        'providers[0].models[0].supports_function_calling': (False, DEFAULT, None, None),
+        'providers[0].models[1].model_id': ('llama3.1:8b', FROM_ENV, None, None),
+        'providers[0].models[1].task': ('chat_small', FROM_ENV, None, None),
+        'providers[0].models[1].context_window': (8192, FROM_ENV, None, None),
+        'providers[0].models[1].dimension': (None, DEFAULT, None, None),
+        'providers[0].models[1].supports_vision': (False, DEFAULT, None, None),
+        'providers[0].models[1].supports_audio': (False, DEFAULT, None, None),
+        'providers[0].models[1].supports_function_calling': (False, DEFAULT, None, None),
+        'providers[0].models[2].model_id': ('llama3.1:8b', FROM_ENV, None, None),
+        'providers[0].models[2].task': ('chat_smart', FROM_ENV, None, None),
+        'providers[0].models[2].context_window': (8192, FROM_ENV, None, None),
+        'providers[0].models[2].dimension': (None, DEFAULT, None, None),
+        'providers[0].models[2].supports_vision': (False, DEFAULT, None, None),
+        'providers[0].models[2].supports_audio': (False, DEFAULT, None, None),
+        'providers[0].models[2].supports_function_calling': (False, DEFAULT, None, None),
+        'providers[0].models[3].model_id': ('llava', 'VISION_MODEL', 1, None),
+        'providers[0].models[3].task': ('vision', FROM_ENV, None, None),
+        'providers[0].models[3].context_window': (8192, FROM_ENV, None, None),
+        'providers[0].models[3].dimension': (None, DEFAULT, None, None),
+        'providers[0].models[3].supports_vision': (True, FROM_ENV, None, None),
+        'providers[0].models[3].supports_audio': (False, DEFAULT, None, None),
+        'providers[0].models[3].supports_function_calling': (False, DEFAULT, None, None),
+        'default_models.embedding': ('nomic-embed-text', FROM_ENV, None, None),
+        'default_models.chat_fast': ('llama3.1:8b', FROM_ENV, None, CHAT_ROLES),
+        'default_models.chat_smart': ('llama3.1:8b', FROM_ENV, None, CHAT_ROLES),
+        'default_models.chat_vision': ('llava', 'VISION_MODEL', 1, None),
+        'routing.auto_fallback': (True, DEFAULT, None, None),
+        'routing.require_vision_for_images': (True, DEFAULT, None, None),
+        'routing.max_cost_per_request': (None, DEFAULT, None, None),
+        'routing.circuit_breaker.failure_threshold': (3, DEFAULT, None, None),
+        'routing.circuit_breaker.timeout_secs': (60, DEFAULT, None, None),
+        'routing.circuit_breaker.success_threshold': (2, DEFAULT, None, None),
+        'server_host': ('0.0.0.0', FROM_ENV, None, IMAGE),
+        'log_level': ('INFO', FROM_ENV, None, None),
+        'celery_broker_url': ('redis://localhost:6379/0', FROM_ENV, None, None),
+        'celery_result_backend': ('redis://localhost:6379/0', FROM_ENV, None, None),
+        'server_port': ('x', 'PORT', 2, IMAGE),
+        'max_connections': (10, FROM_ENV, None, None),
+    }
+    assert config.findings == (stop("PORT='x' is not a whole number", env, 2, 1),)
+    assert config.mode == "from_env (no YAML at CONFIG_PATH)"
+
+
+def test_the_yaml_read_value_by_value_with_its_lines(tmp_path: Path) -> None:
+    yaml = write(tmp_path / "config.yaml", BRIDGE_YAML)
+    config = bridge(tmp_path, {"CHAT_MODEL": "phi3:mini", "PORT": "1"})
+    assert table(config) == {
+        'version': ('2.1', 'version', 1, None),
+        'providers[0].id': ('cloud', 'providers[0].id', 3, None),
+        'providers[0].provider_type': ('openai', 'providers[0].provider_type', 4, None),
+        'providers[0].base_url': ('https://api.openai.com/v1', 'providers[0].base_url', 5, None),
+        'providers[0].api_key': (None, 'providers[0].api_key', 6,
+                                 'CLOUD_KEY is not set where the bridge runs: the provider gets '
+                                 'no key'),
+        'providers[0].priority': (2, 'providers[0].priority', 7, None),
+        'providers[0].timeout_secs': (30, 'providers[0].timeout_secs', 8, None),
+        'providers[0].models[0].model_id': ('gpt-4o', 'providers[0].models[0].model_id', 10, None),
+        'providers[0].models[0].task': ('chat_smart', 'providers[0].models[0].task', 10, None),
+        'providers[0].models[0].context_window': (
+            128000, 'providers[0].models[0].context_window', 10, None),
+        'providers[0].models[0].dimension': (None, DEFAULT, None, None),
+        'providers[0].models[0].supports_vision': (False, DEFAULT, None, None),
+        'providers[0].models[0].supports_audio': (False, DEFAULT, None, None),
+        'providers[0].models[0].supports_function_calling': (False, DEFAULT, None, None),
+        'default_models.embedding': (None, DEFAULT, None, None),
+        'default_models.chat_fast': (None, DEFAULT, None, None),
+        'default_models.chat_smart': ('gpt-4o', 'default_models.chat_smart', 12, None),
+        'default_models.chat_vision': (None, DEFAULT, None, None),
+        'routing.auto_fallback': (False, 'routing.auto_fallback', 14, None),
+        'routing.require_vision_for_images': (True, DEFAULT, None, None),
+        'routing.max_cost_per_request': (None, DEFAULT, None, None),
+        'routing.circuit_breaker.failure_threshold': (
+            5, 'routing.circuit_breaker.failure_threshold', 16, None),
+        'routing.circuit_breaker.timeout_secs': (60, DEFAULT, None, None),
+        'routing.circuit_breaker.success_threshold': (2, DEFAULT, None, None),
+        'server_host': ('0.0.0.0', DEFAULT, None, IMAGE),
+        'server_port': (5002, 'server_port', 17, IMAGE),
+        'max_connections': (10, DEFAULT, None, None),
+        'log_level': ('info', DEFAULT, None, None),
+        'celery_broker_url': ('redis://localhost:6379/0', DEFAULT, None, None),
+        'celery_result_backend': ('redis://localhost:6379/0', DEFAULT, None, None),
+    }
+    assert config.findings == ()
+    assert config.mode == "YAML at CONFIG_PATH (config.yaml)"
+    assert config.files_read == (str(yaml),)
+    assert [(u.what, u.reason, u.origin and u.origin.line) for u in config.unread] == [
+        ("telemetry", "pydantic ignores keys the bridge does not declare", 18),
+        ("CHAT_MODEL", "read only by from_env, which does not run while the YAML exists", None),
+        ("PORT", "read only by from_env, which does not run while the YAML exists", None),
+    ]
