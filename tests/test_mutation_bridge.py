@@ -236,3 +236,68 @@ def test_the_yaml_read_value_by_value_with_its_lines(tmp_path: Path) -> None:
         ("CHAT_MODEL", "read only by from_env, which does not run while the YAML exists", None),
         ("PORT", "read only by from_env, which does not run while the YAML exists", None),
     ]
+
+
+def test_an_empty_provider_list_stops_the_bridge_at_the_key(tmp_path: Path) -> None:
+    yaml = write(tmp_path / "config.yaml", "version: '2.0'\nproviders: []\n")
+    assert bridge(tmp_path).findings == (
+        stop("`providers` must be a non-empty list", yaml, 2, 1),)
+
+
+def test_a_yaml_that_is_a_list_stops_the_bridge_at_its_start(tmp_path: Path) -> None:
+    yaml = write(tmp_path / "config.yaml", "- providers\n")
+    assert bridge(tmp_path).findings == (
+        stop("the YAML is not a mapping", yaml, 1, 1),
+        stop("`providers` is missing", yaml, 1, 1),
+    )
+
+
+def test_each_provider_that_pydantic_refuses_is_said_at_its_line(tmp_path: Path) -> None:
+    yaml = write(tmp_path / "config.yaml", (
+        "providers:\n"
+        "  - just-a-name\n"
+        "  - {id: a, type: ollama, base_url: 'http://a:11434', models: []}\n"
+        "  - {id: b, provider_type: azure, base_url: 'http://b', models: []}\n"
+        "  - {id: c, provider_type: ollama}\n"))
+    config = bridge(tmp_path)
+    assert config.findings == (
+        stop("providers[0] is not a mapping", yaml, 2, 5),
+        stop("providers[1] has no provider_type (it says `type`: the bridge needs "
+             "provider_type)", yaml, 3, 5),
+        stop("providers[2].provider_type 'azure' is not one of ollama, litellm, openrouter, "
+             "openai, anthropic", yaml, 4, 13),
+        stop("providers[3] has no base_url, models", yaml, 5, 5),
+    )
+    assert config.value("providers[1].id") == "a"
+    assert config.value("providers[1].base_url") == "http://a:11434"
+    assert config.value("providers[2].provider_type") == "azure"
+
+
+def test_an_api_key_of_dollar_brace_to_brace_looks_up_the_text_between(tmp_path: Path) -> None:
+    # expand_env_vars: v.startswith("${") and v.endswith("}") -> os.getenv(v[2:-1])
+    write(tmp_path / "config.yaml", "providers:\n  - {id: a, provider_type: ollama, base_url: "
+          "'http://a', api_key: '${A}x}', models: []}\n")
+    setting = bridge(tmp_path, {"A": "k" * 40}).settings["providers[0].api_key"]
+    assert setting.value is None
+    assert setting.note == "A}x is not set where the bridge runs: the provider gets no key"
+    assert [o.value for o in setting.overrides] == ["${A}x}"]
+
+
+def test_config_path_naming_no_file_falls_back_to_from_env(tmp_path: Path) -> None:
+    env = write(tmp_path / "bridge.env", "CONFIG_PATH=/etc/sekha/none.yaml\n")
+    config = bridge(env)
+    assert config.mode == "from_env (no YAML at CONFIG_PATH)"
+    [unread] = config.unread
+    assert (unread.what, unread.reason, unread.origin and unread.origin.line) == (
+        "/etc/sekha/none.yaml",
+        "CONFIG_PATH names a file that does not exist: the bridge builds its settings from_env",
+        1)
+
+
+def test_an_empty_config_path_falls_back_to_from_env(tmp_path: Path) -> None:
+    # os.path.exists("") is False
+    write(tmp_path / "config.yaml", "providers: []\n")
+    env = write(tmp_path / "bridge.env", "CONFIG_PATH=\n")
+    config = bridge(env)
+    assert config.mode == "from_env (no YAML at CONFIG_PATH)"
+    assert config.findings == ()
