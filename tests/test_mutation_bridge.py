@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from conftest import write
 
 from sekha_migrate import effective_configuration
@@ -301,3 +302,58 @@ def test_an_empty_config_path_falls_back_to_from_env(tmp_path: Path) -> None:
     config = bridge(env)
     assert config.mode == "from_env (no YAML at CONFIG_PATH)"
     assert config.findings == ()
+
+
+def test_from_env_names_beside_a_yaml_are_named_as_unread_where_set(tmp_path: Path) -> None:
+    write(tmp_path / "config.yaml", PROVIDER + "      - {model_id: phi3, task: chat_small}\n")
+    names = ("OLLAMA_BASE_URL", "EMBEDDING_MODEL", "CHAT_MODEL", "VISION_MODEL", "HOST", "PORT",
+             "LOG_LEVEL")
+    env = write(tmp_path / "bridge.env", "".join(f"{name}=x\n" for name in names))
+    config = bridge(env)
+    assert [(u.what, u.origin and u.origin.line) for u in config.unread] == [
+        (name, line) for line, name in enumerate(names, start=1)]
+
+
+@pytest.mark.parametrize("text", ["None", "NONE", "  "])
+def test_a_vision_model_of_none_or_blank_adds_no_vision_model(text: str,
+                                                               tmp_path: Path) -> None:
+    # from_env: `vision_model.strip() and vision_model.lower() != "none"`
+    config = bridge(tmp_path, {"VISION_MODEL": text})
+    assert config.value("providers[0].models[3].model_id") is None
+    assert config.value("default_models.chat_vision") == text
+
+
+def test_from_env_port_defaults_to_5001(tmp_path: Path) -> None:
+    config = bridge(tmp_path)
+    assert config.value("server_port") == 5001
+    assert config.settings["server_port"].origin.key == "the bridge's from_env"
+
+
+@pytest.mark.parametrize(("name", "key"), [("CHAT_MODEL", "default_models.chat_fast"),
+                                           ("EMBEDDING_MODEL", "default_models.embedding")])
+def test_an_empty_model_variable_is_the_empty_model(name: str, key: str, tmp_path: Path) -> None:
+    config = bridge(tmp_path, {name: ""})
+    assert config.value(key) == ""
+    assert config.settings[key].note.split("; ")[-1] == (
+        f'{name} is set but empty: the bridge uses "", not its default')
+
+
+def test_a_yaml_without_version_is_version_2_0(tmp_path: Path) -> None:
+    write(tmp_path / "config.yaml", PROVIDER + "      - {model_id: phi3, task: chat_small}\n")
+    setting = bridge(tmp_path).settings["version"]
+    assert (setting.value, setting.origin.key) == ("2.0", "the bridge's default (config.py)")
+
+
+def test_a_yaml_syntax_error_stops_the_bridge_at_its_line(tmp_path: Path) -> None:
+    yaml = write(tmp_path / "config.yaml", "providers:\n  - id: a\n   bad: [\n")
+    [finding] = bridge(tmp_path).findings
+    assert finding.message.startswith(STOPS + "YAML syntax error")
+    assert (finding.file, finding.line) == (str(yaml), 3)
+    assert finding.column is not None
+
+
+def test_a_plain_api_key_carries_no_note(tmp_path: Path) -> None:
+    write(tmp_path / "config.yaml", "providers:\n  - {id: a, provider_type: openai, base_url: "
+          "'https://a', api_key: sk-plain, models: []}\n")
+    setting = bridge(tmp_path).settings["providers[0].api_key"]
+    assert (setting.value, setting.note) == ("sk-plain", None)
