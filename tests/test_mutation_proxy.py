@@ -117,3 +117,8 @@ def test_validate_stops_at_its_first_refusal(tmp_path: Path) -> None:
     config = proxy(tmp_path, {"LLM_BRIDGE_URL": "", "CONTEXT_LIMIT": "0"})
     assert messages(config) == [
         STOPS + "CONTROLLER_API_KEY is empty or unset (config.py validate: it is required)"]
+
+
+def test_the_dotenv_the_proxy_loads_is_named_as_read(tmp_path: Path) -> None:
+    env = write(tmp_path / ".env", f"CONTROLLER_API_KEY={KEY}\n")
+    assert proxy(tmp_path, {}).files_read == (str(env),)

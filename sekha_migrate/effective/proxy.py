@@ -35,8 +35,7 @@ def proxy_environment(files: FileView, environment: Environment
     return {**read, **environment}, str(path), problems
 
 
-def resolve_proxy(environment: Environment, *, service: str | None = None,
-                  files_read: tuple[str, ...] = ()) -> EffectiveConfig:
+def resolve_proxy(environment: Environment, *, service: str | None = None) -> EffectiveConfig:
     layers = Layers({loaders.PROXY_ENV[name][0] for name in loaders.PROXY_SECRET_NAMES})
     found = Collected()
     for name, (key, default) in loaders.PROXY_ENV.items():
@@ -55,8 +54,7 @@ def resolve_proxy(environment: Environment, *, service: str | None = None,
         if refusal is not None:
             found.findings.append(refusal)
     return EffectiveConfig("proxy", layers.result(), mode="environment (and .env)",
-                           files_read=files_read, findings=tuple(found.findings),
-                           service=service)
+                           findings=tuple(found.findings), service=service)
 
 
 def _refusal(settings: dict[str, Setting]) -> Finding | None:
