@@ -359,8 +359,6 @@ EXAMPLES: dict[str, str] = {
 
 def example_for(code: str) -> str:
     """A short file that draws the finding, or "" when the registry has none."""
-    if code.startswith(SCHEMA_PREFIX) and code not in EXAMPLES:
-        return ""
     return EXAMPLES.get(code, "")
 
 
