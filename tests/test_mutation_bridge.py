@@ -334,7 +334,9 @@ def test_from_env_port_defaults_to_5001(tmp_path: Path) -> None:
 def test_an_empty_model_variable_is_the_empty_model(name: str, key: str, tmp_path: Path) -> None:
     config = bridge(tmp_path, {name: ""})
     assert config.value(key) == ""
-    assert config.settings[key].note.split("; ")[-1] == (
+    note = config.settings[key].note
+    assert note is not None
+    assert note.split("; ")[-1] == (
         f'{name} is set but empty: the bridge uses "", not its default')
 
 

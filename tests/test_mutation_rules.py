@@ -9,7 +9,6 @@ import pytest
 
 from sekha_migrate.findings import Severity
 from sekha_migrate.validate.rules import (
-    CODES_URL,
     Rule,
     command_for,
     example_for,
@@ -58,7 +57,7 @@ def test_the_explanation_of_a_code_without_an_example() -> None:
         "example": "",
         "fix": "Fix the cause the message names (disk space, permissions), then run sekha "
                "rollback again.",
-        "help_uri": CODES_URL,
+        "help_uri": "https://github.com/sekha-ai/sekha-migrate/blob/main/docs/codes/restore-failed.md",
     }
 
 

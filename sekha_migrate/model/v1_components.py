@@ -258,6 +258,11 @@ def component_of_service(name: str, image: str, build: str) -> str | None:
     return None
 
 
+TOOL_ENV_PREFIX = "SEKHA_MIGRATE_"  # this tool's own switches (SEKHA_MIGRATE_NO_CACHE)
+
+
 def is_sekha_env_name(name: str) -> bool:
-    """The names the controller itself reads from its process environment."""
-    return name.upper().startswith("SEKHA_")
+    """The names the controller itself reads from its process environment; this tool's own
+    switches share the prefix and are no Sekha setting."""
+    upper = name.upper()
+    return upper.startswith("SEKHA_") and not upper.startswith(TOOL_ENV_PREFIX)
