@@ -107,7 +107,9 @@ def test_discovery_reads_each_sekha_service_of_a_compose_file(tmp_path: Path) ->
     assert [s.path.name for s in plan.sources] == [".env", "docker-compose.yml"]
     assert data["server_port"] == 8181  # environment: wins over env_file:
     assert data["database_url"] == "postgres://db/sekha"  # from env_file:
-    assert data["log_level"] == "debug"  # a bare name takes the shell's value
+    # environ sets SEKHA__LOG_LEVEL too, so this alone does not show that the bare name took
+    # the shell's value: test_compose_doc_promises gives the variable to the shell only.
+    assert data["log_level"] == "debug"
     # The controller reads the key from the service's SEKHA__MCP_API_KEY: it stays there.
     assert "mcp_api_key" not in data
     assert ("# mcp_api_key: set by SEKHA__MCP_API_KEY in docker-compose.yml:14 (the controller "
