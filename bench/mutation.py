@@ -100,7 +100,8 @@ def score_of(target: Target) -> Score:
 
 def run_target(target: Target, max_children: int) -> Score:
     shutil.rmtree(ROOT / "mutants", ignore_errors=True)
-    command = [sys.executable, __file__, "--child", target.name, "--max-children", str(max_children)]
+    command = [sys.executable, __file__, "--child", target.name,
+               "--max-children", str(max_children)]
     completed = subprocess.run(command, cwd=ROOT, check=False)
     if completed.returncode != 0:
         raise SystemExit(f"mutmut failed on {target.name} (exit {completed.returncode})")
