@@ -130,7 +130,8 @@ def test_discovery_reads_each_sekha_service_of_a_compose_file(tmp_path: Path) ->
 def test_a_missing_required_env_file_is_an_error_with_its_line(tmp_path: Path) -> None:
     plan = compose_plan(tmp_path, compose=COMPOSE.replace("required: false", "required: true"))
     [issue] = [i for i in plan.findings if i.code == "env-file"]
-    assert issue.line == 10 and "missing.env" in issue.message
+    assert issue.line == 10
+    assert "missing.env" in issue.message
 
 
 def test_a_compose_file_without_sekha_services_is_refused(sekha_inprocess,
@@ -151,7 +152,8 @@ def test_a_env_given_alone_is_interpolated_too(tmp_path: Path) -> None:
     data = yaml.safe_load(plan.text)
     assert data["llm_providers"][0]["base_url"] == "http://gpu:11434"
     # dotenvy expands ${VAULT_KEY} in the .env the controller reads: the key stays there.
-    assert "mcp_api_key" not in data and plan.secrets == ()
+    assert "mcp_api_key" not in data
+    assert plan.secrets == ()
     assert data["default_models"]["embedding"] == "${literal}"  # single quotes: literal
     [error] = [i for i in plan.findings if i.code == "interpolation"]
     assert (error.line, "give a port" in error.message) == (5, True)
@@ -169,7 +171,8 @@ def test_indexed_provider_names_set_one_field(tmp_path: Path) -> None:
     plan = plan_migration(MigrationRequest(directory=tmp_path, home=tmp_path / "home",
                                            environ={"OPENAI_KEY": "sk-" + "o" * 40}))
     provider = yaml.safe_load(plan.text)["llm_providers"][0]
-    assert provider["api_key"] == "${OPENAI_KEY}" and provider["priority"] == 3
+    assert provider["api_key"] == "${OPENAI_KEY}"
+    assert provider["priority"] == 3
     [missing] = [i for i in plan.findings if i.code == "indexed-target-missing"]
     assert missing.line == 4
 
