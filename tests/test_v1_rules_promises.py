@@ -81,7 +81,8 @@ def test_indexed_numbers_and_flags_are_typed_and_other_fields_kept_as_text(
                          "SEKHA__LLM_PROVIDERS__0__MODELS__0__DIMENSION="
                          "123456789012345678901\n"
                          "SEKHA__LLM_PROVIDERS__0__MODELS__0__SUPPORTS_FUNCTION_CALLING=yes\n"
-                         "SEKHA__LLM_PROVIDERS__0__ID=0042\n")
+                         "SEKHA__LLM_PROVIDERS__0__ID=0042\n"
+                         "SEKHA__LLM_PROVIDERS__0__MODELS__0__TASK=X3\n")
     assert provider["priority"] == 3
     assert provider["timeout"] == -5
     assert provider["id"] == "0042"
@@ -90,7 +91,17 @@ def test_indexed_numbers_and_flags_are_typed_and_other_fields_kept_as_text(
     assert model["supports_audio"] is False
     assert model["context_window"] == "12x"
     assert model["dimension"] == "123456789012345678901"
+    assert model["task"] == "X3"
     assert model["supports_function_calling"] == "yes"
+
+
+@pytest.mark.parametrize(("text", "typed"), [("1234567890123456789", 1234567890123456789),
+                                             ("12345678901234567890", "12345678901234567890"),
+                                             ("X3", "X3"), ("-0", 0)])
+def test_an_indexed_number_is_typed_below_twenty_characters(text: str, typed: object) -> None:
+    built = Built({"llm_providers": [{"id": "a"}]})
+    v1_rules.apply_indexed(built, [read(text, "llm_providers", index_path=(0, "priority"))])
+    assert built.document["llm_providers"][0]["priority"] == typed
 
 
 def test_an_index_with_no_entry_is_warned_about_where_it_is_written(tmp_path: Path) -> None:
@@ -120,6 +131,7 @@ def test_an_indexed_value_sets_one_field_and_records_where_it_came_from() -> Non
         read("z", "llm_providers", key="NOIDX"),
         read("big", "llm_providers", key="P3", line=6, index_path=(0, "models", 0, "task")),
         read("w", "llm_providers", key="P4", line=7, index_path=(0, 5)),
+        read("v", "llm_providers", key="P5", line=8, index_path=(2, "priority")),
     ]
     targets, issues = v1_rules.apply_indexed(built, raw)
     assert built.document["llm_providers"][0] == {
@@ -128,7 +140,8 @@ def test_an_indexed_value_sets_one_field_and_records_where_it_came_from() -> Non
                        5: "$.llm_providers[0].models[0].task"}
     assert built.provenance["$.llm_providers[0].priority"] == raw[0].origin
     assert [(i.code, i.line) for i in issues] == [("indexed-target-missing", 4),
-                                                  ("indexed-target-missing", 7)]
+                                                  ("indexed-target-missing", 7),
+                                                  ("indexed-target-missing", 8)]
 
 
 # ---- small rules -----------------------------------------------------------------------------
@@ -209,6 +222,12 @@ def test_component_status_names_the_home_or_the_reason() -> None:
         "proxy's cb_half_open_timeout")
 
 
+def test_a_component_without_homes_has_no_mapped_keys() -> None:
+    assert v1_rules.component_status(read("1", None), "gateway", "port") == (
+        KeyStatus.UNMAPPABLE, (), "a setting of the gateway with no v2 key; reported as the "
+        "gateway's port")
+
+
 def test_values_read_are_those_of_the_environments_later_ones_winning() -> None:
     raw = [
         read("one", None, key="A", file="a.env"),
@@ -225,11 +244,11 @@ def test_values_read_are_those_of_the_environments_later_ones_winning() -> None:
 
 def test_an_unset_variable_is_named_with_what_became_of_the_value() -> None:
     raw = [
+        read("y", "log_level", key="SET"),
         read("", "mcp_api_key", key="SEKHA__MCP_API_KEY", reference="MCP", unset=("MCP",)),
         read("", "vision_model", key="VISION", line=4, unset=("VISION_MODEL",)),
         read("postgres://u:@db", "database_url", key="DB", line=5, unset=("PW", "USER")),
         read("x", None, key="NOT_SEKHA", unset=("X",)),
-        read("y", "log_level", key="SET"),
     ]
     issues = v1_rules.unset_variable_issues(raw)
     assert [(i.severity, i.line, i.message) for i in issues] == [
@@ -290,6 +309,15 @@ def test_a_long_value_is_cut_in_the_never_read_message() -> None:
     exact = v1_rules.never_read_issue(_key_read("x" * 58, "log_level"))
     assert exact is not None
     assert exact.message.endswith(f"v2 will use '{'x' * 58}': a change of behaviour")
+    over = v1_rules.never_read_issue(_key_read("x" * 59, "log_level"))
+    assert over is not None
+    assert over.message.endswith(f"v2 will use '{'x' * 56}...: a change of behaviour")
+
+
+def test_a_number_too_long_to_print_is_described() -> None:
+    issue = v1_rules.never_read_issue(_key_read(10 ** 5000, "server_port"))
+    assert issue is not None
+    assert issue.message.endswith("v2 will use a very long number: a change of behaviour")
 
 
 def _reading(name: str, reads: list[RawRead], skipped: list[str] | None = None
@@ -301,13 +329,13 @@ def _reading(name: str, reads: list[RawRead], skipped: list[str] | None = None
 def test_a_source_set_without_sekha_settings_is_an_error_naming_why() -> None:
     readings = [
         _reading("a.env", [read("", "log_level", unset=("LEVEL",)),
-                           read("", "server_port", unset=("PORT", "LEVEL"))], ["db"]),
+                           read("", "server_port", unset=("PORT", "LEVEL"))], ["db", "cache"]),
         _reading("b.env", [read("x", None)]),
     ]
     issue = v1_rules.no_settings_issue(readings)
     assert issue == Finding(
         Severity.ERROR, "no-sekha-settings",
-        "no Sekha settings in a.env, b.env (services db are not Sekha's) (its values are "
+        "no Sekha settings in a.env, b.env (services db, cache are not Sekha's) (its values are "
         "empty: LEVEL, PORT set nowhere)",
         file="a.env", line=None, column=None,
         hint="name the file that holds the Sekha configuration (config.toml, .env, or a "
@@ -315,6 +343,12 @@ def test_a_source_set_without_sekha_settings_is_an_error_naming_why() -> None:
     assert v1_rules.no_settings_issue([_reading("c.env", [read("", "log_level")])]) == Finding(
         Severity.ERROR, "no-sekha-settings", "no Sekha settings in c.env", file="c.env",
         line=None, column=None, hint=issue.hint)
+
+
+def test_no_source_at_all_has_no_file_to_name() -> None:
+    issue = v1_rules.no_settings_issue([])
+    assert issue is not None
+    assert issue.file is None
 
 
 def test_a_kept_reference_or_any_value_is_a_sekha_setting() -> None:
@@ -333,6 +367,16 @@ def test_layout_issues_name_the_home_config_and_a_v1_config_beside(tmp_path: Pat
         ("home-config-not-included", Severity.WARNING, str(home / ".sekha" / "config.toml")),
         ("beside-v1-config", Severity.WARNING, str(tmp_path / "config.toml")),
     ]
+    home_config, beside = found
+    assert home_config.message == (
+        f"{home / '.sekha' / 'config.toml'} exists: a v1 controller run as this user read it "
+        "over ./config.*, but it is not part of this migration")
+    assert home_config.hint == "pass --include-home to migrate it too"
+    assert beside.message == (
+        f"{tmp_path / 'config.yaml'} is written beside {tmp_path / 'config.toml'}: a v1 "
+        f"controller started in {tmp_path} keeps reading config.toml (it reads config.*), "
+        "not this file")
+    assert beside.hint == "stop the v1 controller, or move config.toml away once v2 runs"
     assert v1_rules.layout_issues([], tmp_path / "config.yml", home, include_home=True)[0].code \
         == "beside-v1-config"
     assert v1_rules.layout_issues([], tmp_path / "other.yaml", home, include_home=True) == []
