@@ -25,8 +25,17 @@ from sekha_migrate.sources.compose_doc import (
 )
 
 
-def mark_for(path: DataPath) -> Mark:
-    """A mark that tells the paths asked for apart: their depth, and the list index last."""
+def mark_for(path: DataPath) -> Mark | None:
+    """Like a YAML source's marks: None for a path the document does not hold; else the
+    path's depth and its last list index, which tell the paths asked for apart."""
+    node: object = yaml.safe_load(DOCUMENT)
+    for part in path:
+        if isinstance(node, dict) and part in node:
+            node = node[part]
+        elif isinstance(node, list) and isinstance(part, int) and part < len(node):
+            node = node[part]
+        else:
+            return None
     last = path[-1]
     return Mark(len(path), last if isinstance(last, int) else 0)
 
@@ -95,6 +104,20 @@ def test_refusals_say_exactly_why(text: str, message: str) -> None:
     assert str(caught.value) == message
 
 
+@pytest.mark.parametrize("text", ["${}", "${A:-${}x}"])
+def test_an_empty_name_is_not_a_variable_name(text: str) -> None:
+    with pytest.raises(InterpolationError, match="what follows a [$][{] is not a variable name"):
+        interpolate(text, {})
+
+
+def test_a_text_ending_in_a_brace_is_no_whole_reference_without_its_opening() -> None:
+    assert interpolate("abKEY}", {"KEY": "k"}).reference is None
+
+
+def test_a_variable_unset_inside_a_default_is_named_before_the_outer_one() -> None:
+    assert interpolate("${A:-${B}}", {}).unset == ("B", "A")
+
+
 def test_a_required_variable_that_is_set_gives_its_value() -> None:
     assert interpolate("${KEY:?}|${KEY?}", {"KEY": "set"}).value == "set|set"
 
@@ -133,6 +156,7 @@ services:
       - " SPACED = x=y "
       - =nameless
       - BROKEN=${
+      - SEKHA__MISSING=${NOPE}
     volumes:
       - ./config.toml:/app/config.toml:ro
       - ${DATA:-./data}:/data
@@ -164,18 +188,21 @@ services:
       test: curl -f http://localhost:5001/health
     extends: core
     working_dir: 3
+  skipped: just-a-string
   plain:
     build: ./plain
     healthcheck:
       test: 7
-  skipped: just-a-string
+  contextless:
+    build:
+      dockerfile: Dockerfile.dev
 """
 
 
 def test_a_compose_document_is_read_entry_by_entry() -> None:
     data = yaml.safe_load(DOCUMENT)
     shell = {"SEKHA__LOG_LEVEL": "debug", "TAG": "2.1"}
-    core, bridge, plain = load_compose(data, mark_for, shell).services
+    core, bridge, plain, contextless = load_compose(data, mark_for, shell).services
     assert core == ComposeService(
         name="core",
         image="ghcr.io/sekha-ai/sekha-controller:2.1",
@@ -190,6 +217,8 @@ def test_a_compose_document_is_read_entry_by_entry() -> None:
             ComposeEntry("BROKEN", None, Mark(4, 5), error=(
                 "invalid interpolation format: a ${ is never closed (the value is not shown; "
                 "a literal $ is written $$)")),
+            ComposeEntry("SEKHA__MISSING", "", Mark(4, 6), "NOPE", unset=("NOPE",),
+                         names=("NOPE",)),
         ),
         env_files=(("core.env", True, Mark(4, 0)), ("optional.env", False, Mark(4, 1)),
                    ("needed.env", True, Mark(4, 2))),
@@ -219,6 +248,7 @@ def test_a_compose_document_is_read_entry_by_entry() -> None:
         extends=(None, "core"),
     )
     assert (plain.build, plain.healthcheck, plain.extends) == ("./plain", None, None)
+    assert contextless.build == ""
 
 
 def test_extends_without_a_service_name_extends_nothing() -> None:
