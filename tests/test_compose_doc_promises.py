@@ -30,9 +30,7 @@ def mark_for(path: DataPath) -> Mark | None:
     path's depth and its last list index, which tell the paths asked for apart."""
     node: object = yaml.safe_load(DOCUMENT)
     for part in path:
-        if isinstance(node, dict) and part in node:
-            node = node[part]
-        elif isinstance(node, list) and isinstance(part, int) and part < len(node):
+        if (isinstance(node, dict) and part in node) or (isinstance(node, list) and isinstance(part, int) and part < len(node)):
             node = node[part]
         else:
             return None
