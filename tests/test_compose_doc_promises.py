@@ -30,7 +30,9 @@ def mark_for(path: DataPath) -> Mark | None:
     path's depth and its last list index, which tell the paths asked for apart."""
     node: object = yaml.safe_load(DOCUMENT)
     for part in path:
-        if (isinstance(node, dict) and part in node) or (isinstance(node, list) and isinstance(part, int) and part < len(node)):
+        in_mapping = isinstance(node, dict) and part in node
+        in_list = isinstance(node, list) and isinstance(part, int) and part < len(node)
+        if in_mapping or in_list:
             node = node[part]
         else:
             return None
@@ -104,7 +106,7 @@ def test_refusals_say_exactly_why(text: str, message: str) -> None:
 
 @pytest.mark.parametrize("text", ["${}", "${A:-${}x}"])
 def test_an_empty_name_is_not_a_variable_name(text: str) -> None:
-    with pytest.raises(InterpolationError, match="what follows a [$][{] is not a variable name"):
+    with pytest.raises(InterpolationError, match=r"what follows a \$\{ is not a variable name"):
         interpolate(text, {})
 
 
