@@ -101,37 +101,44 @@ def test_a_short_secret_inside_a_longer_one_leaves_no_tail() -> None:
     assert SecretMasker({short, long}).mask(f"x {long} y") == f"x {mask_secret(long)} y"
 
 
-@pytest.mark.parametrize("secret", ["pass/word+0123456789", 'pa"ss\\word-0123456789'])
+@pytest.mark.parametrize(
+    "secret", ["pass/word+0123456789", "pass word/0123456789", 'pa"ss\\word-0123456789']
+)
 def test_url_and_json_escaped_echoes_are_masked_whole(secret: str) -> None:
     for echo in (quote(secret, safe=""), json.dumps(secret)[1:-1]):
         assert SecretMasker({secret}).mask(f"<{echo}>") == f"<{mask_secret(echo)}>"
 
 
-def _secret_part(prefix: bytes, secret: bytes, *, url_safe: bool) -> tuple[str, int, int]:
-    """base64 of prefix + secret and the span of its 4-character groups whose three bytes
+def _secret_part(prefix: bytes, secret: bytes, suffix: bytes, *, url_safe: bool
+                 ) -> tuple[str, int, int]:
+    """base64 of prefix + secret + suffix and the span of its 4-character groups whose three bytes
     all belong to the secret: the part that gives it away whatever surrounds it."""
     encode = base64.urlsafe_b64encode if url_safe else base64.b64encode
-    encoded = encode(prefix + secret).decode("ascii")
+    encoded = encode(prefix + secret + suffix).decode("ascii")
     first_group = -(-len(prefix) // 3)
     last_group = (len(prefix) + len(secret)) // 3
     return encoded, 4 * first_group, 4 * last_group
 
 
 @pytest.mark.parametrize("prefix", [b"", b"u:", b"usr:", b"user:", b"sekha:"])
+@pytest.mark.parametrize("suffix", [b"", b"@db"])
 @pytest.mark.parametrize("url_safe", [False, True])
+# '>' and '?' encode to '+' and '/': both alphabets are used; the lengths cover each
+# remainder of 3, so each alignment's partial group at the end is cut.
+@pytest.mark.parametrize("secret", ["pw>>>?>???x>>?0123", "pw>>>?>???x>>?01234",
+                                    "pw>>>?>???x>>?012345"])
 def test_base64_echoes_are_masked_exactly_where_the_secret_lies(
-    prefix: bytes, url_safe: bool
+    prefix: bytes, suffix: bytes, url_safe: bool, secret: str
 ) -> None:
-    secret = "pw>>>?>???x>>?0123"  # '>' and '?' encode to '+' and '/': both alphabets used
-    encoded, start, end = _secret_part(prefix, secret.encode(), url_safe=url_safe)
+    encoded, start, end = _secret_part(prefix, secret.encode(), suffix, url_safe=url_safe)
     expected = encoded[:start] + mask_secret(encoded[start:end]) + encoded[end:]
     assert SecretMasker({secret}).mask(encoded) == expected
 
 
 def test_a_base64_echo_ending_in_x_is_masked_to_its_end() -> None:
-    secret = "abc0123456XX"  # 12 bytes: base64 ends in whole groups, the last char an X
+    secret = "abc01234567W"  # 12 bytes: base64 ends in whole groups, the last char an X
     encoded = base64.b64encode(secret.encode()).decode()
-    assert encoded == "YWJjMDEyMzQ1NlhY"
+    assert encoded == "YWJjMDEyMzQ1NjdX"
     assert SecretMasker({secret}).mask(encoded) == mask_secret(encoded)
 
 
