@@ -81,6 +81,13 @@ def test_equal_sets_of_secrets_share_one_masker() -> None:
     assert secret_masker(frozenset({"another-secret-value-0123", KEY})) is first
 
 
+def test_a_set_of_secrets_changed_between_calls_masks_what_it_holds_now() -> None:
+    secrets = {KEY}
+    assert mask_text(f"a {KEY}", secrets) == f"a {mask_secret(KEY)}"
+    secrets.add(OTHER_KEY)
+    assert mask_text(f"b {OTHER_KEY}", secrets) == f"b {mask_secret(OTHER_KEY)}"
+
+
 def _longest_first(text: str, secrets: list[str]) -> str:
     """What masking every secret longest first gives, by a regular expression."""
     pattern = "|".join(re.escape(s) for s in sorted(secrets, key=len, reverse=True))
