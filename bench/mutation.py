@@ -15,7 +15,8 @@ after a run, mutants/ holds the last module's results for `mutmut show NAME` and
 
 A module's score is killed / tried: a mutant counts as killed when a test failed or
 timed out with it, and as not killed when every test passed or no selected test reached
-its function. One worker by default (--max-children): the machine is shared.
+its function. A run stopped with Ctrl-C scores the mutants it checked. One worker by
+default (--max-children): the machine is shared.
 """
 
 from __future__ import annotations
@@ -57,6 +58,7 @@ class Score:
     survivors: tuple[str, ...]
     untested: tuple[str, ...]
     other: tuple[str, ...]
+    not_checked: int  # a run stopped early (Ctrl-C) leaves these; they are not tried
 
     @property
     def percent(self) -> float:
@@ -93,24 +95,32 @@ def score_of(target: Target) -> Score:
     other = sorted(
         f"{name} (exit {code})"
         for name, code in codes.items()
-        if code not in KILLED_CODES | SURVIVED_CODES | NO_TESTS_CODES
+        if code is not None and code not in KILLED_CODES | SURVIVED_CODES | NO_TESTS_CODES
     )
-    return Score(target, len(killed), len(codes), tuple(survived), tuple(untested), tuple(other))
+    unchecked = sum(code is None for code in codes.values())
+    return Score(target, len(killed), len(codes) - unchecked, tuple(survived), tuple(untested),
+                 tuple(other), unchecked)
 
 
 def run_target(target: Target, max_children: int) -> Score:
     shutil.rmtree(ROOT / "mutants", ignore_errors=True)
     command = [sys.executable, __file__, "--child", target.name,
                "--max-children", str(max_children)]
-    completed = subprocess.run(command, cwd=ROOT, check=False)
-    if completed.returncode != 0:
-        raise SystemExit(f"mutmut failed on {target.name} (exit {completed.returncode})")
+    child = subprocess.Popen(command, cwd=ROOT)
+    try:
+        returncode = child.wait()
+    except KeyboardInterrupt:  # mutmut stops its workers and saves what it checked
+        returncode = child.wait()
+    meta = ROOT / "mutants" / (target.path + ".meta")
+    if returncode != 0 and not meta.exists():
+        raise SystemExit(f"mutmut failed on {target.name} (exit {returncode})")
     return score_of(target)
 
 
 def print_score(score: Score, *, diff: bool) -> None:
     print(f"\n{score.target.name} ({score.target.path}): "
-          f"{score.killed}/{score.tried} killed ({score.percent:.0f} %)")
+          f"{score.killed}/{score.tried} killed ({score.percent:.0f} %)"
+          + (f", {score.not_checked} not checked (stopped early)" if score.not_checked else ""))
     for title, names in (
         ("survived", score.survivors),
         ("no selected test reaches it", score.untested),
