@@ -16,9 +16,12 @@ from conftest import write
 from sekha_migrate.backup import (
     BackupError,
     create_backup,
+    find_damaged_backups,
     list_backups,
     load_backup,
     restore_backup,
+    stray_outputs,
+    written_by_toolkit,
 )
 
 
@@ -127,3 +130,123 @@ def test_a_link_leading_out_to_the_same_bytes_is_restored_as_the_link(tmp_path: 
 
     assert os.readlink(link) == str(outside)
     assert outside.read_text(encoding="utf-8") == "n = 1\n"
+
+
+# ---- what a migration wrote, and what a killed one left ---------------------------------------
+
+
+def test_a_file_holding_exactly_what_a_migration_wrote_is_known_as_the_toolkits(
+    tmp_path: Path,
+) -> None:
+    output = tmp_path / "config.yaml"
+    other = tmp_path / "other.yaml"
+    create_backup([], root=tmp_path, generated=[output], written={output: "version: '2.0'\n"})
+    write(output, "version: '2.0'\n")
+    write(other, "version: '2.0'\n")
+    assert written_by_toolkit(tmp_path, output) is True
+    assert written_by_toolkit(tmp_path, other) is False  # same bytes, another path
+    write(output, "version: '2.0'\n# edited by hand\n")
+    assert written_by_toolkit(tmp_path, output) is False
+    assert written_by_toolkit(tmp_path / "elsewhere", output) is False  # no backups there
+
+
+def test_strays_are_the_files_a_killed_migration_wrote_before_its_last(tmp_path: Path) -> None:
+    first, second = tmp_path / "config.yaml", tmp_path / "bridge.yaml"
+    create_backup([], root=tmp_path, generated=[first], written={first: "old\n"})
+    newest = create_backup([], root=tmp_path, generated=[first, second],
+                           written={first: "one\n", second: "two\n"})
+    assert stray_outputs(tmp_path) == frozenset()  # nothing written yet
+    write(first, "one\n")  # killed before bridge.yaml
+    assert stray_outputs(tmp_path) == frozenset({first})
+    write(second, "two\n")  # complete: no strays
+    assert stray_outputs(tmp_path) == frozenset()
+    second.unlink()
+    restore_backup(newest)  # rolled back: no longer the newest migration
+    write(first, "old\n")
+    assert stray_outputs(tmp_path) == frozenset()
+
+
+# ---- restoring ---------------------------------------------------------------------------------
+
+
+def test_a_v2_file_in_the_originals_place_is_kept_aside_with_its_mode(tmp_path: Path) -> None:
+    config = write(tmp_path / "config.yaml", "v1 style\n")
+    made = create_backup([config], root=tmp_path, generated=[config])
+    write(config, "version: '2.0'\n")
+    config.chmod(0o640)
+
+    result = restore_backup(made)
+
+    [aside] = result.moved_to
+    assert aside.read_text(encoding="utf-8") == "version: '2.0'\n"
+    assert aside.stat().st_mode & 0o777 == 0o640
+    assert aside.parent.stat().st_mode & 0o777 == 0o700
+    assert config.read_text(encoding="utf-8") == "v1 style\n"
+
+
+def test_a_generated_file_already_back_to_the_original_is_not_moved(tmp_path: Path) -> None:
+    config = write(tmp_path / "config.yaml", "v1 style\n")
+    made = create_backup([config], root=tmp_path, generated=[config])
+    result = restore_backup(made)  # config.yaml still holds the original
+    assert result.moved_aside == ()
+    assert config.read_text(encoding="utf-8") == "v1 style\n"
+
+
+def test_a_link_pointed_elsewhere_is_put_back_to_its_recorded_target(tmp_path: Path) -> None:
+    write(tmp_path / "real.toml", "n = 1\n")
+    write(tmp_path / "other.toml", "n = 2\n")
+    link = tmp_path / "config.toml"
+    os.symlink("real.toml", link)
+    made = create_backup([link], root=tmp_path)
+    link.unlink()
+    os.symlink("other.toml", link)
+
+    restore_backup(made)
+
+    assert os.readlink(link) == "real.toml"
+    assert (tmp_path / "other.toml").read_text(encoding="utf-8") == "n = 2\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        ".sekha-backups", "config.toml", "other.toml", "real.toml"]
+
+
+# ---- damaged sets --------------------------------------------------------------------------------
+
+
+def test_a_damaged_set_is_named_with_why(tmp_path: Path) -> None:
+    made = create_backup([write(tmp_path / "a.toml", "x\n")], root=tmp_path)
+    manifest = made.directory / "manifest.json"
+    manifest.write_text("[]", encoding="utf-8")
+    [damaged] = find_damaged_backups(tmp_path)
+    assert damaged.id == made.id
+    assert damaged.reason == (f"the backup set {made.id} is damaged: {manifest} cannot be "
+                              "read (not a Sekha backup manifest)")
+
+
+def test_a_manifest_nested_too_deeply_is_said_to_be(tmp_path: Path) -> None:
+    made = create_backup([write(tmp_path / "a.toml", "x\n")], root=tmp_path)
+    manifest = made.directory / "manifest.json"
+    manifest.write_text('{"format": "sekha-backup", "version": 2, "files": '
+                        + "[" * 100000 + "]" * 100000 + "}", encoding="utf-8")
+    [damaged] = find_damaged_backups(tmp_path)
+    assert damaged.reason == (f"the backup set {made.id} is damaged: {manifest} cannot be "
+                              "read (it is nested too deeply)")
+
+
+def test_a_manifest_that_is_a_directory_is_named_by_the_systems_words(tmp_path: Path) -> None:
+    made = create_backup([write(tmp_path / "a.toml", "x\n")], root=tmp_path)
+    manifest = made.directory / "manifest.json"
+    manifest.unlink()
+    manifest.mkdir()
+    [damaged] = find_damaged_backups(tmp_path)
+    assert damaged.reason == (f"the backup set {made.id} is damaged: {manifest} cannot be "
+                              "read (Is a directory)")
+
+
+def test_when_everything_was_rolled_back_nothing_is_offered(tmp_path: Path) -> None:
+    made = create_backup([write(tmp_path / "a.toml", "x\n")], root=tmp_path)
+    restore_backup(made)
+    with pytest.raises(BackupError) as nothing:
+        load_backup(tmp_path)
+    assert str(nothing.value) == (
+        f"every migration backed up in {tmp_path / '.sekha-backups'} was rolled back "
+        "already; nothing left to roll back (sekha rollback --list shows the sets)")
