@@ -48,6 +48,7 @@ class Target:
     name: str
     path: str
     tests: tuple[str, ...]
+    pytest_args: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -68,7 +69,8 @@ class Score:
 def load_targets() -> dict[str, Target]:
     data = tomllib.loads(TARGETS.read_text(encoding="utf-8"))
     return {
-        name: Target(name, entry["path"], tuple(entry["tests"]))
+        name: Target(name, entry["path"], tuple(entry["tests"]),
+                     tuple(entry.get("pytest_args", ())))
         for name, entry in data["module"].items()
     }
 
@@ -81,6 +83,7 @@ def run_in_child(target: Target, max_children: int) -> None:
     settings = config()
     settings.only_mutate = [target.path]
     settings.pytest_add_cli_args_test_selection = list(target.tests)
+    settings.pytest_add_cli_args = [*settings.pytest_add_cli_args, *target.pytest_args]
     mutmut_main._run((), max_children)
 
 
