@@ -13,8 +13,10 @@ from pathlib import Path
 import pytest
 from conftest import write
 
+from sekha_migrate import backup
 from sekha_migrate.backup import (
     BackupError,
+    BackupLockedError,
     create_backup,
     find_damaged_backups,
     list_backups,
@@ -250,3 +252,58 @@ def test_when_everything_was_rolled_back_nothing_is_offered(tmp_path: Path) -> N
     assert str(nothing.value) == (
         f"every migration backed up in {tmp_path / '.sekha-backups'} was rolled back "
         "already; nothing left to roll back (sekha rollback --list shows the sets)")
+
+
+# ---- one writer at a time, and what a killed run left ---------------------------------------
+
+
+def test_a_second_writer_is_told_which_process_holds_the_lock(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(backup, "LOCK_WAIT_SECONDS", 0.0)
+    with backup.exclusive_writer(tmp_path), pytest.raises(BackupLockedError) as refused:
+        with backup.exclusive_writer(tmp_path):
+            pass
+    assert str(refused.value) == (
+        f"another sekha migrate or rollback (process {os.getpid()}) is writing in "
+        f"{tmp_path}; nothing was changed: run again when it has finished")
+
+
+def test_the_lock_cleans_exactly_what_a_killed_run_left(tmp_path: Path) -> None:
+    made = create_backup([write(tmp_path / "config.toml", "x\n")], root=tmp_path)
+    container = tmp_path / ".sekha-backups"
+    unfinished = container / "20260101T000000.000000Z"
+    write(unfinished / "files" / "config.toml", "half\n")
+    hidden = container / ".kept"
+    hidden.mkdir()
+    stale = [
+        write(tmp_path / ".config.yaml.0123abcd.tmp", "old format, no PID\n"),
+        write(tmp_path / f".config.yaml.0123abcd.{os.getpid()}.tmp", "this process's\n"),
+        write(container / ".x.0123abcd.tmp", "\n"),
+        write(made.directory / ".manifest.json.0123abcd.tmp", "\n"),
+        write(made.directory / "files" / ".config.toml.0123abcd.tmp", "\n"),
+        write(made.directory / "rolled-back" / ".config.yaml.0123abcd.tmp", "\n"),
+    ]
+    kept = [
+        write(tmp_path / ".config.yaml.0123abcd.1.tmp", "a live writer's (PID 1)\n"),
+        write(tmp_path / "config.yaml.0123abcd.tmp", "no leading dot: not ours\n"),
+        write(tmp_path / ".config.yaml.0123ABCD.tmp", "not hex: not ours\n"),
+    ]
+    (tmp_path / ".dir.0123abcd.tmp").mkdir()
+
+    with backup.exclusive_writer(tmp_path):
+        pass
+
+    assert [path.exists() for path in stale] == [False] * len(stale)
+    assert [path.exists() for path in kept] == [True] * len(kept)
+    assert (tmp_path / ".dir.0123abcd.tmp").is_dir()
+    assert not unfinished.exists()
+    assert hidden.is_dir()
+    assert (made.directory / "manifest.json").is_file()
+
+
+def test_the_report_is_stored_as_indented_ascii_json(tmp_path: Path) -> None:
+    made = create_backup([], root=tmp_path, report={"note": "é", "n": [1]})
+    assert (made.directory / "report.json").read_text(encoding="utf-8") == (
+        '{\n  "note": "\\u00e9",\n  "n": [\n    1\n  ]\n}\n')
+
