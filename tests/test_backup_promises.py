@@ -261,9 +261,12 @@ def test_a_second_writer_is_told_which_process_holds_the_lock(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(backup, "LOCK_WAIT_SECONDS", 0.0)
-    with backup.exclusive_writer(tmp_path), pytest.raises(BackupLockedError) as refused:
-        with backup.exclusive_writer(tmp_path):
-            pass
+    with (
+        backup.exclusive_writer(tmp_path),
+        pytest.raises(BackupLockedError) as refused,
+        backup.exclusive_writer(tmp_path),
+    ):
+        pass
     assert str(refused.value) == (
         f"another sekha migrate or rollback (process {os.getpid()}) is writing in "
         f"{tmp_path}; nothing was changed: run again when it has finished")
