@@ -17,6 +17,7 @@ from sekha_migrate import backup
 from sekha_migrate.backup import (
     BackupError,
     BackupLockedError,
+    BackupLookupError,
     create_backup,
     find_damaged_backups,
     list_backups,
@@ -310,3 +311,30 @@ def test_the_report_is_stored_as_indented_ascii_json(tmp_path: Path) -> None:
     assert (made.directory / "report.json").read_text(encoding="utf-8") == (
         '{\n  "note": "\\u00e9",\n  "n": [\n    1\n  ]\n}\n')
 
+
+
+def test_the_lock_file_is_private_and_names_its_holder(tmp_path: Path) -> None:
+    lock = tmp_path / ".sekha-backups" / "lock"
+    write(lock, "a much longer text left by an earlier holder\n")
+    with backup.exclusive_writer(tmp_path):
+        assert lock.read_text(encoding="utf-8") == f"{os.getpid()}\n"
+    (tmp_path / "fresh").mkdir()
+    with backup.exclusive_writer(tmp_path / "fresh"):
+        pass
+    assert (tmp_path / "fresh" / ".sekha-backups" / "lock").stat().st_mode & 0o777 == 0o600
+
+
+def test_a_directory_at_the_lock_is_refused(tmp_path: Path) -> None:
+    lock = tmp_path / ".sekha-backups" / "lock"
+    lock.mkdir(parents=True)
+    with pytest.raises(BackupError) as refused, backup.exclusive_writer(tmp_path):
+        pass
+    assert str(refused.value).startswith(f"cannot open the lock {lock}: ")
+
+
+@pytest.mark.parametrize("backup_id", ["", "a/b", ".hidden", "..", "x/.."])
+def test_a_backup_id_is_one_plain_name(tmp_path: Path, backup_id: str) -> None:
+    create_backup([write(tmp_path / "a.toml", "x\n")], root=tmp_path)
+    with pytest.raises(BackupLookupError) as refused:
+        load_backup(tmp_path, backup_id)
+    assert str(refused.value) == f"{backup_id!r} is not a backup ID"
