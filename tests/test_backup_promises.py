@@ -338,3 +338,10 @@ def test_a_backup_id_is_one_plain_name(tmp_path: Path, backup_id: str) -> None:
     with pytest.raises(BackupLookupError) as refused:
         load_backup(tmp_path, backup_id)
     assert str(refused.value) == f"{backup_id!r} is not a backup ID"
+
+
+def test_what_a_migration_writes_may_be_given_as_bytes(tmp_path: Path) -> None:
+    output = tmp_path / "config.yaml"
+    create_backup([], root=tmp_path, generated=[output], written={output: b"version: 2\n"})
+    output.write_bytes(b"version: 2\n")
+    assert written_by_toolkit(tmp_path, output) is True
