@@ -345,3 +345,25 @@ def test_what_a_migration_writes_may_be_given_as_bytes(tmp_path: Path) -> None:
     create_backup([], root=tmp_path, generated=[output], written={output: b"version: 2\n"})
     output.write_bytes(b"version: 2\n")
     assert written_by_toolkit(tmp_path, output) is True
+
+
+def test_a_link_out_with_unchanged_bytes_does_not_end_the_check_of_the_others(
+    tmp_path: Path,
+) -> None:
+    project = tmp_path / "project"
+    same = write(tmp_path / "same.toml", "n = 0\n")
+    changed = write(tmp_path / "changed.toml", "n = 1\n")
+    first, second = project / "a.toml", project / "b.toml"
+    project.mkdir()
+    os.symlink(same, first)
+    os.symlink(changed, second)
+    made = create_backup([first, second], root=project)
+    write(changed, "someone else's now\n")
+
+    with pytest.raises(BackupError) as refused:
+        restore_backup(made)
+
+    assert str(refused.value).startswith(
+        f"refusing to restore backup {made.id}, nothing was changed: {second} is a link to "
+        f"{changed}, outside {project}")
+    assert changed.read_text(encoding="utf-8") == "someone else's now\n"
