@@ -44,10 +44,12 @@ def test_apply_plan_backs_up_then_writes_and_says_where(basic: Path) -> None:
     before = tree_bytes(basic)
     result = apply_plan(planned(basic), report=str(basic / "report.json"))
 
-    assert result.status is ApplyStatus.WRITTEN and result.ok
+    assert result.status is ApplyStatus.WRITTEN
+    assert result.ok
     assert result.written == (basic / "config.yaml",)
     assert yaml.safe_load((basic / "config.yaml").read_text())["server_port"] == 8080
-    assert result.backup is not None and result.backup.directory.is_dir()
+    assert result.backup is not None
+    assert result.backup.directory.is_dir()
     assert [s.id for s in list_backups(basic)] == [result.backup.id]
     copies = {entry.original.name: entry for entry in result.backup.entries}
     assert sorted(copies) == [".env", "config.toml"]
@@ -73,7 +75,8 @@ def test_a_second_apply_finds_the_output_up_to_date_and_backs_up_nothing(basic: 
     apply_plan(planned(basic))
     again = apply_plan(planned(basic), report=str(basic / "again.json"))
 
-    assert again.status is ApplyStatus.UP_TO_DATE and again.backup is None
+    assert again.status is ApplyStatus.UP_TO_DATE
+    assert again.backup is None
     assert len(list_backups(basic)) == 1
     assert json.loads((basic / "again.json").read_text())["status"] == "up-to-date"
 
@@ -82,9 +85,11 @@ def test_dry_run_writes_only_the_report(basic: Path) -> None:
     before = tree_bytes(basic)
     result = apply_plan(planned(basic), dry_run=True, report=str(basic / "r.json"))
 
-    assert result.status is ApplyStatus.DRY_RUN and result.written == ()
+    assert result.status is ApplyStatus.DRY_RUN
+    assert result.written == ()
     after = tree_bytes(basic)
-    assert after.pop("r.json") and after == before
+    assert after.pop("r.json")
+    assert after == before
     assert list_backups(basic) == []
 
 
@@ -93,7 +98,8 @@ def test_strict_refuses_an_assumed_dimension_as_invalid(tmp_path: Path) -> None:
     before = tree_bytes(directory)
     result = apply_plan(planned(directory), strict=True, report=str(directory / "r.json"))
 
-    assert result.status is ApplyStatus.INVALID and not result.ok
+    assert result.status is ApplyStatus.INVALID
+    assert not result.ok
     assert json.loads((directory / "r.json").read_text())["status"] == "invalid"
     assert {k: v for k, v in tree_bytes(directory).items() if k != "r.json"} == before
 
@@ -104,12 +110,15 @@ def test_a_file_the_user_owns_is_refused_unless_forced(basic: Path) -> None:
     plan = planned(basic, output=mine)
 
     refused = apply_plan(plan)
-    assert refused.status is ApplyStatus.REFUSED and not refused.ok
+    assert refused.status is ApplyStatus.REFUSED
+    assert not refused.ok
     assert [item.forceable for item in refused.refusals] == [True]
-    assert mine.read_text() == "# my notes\n" and list_backups(basic) == []
+    assert mine.read_text() == "# my notes\n"
+    assert list_backups(basic) == []
 
     forced = apply_plan(plan, force=True)
-    assert forced.status is ApplyStatus.WRITTEN and forced.backup is not None
+    assert forced.status is ApplyStatus.WRITTEN
+    assert forced.backup is not None
     assert mine.read_text() == plan.text
     saved = {entry.original.name: entry for entry in forced.backup.entries}
     assert (forced.backup.directory / saved["out.yaml"].stored).read_text() == "# my notes\n"
@@ -126,8 +135,10 @@ def test_confirm_sees_the_plan_and_no_changes_nothing(basic: Path) -> None:
     plan = planned(basic)
     result = apply_plan(plan, confirm=decline)
 
-    assert result.status is ApplyStatus.CANCELLED and seen == [plan]
-    assert tree_bytes(basic) == before and list_backups(basic) == []
+    assert result.status is ApplyStatus.CANCELLED
+    assert seen == [plan]
+    assert tree_bytes(basic) == before
+    assert list_backups(basic) == []
 
 
 def test_confirm_is_not_asked_when_there_is_nothing_to_write(basic: Path) -> None:
@@ -141,7 +152,8 @@ def test_canonical_v2_is_already_v2(tmp_path: Path) -> None:
     directory = copy_fixture("canonical-v2", tmp_path)
     before = tree_bytes(directory)
     result = apply_plan(planned(directory))
-    assert result.status is ApplyStatus.ALREADY_V2 and result.ok
+    assert result.status is ApplyStatus.ALREADY_V2
+    assert result.ok
     assert tree_bytes(directory) == before
 
 
@@ -153,7 +165,8 @@ def test_another_writer_holding_the_lock_is_an_apply_error(
     plan = planned(basic)
     with exclusive_writer(basic), pytest.raises(ApplyError, match="another sekha migrate"):
         apply_plan(plan)
-    assert tree_bytes(basic) == before and list_backups(basic) == []
+    assert tree_bytes(basic) == before
+    assert list_backups(basic) == []
 
 
 def test_planning_refuses_contradictions_as_usage_errors(basic: Path) -> None:
@@ -184,7 +197,8 @@ def test_rollback_by_str_path_restores_every_byte(basic: Path) -> None:
 
     done = rollback(str(basic))
 
-    assert done.restore is not None and not done.cancelled
+    assert done.restore is not None
+    assert not done.cancelled
     assert done.backup.id == applied.backup.id
     assert tree_bytes(basic) == before  # config.yaml moved into the set
     assert (applied.backup.directory / "rolled-back" / "config.yaml").exists()
@@ -194,7 +208,8 @@ def test_rollback_by_pathlike_declined_changes_nothing(basic: Path) -> None:
     apply_plan(planned(basic))
     after = tree_bytes(basic)
     done = rollback(Where(basic), confirm=lambda backup: False)
-    assert done.cancelled and tree_bytes(basic) == after
+    assert done.cancelled
+    assert tree_bytes(basic) == after
 
 
 def test_list_backup_sets_shows_every_set_or_the_one_asked_for(basic: Path) -> None:
@@ -203,10 +218,12 @@ def test_list_backup_sets_shows_every_set_or_the_one_asked_for(basic: Path) -> N
     rollback(basic)
     listing = list_backup_sets(str(basic))
     assert [s.kind for s in listing.sets] == ["migration", "pre-rollback"]
-    assert listing.directory == basic / ".sekha-backups" and not listing.one_set
+    assert listing.directory == basic / ".sekha-backups"
+    assert not listing.one_set
     assert applied.backup is not None
     one = list_backup_sets(basic, applied.backup.id)
-    assert one.one_set and [s.id for s in one.sets] == [applied.backup.id]
+    assert one.one_set
+    assert [s.id for s in one.sets] == [applied.backup.id]
 
 
 def test_rollback_with_nothing_to_restore_is_a_lookup_error(tmp_path: Path) -> None:

@@ -94,7 +94,8 @@ def test_manifest_records_paths_sizes_modes_hashes_and_generated(v1_dir: Path) -
         [v1_dir / ".env"], root=v1_dir, report=report, generated=[v1_dir / "config.yaml"]
     )
     manifest = json.loads((made.directory / "manifest.json").read_text())
-    assert manifest["format"] == "sekha-backup" and manifest["version"] == 2
+    assert manifest["format"] == "sekha-backup"
+    assert manifest["version"] == 2
     assert manifest["id"] == made.id
     assert manifest["files"] == [
         {
@@ -329,7 +330,8 @@ def test_rollback_is_recorded_and_listed(v1_dir: Path) -> None:
     _migrate_like(v1_dir)
     restore_backup(made)
     again = load_backup(v1_dir, made.id)
-    assert again.rolled_back and len(again.rollbacks) == 1
+    assert again.rolled_back
+    assert len(again.rollbacks) == 1
     log = json.loads((made.directory / "rollback.json").read_text())
     assert log["rollbacks"][0]["moved_aside"] == [
         {"from": str(v1_dir / "config.yaml"), "to": str(made.directory / "rolled-back/config.yaml")}

@@ -96,7 +96,8 @@ def test_a_rollback_log_link_is_refused_and_nothing_written_outside(
     result = sekha_inprocess("rollback", "--yes", cwd=project)
 
     assert result.exit_code == 1
-    assert "rollback.json" in result.stderr and "symbolic link" in result.stderr
+    assert "rollback.json" in result.stderr
+    assert "symbolic link" in result.stderr
     assert "Traceback" not in result.stderr
     assert victim.read_text() == "keep me\n"
     assert project_tree(project) == before

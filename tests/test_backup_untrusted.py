@@ -109,7 +109,8 @@ def test_manifest_mode_is_cut_to_permission_bits(project: Path) -> None:
 
     restore_backup(load_backup(project, made.id))
     mode = stat.S_IMODE((project / "config.toml").stat().st_mode)
-    assert mode == 0o777 and not mode & (stat.S_ISUID | stat.S_ISGID)
+    assert mode == 0o777
+    assert not mode & (stat.S_ISUID | stat.S_ISGID)
 
 
 def test_stored_copy_that_is_a_link_is_refused(
@@ -165,7 +166,8 @@ def test_rollback_moves_a_generated_link_itself_never_its_target_outside(
     assert outside.read_text() == "not yours\n"
     assert not os.path.lexists(project / "config.yaml")
     (moved,) = result.moved_to
-    assert moved.is_symlink() and os.readlink(moved) == str(outside)
+    assert moved.is_symlink()
+    assert os.readlink(moved) == str(outside)
 
 
 def test_backup_keeps_a_link_as_a_link_and_rollback_puts_it_back(

@@ -46,13 +46,17 @@ def test_mask_value_masks_secret_names_inside_mappings_and_keeps_references() ->
     value = [{"id": "o", "api_key": JSON_KEY, "base_url": "http://u:p@h"},
              {"id": "p", "api_key": "${OPENAI_API_KEY}"}]
     shown = json.dumps(mask_value(value))
-    assert JSON_KEY not in shown and "***@h" in shown and "${OPENAI_API_KEY}" in shown
+    assert JSON_KEY not in shown
+    assert "***@h" in shown
+    assert "${OPENAI_API_KEY}" in shown
 
 
 def test_mask_text_masks_known_secrets_and_json_keys_in_free_text() -> None:
     text = f'error {{"api_key": "{JSON_KEY}"}} with {NEW_KEY}'
     shown = mask_text(text, {NEW_KEY})
-    assert JSON_KEY not in shown and NEW_KEY not in shown and mask_secret(NEW_KEY) in shown
+    assert JSON_KEY not in shown
+    assert NEW_KEY not in shown
+    assert mask_secret(NEW_KEY) in shown
 
 
 def test_double_dollar_is_not_a_reference_so_it_is_masked() -> None:
@@ -125,7 +129,8 @@ def test_a_key_read_from_an_env_file_goes_to_the_controllers_variable(
     assert result.exit_code == 0, result.stderr
     written = (tmp_path / "config.yaml").read_text()
     assert "mcp_api_key" not in yaml.safe_load(written)
-    assert NEW_KEY not in written and "${" not in written
+    assert NEW_KEY not in written
+    assert "${" not in written
     secrets = (tmp_path / "sekha-secrets.env").read_text().splitlines()
     assert f"SEKHA__MCP_API_KEY='{NEW_KEY}'" in secrets
     assert NEW_KEY not in result.stdout + result.stderr

@@ -70,7 +70,8 @@ def test_probe_masks_a_key_echoed_into_its_version(echoing: str) -> None:
     doc = config(provider("local", "ollama", f"http://{echoing}", [model("llama3.1:8b")],
                           api_key=KEY))
     shown = _probe_json(doc)
-    assert KEY not in shown and KEY.upper() not in shown
+    assert KEY not in shown
+    assert KEY.upper() not in shown
     assert "0.5.7" in shown
 
 
@@ -79,7 +80,8 @@ def test_probe_masks_a_url_password_echoed_as_basic_auth(echoing: str) -> None:
     doc = config(provider("local", "ollama", url, [model("llama3.1:8b")]))
     shown = _probe_json(doc)
     pair = base64.b64encode(f"sekha:{PASSWORD}".encode()).decode()
-    assert pair not in shown and pair.upper() not in shown
+    assert pair not in shown
+    assert pair.upper() not in shown
     assert PASSWORD not in shown
 
 
@@ -96,7 +98,8 @@ def test_probe_masks_a_url_password_echoed_as_basic_auth(echoing: str) -> None:
 )
 def test_mask_text_masks_every_encoded_echo(echo: str) -> None:
     shown = mask_text(f"provider said: {echo}.", {KEY})
-    assert echo not in shown and echo.strip('"') not in shown
+    assert echo not in shown
+    assert echo.strip('"') not in shown
 
 
 def test_a_long_secret_is_masked_as_one_even_when_a_shorter_one_is_inside_it() -> None:

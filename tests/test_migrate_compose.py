@@ -110,7 +110,9 @@ def test_discovery_reads_each_sekha_service_of_a_compose_file(tmp_path: Path) ->
     assert [s.path.name for s in plan.sources] == [".env", "docker-compose.yml"]
     assert data["server_port"] == 8181  # environment: wins over env_file:
     assert data["database_url"] == "postgres://db/sekha"  # from env_file:
-    assert data["log_level"] == "debug"  # a bare name takes the shell's value
+    # environ sets SEKHA__LOG_LEVEL too, so this alone does not show that the bare name took
+    # the shell's value: test_compose_doc_promises gives the variable to the shell only.
+    assert data["log_level"] == "debug"
     # The controller reads the key from the service's SEKHA__MCP_API_KEY: it stays there.
     assert "mcp_api_key" not in data
     assert ("# mcp_api_key: set by SEKHA__MCP_API_KEY in docker-compose.yml:14 (the controller "
@@ -131,7 +133,8 @@ def test_discovery_reads_each_sekha_service_of_a_compose_file(tmp_path: Path) ->
 def test_a_missing_required_env_file_is_an_error_with_its_line(tmp_path: Path) -> None:
     plan = compose_plan(tmp_path, compose=COMPOSE.replace("required: false", "required: true"))
     [issue] = [i for i in plan.findings if i.code == "env-file"]
-    assert issue.line == 10 and "missing.env" in issue.message
+    assert issue.line == 10
+    assert "missing.env" in issue.message
 
 
 def test_a_compose_file_without_sekha_services_is_refused(
@@ -153,7 +156,8 @@ def test_a_env_given_alone_is_interpolated_too(tmp_path: Path) -> None:
     data = yaml.safe_load(plan.text)
     assert data["llm_providers"][0]["base_url"] == "http://gpu:11434"
     # dotenvy expands ${VAULT_KEY} in the .env the controller reads: the key stays there.
-    assert "mcp_api_key" not in data and plan.secrets == ()
+    assert "mcp_api_key" not in data
+    assert plan.secrets == ()
     assert data["default_models"]["embedding"] == "${literal}"  # single quotes: literal
     [error] = [i for i in plan.findings if i.code == "interpolation"]
     assert (error.line, "give a port" in error.message) == (5, True)
@@ -171,7 +175,8 @@ def test_indexed_provider_names_set_one_field(tmp_path: Path) -> None:
     plan = plan_migration(MigrationRequest(directory=tmp_path, home=tmp_path / "home",
                                            environ={"OPENAI_KEY": "sk-" + "o" * 40}))
     provider = yaml.safe_load(plan.text)["llm_providers"][0]
-    assert provider["api_key"] == "${OPENAI_KEY}" and provider["priority"] == 3
+    assert provider["api_key"] == "${OPENAI_KEY}"
+    assert provider["priority"] == 3
     [missing] = [i for i in plan.findings if i.code == "indexed-target-missing"]
     assert missing.line == 4
 

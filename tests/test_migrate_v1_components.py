@@ -56,7 +56,8 @@ def test_a_bridge_env_never_feeds_the_controller(tmp_path: Path) -> None:
         ("SEKHA__HOST", "bridge"), ("SEKHA__PORT", "bridge"), ("SEKHA__LOG_LEVEL", "bridge"),
         ("OLLAMA_BASE_URL", "bridge"), ("EMBEDDING_MODEL", "bridge"), ("CHAT_MODEL", "bridge")]
     [said] = codes(plan, "env-component")
-    assert said.severity is Severity.INFO and said.line == 1
+    assert said.severity is Severity.INFO
+    assert said.line == 1
     assert said.message == (
         f"{directory / '.env'} is read as the bridge's environment: OLLAMA_BASE_URL, "
         "EMBEDDING_MODEL, CHAT_MODEL and 3 more are the bridge's")
@@ -273,7 +274,8 @@ def test_target_bridge_warns_about_no_absent_value(tmp_path: Path, sekha: Run) -
         "0.0.0.0", 5001, "debug")
     result = sekha("migrate", "--dry-run", "--no-env", "--target", "bridge", cwd=directory)
     assert result.exit_code == 0, result.stderr
-    assert "not-carried" not in result.stderr and "warning" not in result.stderr
+    assert "not-carried" not in result.stderr
+    assert "warning" not in result.stderr
 
 
 def test_target_bridge_names_the_controller_values_it_leaves(tmp_path: Path) -> None:

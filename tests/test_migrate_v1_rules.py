@@ -127,7 +127,8 @@ def test_an_invalid_v2_file_exits_1_with_its_findings(sekha_inprocess: Run, tmp_
           "default_models:\n  embedding: x\n  chat_fast: y\n  chat_smart: z\n")
     result = sekha_inprocess("migrate", "--dry-run", "--no-env", cwd=tmp_path)
     assert result.exit_code == 1
-    assert "config.yaml:2" in result.stderr and "nothing to do" not in result.stderr
+    assert "config.yaml:2" in result.stderr
+    assert "nothing to do" not in result.stderr
 
 
 def test_a_dialect_typo_is_reported_on_its_own_line(sekha_inprocess: Run, tmp_path: Path) -> None:
