@@ -26,6 +26,7 @@ from sekha_migrate.backup import (
     stray_outputs,
     written_by_toolkit,
 )
+from sekha_migrate.backup import lock as backup_lock
 
 
 def test_the_backups_directory_keeps_itself_out_of_git(tmp_path: Path) -> None:
@@ -261,7 +262,7 @@ def test_when_everything_was_rolled_back_nothing_is_offered(tmp_path: Path) -> N
 def test_a_second_writer_is_told_which_process_holds_the_lock(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(backup, "LOCK_WAIT_SECONDS", 0.0)
+    monkeypatch.setattr(backup_lock, "LOCK_WAIT_SECONDS", 0.0)
     with (
         backup.exclusive_writer(tmp_path),
         pytest.raises(BackupLockedError) as refused,

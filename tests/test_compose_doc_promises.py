@@ -7,6 +7,7 @@ Written against the mutants a mutation run (bench/mutation.py compose_doc) found
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -28,7 +29,7 @@ from sekha_migrate.sources.compose_doc import (
 def mark_for(path: DataPath) -> Mark | None:
     """Like a YAML source's marks: None for a path the document does not hold; else the
     path's depth and its last list index, which tell the paths asked for apart."""
-    node: object = yaml.safe_load(DOCUMENT)
+    node: Any = yaml.safe_load(DOCUMENT)
     for part in path:
         in_mapping = isinstance(node, dict) and part in node
         in_list = isinstance(node, list) and isinstance(part, int) and part < len(node)

@@ -15,11 +15,12 @@ from __future__ import annotations
 import base64
 import json
 import re
+from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import quote
 
 import pytest
-from conftest import write
+from conftest import CliResult, write
 
 from sekha_migrate.model.masking import (
     SecretMasker,
@@ -54,7 +55,7 @@ def test_a_name_that_only_sounds_secret_is_masked_inside_a_mapping() -> None:
 
 
 def test_additional_api_keys_are_masked_in_the_migration_report(
-    sekha_inprocess, tmp_path: Path  # type: ignore[no-untyped-def]
+    sekha_inprocess: Callable[..., CliResult], tmp_path: Path
 ) -> None:
     write(tmp_path / "config.toml", f'additional_api_keys = ["{KEY}", "{OTHER_KEY}"]\n')
     report = tmp_path / "report.json"
@@ -204,7 +205,7 @@ def test_which_urls_are_local(url: str, local: bool) -> None:
 
 
 def test_a_key_sent_over_http_to_a_bracketed_public_ipv6_host_is_insecure(
-    sekha, tmp_path: Path  # type: ignore[no-untyped-def]
+    sekha: Callable[..., CliResult], tmp_path: Path
 ) -> None:
     config = write(tmp_path / "config.yaml", (
         'version: "2.0"\n'
