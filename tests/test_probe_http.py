@@ -10,7 +10,7 @@ from provider_servers import ANTHROPIC, OLLAMA, OPENAI, ServerPool, closed_port
 
 from sekha_migrate.model.masking import is_local_url
 from sekha_migrate.probe import ProbeError, ProbeStatus, measure_embedding_dimension, probe_config
-from sekha_migrate.probe.runner import key_exposure_warnings
+from sekha_migrate.probe.provider import key_exposure_warnings
 from sekha_migrate.probe.targets import build_targets
 
 KEY = "sk-test-9a8b7c6d5e4f3a2b1c0d"

@@ -7,6 +7,7 @@ that carries both; never prints.
 from __future__ import annotations
 
 from sekha_migrate.probe.file import probe_file
+from sekha_migrate.probe.provider import probe_provider
 from sekha_migrate.probe.results import (
     ModelCheck,
     ProbeError,
@@ -19,7 +20,6 @@ from sekha_migrate.probe.runner import (
     measure_embedding_dimension_async,
     probe_config,
     probe_config_async,
-    probe_provider,
 )
 
 __all__ = [
