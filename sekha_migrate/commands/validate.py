@@ -55,8 +55,9 @@ def validate_command(
     ),
     skip_non_sekha: bool = typer.Option(
         False, "--skip-non-sekha",
-        help="Skip (exit 0) YAML/JSON files without a single Sekha key, such as CI configs. "
-        "The pre-commit hook passes it.",
+        help="Skip (exit 0) YAML/JSON files that are not Sekha's, judged from all their "
+        "top-level keys (another application's config.yaml sharing log_level or server_port "
+        "is skipped). The pre-commit hook passes it.",
     ),
     select: list[str] | None = typer.Option(
         None, "--select",
