@@ -16,6 +16,8 @@ import re
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from sekha_migrate.sources.k8s_doc import value_at
+
 CHART_NAME = "sekha-controller"
 CHART_MOUNT_PATH = "/config.toml"  # templates/deployment.yaml's mountPath of config.toml
 CHART_COMMIT = "sekha-docker 623ee60"
@@ -102,23 +104,15 @@ def chart_values(data: dict[str, Any]) -> list[ChartValue]:
     entries (each with where the templates put it), and the bridge.config entries no
     template reads."""
     found = []
-    config = _at(data, ("controller", "config"))
+    config = value_at(data, ("controller", "config"))
     for key, value in (config.items() if isinstance(config, dict) else ()):
         path = ("controller", "config", str(key))
         found.append(ChartValue(path, value, CONTROLLER_VALUES.get(path)))
     for tree in UNRENDERED:
-        config = _at(data, (*tree, "config"))
+        config = value_at(data, (*tree, "config"))
         for key, value in (config.items() if isinstance(config, dict) else ()):
             found.append(ChartValue((*tree, "config", str(key)), value, None))
     return found
-
-
-def _at(data: Any, path: tuple[str, ...]) -> Any:
-    for key in path:
-        if not isinstance(data, dict):
-            return None
-        data = data.get(key)
-    return data
 
 
 def template_references(text: str) -> set[tuple[str, ...]]:

@@ -71,7 +71,7 @@ def mount_paths(deployment: Any, configmap: str, entry: str,
     ConfigMap as a directory)."""
     if not isinstance(deployment, dict) or deployment.get("kind") != "Deployment":
         return []
-    spec = _at(deployment, ("spec", "template", "spec"))
+    spec = value_at(deployment, ("spec", "template", "spec"))
     if not isinstance(spec, dict):
         return []
     volumes = {v.get("name") for v in spec.get("volumes") or [] if isinstance(v, dict)
@@ -95,7 +95,8 @@ def mount_paths(deployment: Any, configmap: str, entry: str,
     return found
 
 
-def _at(data: Any, path: tuple[str, ...]) -> Any:
+def value_at(data: Any, path: tuple[str, ...]) -> Any:
+    """The value at `path` in nested mappings; None where a step is missing or no mapping."""
     for key in path:
         if not isinstance(data, dict):
             return None
