@@ -65,7 +65,8 @@ def start_chroma(path: Path) -> Iterator[ChromaServer]:
     with log.open("w") as out:
         process = subprocess.Popen(
             [str(chroma), "run", "--host", "127.0.0.1", "--port", str(port),
-             "--path", str(path / "data")], stdout=out, stderr=subprocess.STDOUT)
+             "--path", str(path / "data")], stdout=out, stderr=subprocess.STDOUT,
+            cwd=path)  # chroma writes its own chroma.log into its working directory
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 60
