@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -23,20 +23,20 @@ def _auth(headers: Any) -> str:
             (False, False): "none"}[(bearer, token)]
 
 
+Answer = tuple[int, bytes]
+NOT_FOUND: Answer = (404, b'{"detail":"Not Found"}')
+
+
 @contextmanager
-def replayed(release: str, scenarios: list[str]) -> Iterator[str]:
-    answers = json.loads((RECORDED / release / "answers.json").read_text())
+def serving(answer: Callable[[str, str, Any], Answer]) -> Iterator[str]:
+    """A 127.0.0.1 server whose every GET and POST is answered by `answer(method, path,
+    headers)` as JSON; yields its URL."""
 
     class Replay(BaseHTTPRequestHandler):
         def _answer(self, method: str) -> None:
             if method == "POST":
                 self.rfile.read(int(self.headers.get("Content-Length", 0)))
-            path, auth = self.path.split("?")[0], _auth(self.headers)
-            found = next((a for scenario in scenarios for a in answers
-                          if a["scenario"] == scenario and a["method"] == method
-                          and a["path"] == path and a["auth"] == auth), None)
-            status = found["status"] if found else 404
-            body = (found["body"] if found else '{"detail":"Not Found"}').encode()
+            status, body = answer(method, self.path.split("?")[0], self.headers)
             self.send_response(status)
             self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", str(len(body)))
@@ -59,3 +59,18 @@ def replayed(release: str, scenarios: list[str]) -> Iterator[str]:
     finally:
         server.shutdown()
         server.server_close()
+
+
+@contextmanager
+def replayed(release: str, scenarios: list[str]) -> Iterator[str]:
+    answers = json.loads((RECORDED / release / "answers.json").read_text())
+
+    def answer(method: str, path: str, headers: Any) -> Answer:
+        auth = _auth(headers)
+        found = next((a for scenario in scenarios for a in answers
+                      if a["scenario"] == scenario and a["method"] == method
+                      and a["path"] == path and a["auth"] == auth), None)
+        return (found["status"], found["body"].encode()) if found else NOT_FOUND
+
+    with serving(answer) as url:
+        yield url

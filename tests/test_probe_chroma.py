@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from chroma_replay import NOT_FOUND, Answer, serving
 from conftest import CliResult, write
 from probe_support import config, model, provider
 from provider_servers import OLLAMA, closed_port
@@ -174,9 +175,6 @@ def test_migrate_probe_passes_when_the_dimension_is_kept(
 
 
 def test_chroma_0_4_speaks_only_the_v1_api_the_controller_left(tmp_path: Path) -> None:
-    import threading
-    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-
     recorded = Path(__file__).resolve().parent.parent / "fixtures" / "chroma" / "0.4.24"
     collection = json.loads((recorded / "collections.json").read_text())[0]["id"]
     answers = {
@@ -187,34 +185,12 @@ def test_chroma_0_4_speaks_only_the_v1_api_the_controller_left(tmp_path: Path) -
         ("POST", f"/api/v1/collections/{collection}/get"): (200, "get.json"),
     }
 
-    class Replay(BaseHTTPRequestHandler):
-        def _answer(self, method: str) -> None:
-            if method == "POST":
-                self.rfile.read(int(self.headers.get("Content-Length", 0)))
-            status, name = answers.get((method, self.path.split("?")[0]), (404, ""))
-            body = (recorded / name).read_bytes() if name else b'{"detail":"Not Found"}'
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
+    def answer(method: str, path: str, headers: Any) -> Answer:
+        status, name = answers.get((method, path), (404, ""))
+        return (status, (recorded / name).read_bytes()) if name else NOT_FOUND
 
-        def do_GET(self) -> None:
-            self._answer("GET")
-
-        def do_POST(self) -> None:
-            self._answer("POST")
-
-        def log_message(self, *args: object) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Replay)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        stored = read_stored_vectors(f"http://127.0.0.1:{server.server_address[1]}")
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serving(answer) as url:
+        stored = read_stored_vectors(url)
     # No `dimension` field in 0.4.x: the one stored vector tells it.
     assert (stored.state, stored.api, stored.version, stored.dimension) == (
         "too-old", "v1", "0.4.24", 768)
