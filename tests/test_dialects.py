@@ -90,6 +90,37 @@ def test_the_bridge_takes_a_placeholder_literally_outside_a_whole_api_key() -> N
     )
 
 
+@pytest.mark.parametrize(("key", "message", "hint"), [
+    # expand_env_vars (config.py, 2d4f6fc): v.startswith("${") and v.endswith("}") ->
+    # os.getenv(v[2:-1]), so two references look up one variable named 'A}${B'
+    ("${A}${B}",
+     "the LLM bridge reads '${A}${B}' as one variable named 'A}${B', which no environment "
+     "sets: the provider would get no key (it expands ${VAR} only as the whole value of a "
+     "provider's api_key)",
+     "write one ${VAR} as the whole value, and set that variable for the bridge"),
+    ("sk-${A}",
+     "the LLM bridge does not expand 'sk-${A}' here: it would use this text as it stands (it "
+     "expands ${VAR} only as the whole value of a provider's api_key)",
+     "write the value itself, or set it in the bridge's environment"),
+])
+def test_an_api_key_the_bridge_cannot_expand_as_written_says_what_it_gets(
+        key: str, message: str, hint: str) -> None:
+    data = yaml.safe_load((REFERENCE / "bridge-config.yaml.example").read_text())
+    data["providers"][0]["api_key"] = key
+    result = validate_text(json.dumps(data), env={"A": "a" * 40, "B": "b" * 40})
+    [finding] = [f for f in result.findings if f.code == "literal-placeholder"]
+    assert finding.path == "$.providers[0].api_key"
+    assert finding.message == message
+    assert finding.hint == hint
+
+
+def test_a_whole_value_api_key_reference_is_no_literal_placeholder() -> None:
+    data = yaml.safe_load((REFERENCE / "bridge-config.yaml.example").read_text())
+    data["providers"][0]["api_key"] = "${A}"
+    result = validate_text(json.dumps(data), env={"A": "a" * 40})
+    assert [f.code for f in result.findings if f.code == "literal-placeholder"] == []
+
+
 @pytest.mark.parametrize("target", ["docker", "bridge"])
 def test_schema_target_accepts_its_own_dialect_and_rejects_the_other(target: str) -> None:
     schema = load_schema(target)

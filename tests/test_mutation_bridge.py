@@ -284,6 +284,25 @@ def test_an_api_key_of_dollar_brace_to_brace_looks_up_the_text_between(tmp_path:
     assert [o.value for o in setting.overrides] == ["${A}x}"]
 
 
+def test_an_api_key_of_two_references_looks_up_one_variable_and_gets_no_key(
+        tmp_path: Path) -> None:
+    write(tmp_path / "config.yaml", "providers:\n  - {id: a, provider_type: ollama, base_url: "
+          "'http://a', api_key: '${A}${B}', models: []}\n")
+    setting = bridge(tmp_path, {"A": "k" * 40, "B": "l" * 40}).settings["providers[0].api_key"]
+    assert setting.value is None
+    assert setting.note == ("the bridge looks up one variable named 'A}${B' (it expands only "
+                            "a whole-value ${VAR}): the provider gets no key")
+    assert [o.value for o in setting.overrides] == ["${A}${B}"]
+
+
+def test_an_api_key_with_text_around_a_reference_is_taken_literally(tmp_path: Path) -> None:
+    write(tmp_path / "config.yaml", "providers:\n  - {id: a, provider_type: ollama, base_url: "
+          "'http://a', api_key: 'sk-${A}', models: []}\n")
+    setting = bridge(tmp_path, {"A": "k" * 40}).settings["providers[0].api_key"]
+    assert setting.value == "sk-${A}"
+    assert setting.note == "taken literally: the bridge expands only a whole-value ${VAR}"
+
+
 def test_config_path_naming_no_file_falls_back_to_from_env(tmp_path: Path) -> None:
     env = write(tmp_path / "bridge.env", "CONFIG_PATH=/etc/sekha/none.yaml\n")
     config = bridge(env)

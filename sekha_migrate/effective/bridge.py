@@ -218,16 +218,20 @@ def _expand_api_key(layers: Layers, base: str, provider: dict[str, Any],
         return
     setting = layers.get(key)
     assert setting is not None
-    if loaders.bridge_expands(("providers", 0, "api_key"), value):
-        name = value[2:-1]
-        variable = environment.get(name)
-        if variable is None:
-            layers.set(key, None, setting.origin,
-                       f"{name} is not set where the bridge runs: the provider gets no key")
-        else:
-            layers.set(key, variable.value, variable.origin, f"expanded from {value}")
-    else:
+    name = loaders.bridge_lookup_name(value)
+    if name is None:
         layers.note(key, "taken literally: the bridge expands only a whole-value ${VAR}")
+        return
+    variable = None if "${" in name else environment.get(name)
+    if variable is not None:
+        layers.set(key, variable.value, variable.origin, f"expanded from {value}")
+    elif "${" in name:
+        layers.set(key, None, setting.origin,
+                   f"the bridge looks up one variable named {name!r} (it expands only a "
+                   "whole-value ${VAR}): the provider gets no key")
+    else:
+        layers.set(key, None, setting.origin,
+                   f"{name} is not set where the bridge runs: the provider gets no key")
 
 
 def _model(layers: Layers, found: Collected, origin: Any, put: Any,

@@ -142,12 +142,22 @@ BRIDGE_EXPANDS: Final = "a provider's api_key written as exactly ${VAR}"
 
 def bridge_expands(path: tuple[str | int, ...], value: object = None) -> bool:
     """Whether the bridge expands `${VAR}` at this path of its YAML (and, given the value,
-    whether it is written as exactly one `${VAR}`, the only form it expands)."""
+    whether it is written as exactly one `${VAR}`, the only form it expands as meant)."""
     at_key = len(path) == 3 and path[0] == "providers" and path[2] == "api_key"
     if value is None or not at_key:
         return at_key
-    return (isinstance(value, str) and value.startswith("${") and value.endswith("}")
-            and "${" not in value[2:])
+    name = bridge_lookup_name(value)
+    return name is not None and "${" not in name
+
+
+def bridge_lookup_name(value: object) -> str | None:
+    """The name the bridge passes to os.getenv for a provider's api_key, or None when it
+    keeps the text. Its test is only `v.startswith("${") and v.endswith("}")` (config.py,
+    ProviderConfig.expand_env_vars, 2d4f6fc), so `${A}${B}` looks up one variable named
+    `A}${B`, which no environment sets: the provider runs with no key."""
+    if isinstance(value, str) and value.startswith("${") and value.endswith("}"):
+        return value[2:-1]
+    return None
 
 
 # ---- the proxy (dataclasses from os.getenv, after python-dotenv's load_dotenv) -------------

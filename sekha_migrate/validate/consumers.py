@@ -40,14 +40,8 @@ def literal_placeholder_paths(data: Any, dialect: str) -> list[DataPath]:
                 for path in _placeholder_strings(data[key], (key,))]
     if dialect == "bridge":
         return [path for path in _placeholder_strings(data, ())
-                if not _bridge_expands(path, _at(data, path))]
+                if not loaders.bridge_expands(path, _at(data, path))]
     return []
-
-
-def _bridge_expands(path: DataPath, value: Any) -> bool:
-    whole = isinstance(value, str) and value.startswith("${") and value.endswith("}") and (
-        value.count("${") == 1)
-    return whole and loaders.bridge_expands(path)
 
 
 def _placeholder_strings(value: Any, path: DataPath) -> Iterator[DataPath]:
@@ -72,7 +66,13 @@ def check_literal_placeholders(
 ) -> Iterator[Finding]:
     for path in paths:
         value = hide_url_credentials(_at(data, path))
-        if dialect == "bridge":
+        name = loaders.bridge_lookup_name(value) if loaders.bridge_expands(path) else None
+        if dialect == "bridge" and name is not None:
+            message = (f"the LLM bridge reads {value!r} as one variable named {name!r}, which "
+                       "no environment sets: the provider would get no key (it expands ${VAR} "
+                       "only as the whole value of a provider's api_key)")
+            hint = "write one ${VAR} as the whole value, and set that variable for the bridge"
+        elif dialect == "bridge":
             message = (f"the LLM bridge does not expand {value!r} here: it would use this text "
                        "as it stands (it expands ${VAR} only as the whole value of a provider's "
                        "api_key)")
