@@ -303,6 +303,16 @@ def test_an_api_key_with_text_around_a_reference_is_taken_literally(tmp_path: Pa
     assert setting.note == "taken literally: the bridge expands only a whole-value ${VAR}"
 
 
+def test_an_empty_config_yaml_stops_the_bridge_at_its_first_line(tmp_path: Path) -> None:
+    # yaml.safe_load gives None and Settings(**None) raises; the error at import is swallowed,
+    # but main.py's lifespan calls load_settings(CONFIG_PATH) again and re-raises (bd54220).
+    yaml = write(tmp_path / "config.yaml", "")
+    config = bridge(tmp_path)
+    assert config.mode == "YAML at CONFIG_PATH (config.yaml)"
+    assert config.findings == (stop("the YAML is not a mapping", yaml, 1, 1),
+                               stop("`providers` is missing", yaml, 1, 1))
+
+
 def test_config_path_naming_no_file_falls_back_to_from_env(tmp_path: Path) -> None:
     env = write(tmp_path / "bridge.env", "CONFIG_PATH=/etc/sekha/none.yaml\n")
     config = bridge(env)
