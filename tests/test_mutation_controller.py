@@ -139,6 +139,47 @@ def test_a_bool_variable_of_another_word_stops_the_controller(tmp_path: Path) ->
     assert config.value("cors_enabled") is True
 
 
+# config-rs 0.15.19 (the version sekha-controller's Cargo.lock pins), value.rs: into_uint
+# matches the lowercased text against true/on/yes and false/off/no, else Rust's
+# str::parse::<u64> (ASCII digits, an optional '+', nothing trimmed), then narrows to the field
+# (server_port u16, max_connections and rate_limit_per_minute u32); into_bool trims nothing.
+@pytest.mark.parametrize(("name", "text", "value"), [
+    ("SEKHA__SERVER_PORT", "9000", 9000),
+    ("SEKHA__SERVER_PORT", "+9000", 9000),
+    ("SEKHA__SERVER_PORT", "09000", 9000),
+    ("SEKHA__SERVER_PORT", "65535", 65535),
+    ("SEKHA__SERVER_PORT", "Yes", 1),
+    ("SEKHA__SERVER_PORT", "OFF", 0),
+    ("SEKHA__MAX_CONNECTIONS", "4294967295", 4294967295),
+    ("SEKHA__RATE_LIMIT_PER_MINUTE", "true", 1),
+])
+def test_a_number_variable_is_read_as_config_rs_reads_it(name: str, text: str, value: int,
+                                                         tmp_path: Path) -> None:
+    key = name.removeprefix("SEKHA__").lower()
+    config = controller(tmp_path, {name: text})
+    assert config.findings == ()
+    assert config.value(key) == value
+
+
+@pytest.mark.parametrize(("name", "text", "why"), [
+    ("SEKHA__SERVER_PORT", " 9000", "not a whole number"),
+    ("SEKHA__SERVER_PORT", "9000\n", "not a whole number"),
+    ("SEKHA__SERVER_PORT", "9_000", "not a whole number"),
+    ("SEKHA__SERVER_PORT", "\u0669\u0660\u0660\u0660", "not a whole number"),
+    ("SEKHA__SERVER_PORT", "-1", "not a whole number"),
+    ("SEKHA__SERVER_PORT", "65536", "too large for an unsigned 16-bit number"),
+    ("SEKHA__MAX_CONNECTIONS", "4294967296", "too large for an unsigned 32-bit number"),
+    ("SEKHA__CORS_ENABLED", " true", "not true or false"),
+    ("SEKHA__CORS_ENABLED", "true ", "not true or false"),
+])
+def test_a_variable_config_rs_cannot_convert_stops_the_controller(
+        name: str, text: str, why: str, tmp_path: Path) -> None:
+    key = name.removeprefix("SEKHA__").lower()
+    config = controller(tmp_path, {name: text})
+    assert [f.message for f in config.findings] == [
+        WOULD_NOT_START + f"{name}={text!r} cannot be read as {key}: {why}"]
+
+
 def test_a_list_variable_stops_the_controller_saying_why(tmp_path: Path) -> None:
     config = controller(tmp_path, {"SEKHA__ADDITIONAL_API_KEYS": "a,b"})
     assert [f.message for f in config.findings] == [

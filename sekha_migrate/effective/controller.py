@@ -10,6 +10,7 @@ without overriding what was set. Nothing is expanded in a file value.
 from __future__ import annotations
 
 import datetime
+import re
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +32,7 @@ from sekha_migrate.origin import Origin
 DEFAULT_ORIGIN = Origin(None, key="the controller's default (config.rs)")
 _TRUE = frozenset({"true", "1", "yes", "on"})
 _FALSE = frozenset({"false", "0", "no", "off"})
+_RUST_UNSIGNED = re.compile(r"\+?[0-9]+")
 
 
 def resolve_controller(
@@ -150,14 +152,21 @@ def _unread_name_reason(name: str) -> str | None:
 
 
 def _typed(key: str, text: str) -> Any:
-    """config-rs turns an environment string into the field's type when deserializing."""
+    """config-rs turns an environment string into the field's type when deserializing
+    (value.rs into_uint / into_bool, 0.15.19): nothing is trimmed; a number is Rust's
+    `str::parse::<u64>` (ASCII digits, an optional `+`), and true/on/yes and false/off/no
+    (any case) are read as 1 and 0 too; a bool is 1/true/on/yes or 0/false/off/no."""
+    lowered = text.lower()
     if key in loaders.CONTROLLER_INT_KEYS:
-        try:
-            return int(text.strip())
-        except ValueError:
-            raise ValueError("not a whole number") from None
+        if lowered in _TRUE - {"1"} or lowered in _FALSE - {"0"}:
+            return int(lowered in _TRUE)
+        if not _RUST_UNSIGNED.fullmatch(text):
+            raise ValueError("not a whole number")
+        bits = loaders.CONTROLLER_INT_BITS[key]
+        if int(text) >= 1 << bits:
+            raise ValueError(f"too large for an unsigned {bits}-bit number")
+        return int(text)
     if key in loaders.CONTROLLER_BOOL_KEYS:
-        lowered = text.strip().lower()
         if lowered in _TRUE | _FALSE:
             return lowered in _TRUE
         raise ValueError("not true or false")

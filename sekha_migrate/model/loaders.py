@@ -79,6 +79,10 @@ CONTROLLER_DEFAULTS: Final[dict[str, Any]] = {
 }
 CONTROLLER_KEYS: Final = frozenset(CONTROLLER_DEFAULTS)
 CONTROLLER_INT_KEYS: Final = frozenset({"server_port", "max_connections", "rate_limit_per_minute"})
+# Their Rust types (config.rs: server_port u16, the others u32): config-rs 0.15.19 reads the
+# text as a u64 and then narrows it, refusing a value too large for the field.
+CONTROLLER_INT_BITS: Final[dict[str, int]] = {"server_port": 16, "max_connections": 32,
+                                              "rate_limit_per_minute": 32}
 CONTROLLER_BOOL_KEYS: Final = frozenset({"summarization_enabled", "pruning_enabled",
                                          "cors_enabled"})
 # The controller's access keys: one list, in facts.py, for every reader.
