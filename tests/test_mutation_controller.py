@@ -100,6 +100,21 @@ def test_a_toml_date_and_time_are_kept_as_their_text(tmp_path: Path) -> None:
     assert config.value("summarization_model") == "07:32:00"
 
 
+@pytest.mark.parametrize(("written", "text"), [
+    # toml_datetime's Display, which config-rs's TOML format calls (datetime.to_string())
+    ("1979-05-27T07:32:00Z", "1979-05-27T07:32:00Z"),
+    ("1979-05-27 07:32:00z", "1979-05-27T07:32:00Z"),
+    ("1979-05-27T07:32:00.500-07:30", "1979-05-27T07:32:00.5-07:30"),
+    ("1979-05-27T00:32:00.999999+09:00", "1979-05-27T00:32:00.999999+09:00"),
+    ("1979-05-27T07:32:00", "1979-05-27T07:32:00"),
+    ("07:32:00.120", "07:32:00.12"),
+])
+def test_a_toml_datetime_is_kept_as_the_toml_crate_writes_it(written: str, text: str,
+                                                             tmp_path: Path) -> None:
+    write(tmp_path / "config.toml", f"log_level = {written}\n")
+    assert controller(tmp_path).value("log_level") == text
+
+
 def test_a_plain_file_value_carries_no_note(tmp_path: Path) -> None:
     write(tmp_path / "config.toml", 'database_url = "postgres://db/sekha"\nserver_port = 9000\n')
     config = controller(tmp_path)

@@ -97,11 +97,32 @@ def _first_config(files: FileView, layers: Layers, found: Collected, place: str)
         origin = Origin(read.path, mark.line if mark else None, mark.column if mark else None,
                         str(key))
         if isinstance(value, (datetime.date, datetime.time)):
-            value = value.isoformat()  # config-rs keeps a TOML date or time as its text
+            value = _toml_datetime_text(value)
         if key in loaders.CONTROLLER_KEYS:
             layers.set(key, value, origin, _file_value_note(key, value))
         else:
             found.unread.append(Unread(str(key), _unread_key_reason(value), origin))
+
+
+def _toml_datetime_text(value: datetime.date | datetime.time) -> str:
+    """config-rs keeps a TOML date or time as text: the toml crate's Display of it
+    (toml_datetime: `T` between date and time, seconds always, a fraction without trailing
+    zeros, `Z` for UTC). tomllib cannot tell `Z` from `+00:00`, nor `.0` from no fraction."""
+    if isinstance(value, datetime.datetime):
+        return _toml_datetime_text(value.date()) + "T" + _toml_datetime_text(value.timetz())
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    text = f"{value.hour:02}:{value.minute:02}:{value.second:02}"
+    if value.microsecond:
+        text += "." + f"{value.microsecond:06}".rstrip("0")
+    offset = value.utcoffset()
+    if offset is None:
+        return text
+    minutes = int(offset.total_seconds()) // 60
+    if minutes == 0:
+        return text + "Z"
+    sign = "-" if minutes < 0 else "+"
+    return text + f"{sign}{abs(minutes) // 60:02}:{abs(minutes) % 60:02}"
 
 
 def _file_value_note(key: str, value: Any) -> str | None:
