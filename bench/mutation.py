@@ -135,7 +135,9 @@ def print_score(score: Score, *, diff: bool) -> None:
                 print(f"    {name}")
     if diff:
         for name in score.survivors + score.untested:
-            subprocess.run(["mutmut", "show", name], cwd=ROOT, check=False)
+            # mutmut of this interpreter: the venv's bin/ need not be on PATH
+            subprocess.run([sys.executable, "-m", "mutmut", "show", name], cwd=ROOT,
+                           check=False)
 
 
 def main(argv: list[str] | None = None) -> int:

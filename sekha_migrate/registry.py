@@ -421,7 +421,7 @@ def _why_nothing(result: RouteResult) -> str:
     if not blocked:
         if result.require_vision:
             return "no provider configures a model that accepts images"
-        return f"no provider configures a model for {'/'.join(result.tasks)}"
+        return f"no provider configures a model for {result.tasks[0]}"  # one: no fallback
     return "; ".join(f"{s.provider_id}/{s.model_id}: {s.reason}" for s in blocked)
 
 

@@ -272,9 +272,7 @@ class CircuitBreaker:
     def reset(self) -> None:
         """Close the breaker by hand. Totals and times_opened stay: they are history."""
         with self._lock:
-            self._failure_count = 0
-            self._success_count = 0
-            self._change_to(CircuitState.CLOSED, self._now())
+            self._change_to(CircuitState.CLOSED, self._now())  # which zeroes both counts
 
     # -- asking --------------------------------------------------------------------------------
 
