@@ -122,9 +122,9 @@ def test_the_rollback_log_records_what_was_restored_and_moved(tmp_path: Path) ->
 
     result = restore_backup(made)
 
-    log = json.loads((made.directory / "rollback.json").read_text(encoding="utf-8"))
-    [event] = log["rollbacks"]
-    assert log == {"format": "sekha-rollback-log", "version": 1, "rollbacks": [{
+    text = (made.directory / "rollback.json").read_text(encoding="utf-8")
+    [event] = json.loads(text)["rollbacks"]
+    expected = {"format": "sekha-rollback-log", "version": 1, "rollbacks": [{
         "at": event["at"],
         "complete": True,
         "saved_as": result.saved_as,
@@ -132,6 +132,7 @@ def test_the_rollback_log_records_what_was_restored_and_moved(tmp_path: Path) ->
         "moved_aside": [{"from": str(output), "to": str(made.directory / "rolled-back"
                                                        / "config.yaml")}],
     }]}
+    assert text == json.dumps(expected, indent=2) + "\n"
     assert (made.directory / "rollback.json").stat().st_mode & 0o777 == 0o600
 
 
@@ -182,3 +183,16 @@ def test_what_cannot_be_saved_first_refuses_the_rollback_and_says_why(tmp_path: 
         f"refusing to restore backup {made.id}, nothing was changed: what it would replace "
         f"cannot be saved first (cannot back up {config}: it is not a regular file)")
     assert config.is_dir()
+
+
+def test_a_log_that_cannot_be_written_does_not_fail_a_done_rollback(tmp_path: Path) -> None:
+    config = write(tmp_path / "config.toml", "server_port = 1\n")
+    made = create_backup([config], root=tmp_path)
+    write(config, "edited\n")
+
+    with read_only_directory(made.directory):
+        result = restore_backup(made)
+
+    assert result.restored == (config,)
+    assert config.read_text(encoding="utf-8") == "server_port = 1\n"
+    assert not (made.directory / "rollback.json").exists()
