@@ -196,3 +196,103 @@ def test_a_log_that_cannot_be_written_does_not_fail_a_done_rollback(tmp_path: Pa
     assert result.restored == (config,)
     assert config.read_text(encoding="utf-8") == "server_port = 1\n"
     assert not (made.directory / "rollback.json").exists()
+
+
+def test_a_rollback_stopped_midway_says_what_it_restored_and_moved(tmp_path: Path) -> None:
+    first = write(tmp_path / "a.toml", "a = 1\n")
+    second = write(tmp_path / "b.toml", "b = 1\n")
+    third = write(tmp_path / "deploy" / "v1" / "c.toml", "c = 1\n")
+    output = tmp_path / "config.yaml"
+    made = create_backup([first, second, third], root=tmp_path, generated=[output])
+    write(output, "version: '2.0'\n")
+    shutil.rmtree(tmp_path / "deploy")
+    write(tmp_path / "deploy", "in the way\n")
+    aside = made.directory / "rolled-back" / "config.yaml"
+
+    with pytest.raises(BackupError) as refused:
+        restore_backup(made)
+
+    saved = _saved_id(tmp_path)
+    assert str(refused.value) == (
+        f"cannot restore {third}: a part of {third.parent} is not a directory. Restored so far: "
+        f"{first}, {second}; moved {output} to {aside}. The backed-up copies are intact, and "
+        f"what was there before is in set {saved}; fix the cause and roll back again.")
+    text = (made.directory / "rollback.json").read_text(encoding="utf-8")
+    [event] = json.loads(text)["rollbacks"]
+    assert text == json.dumps({"format": "sekha-rollback-log", "version": 1, "rollbacks": [{
+        "at": event["at"],
+        "complete": False,
+        "saved_as": saved,
+        "restored": [str(first), str(second)],
+        "moved_aside": [{"from": str(output), "to": str(aside)}],
+    }]}, indent=2) + "\n"
+
+
+def test_the_result_names_the_set_rolled_back(tmp_path: Path) -> None:
+    made = create_backup([write(tmp_path / "config.toml", "x\n")], root=tmp_path)
+    result = restore_backup(made)
+    assert result.backup_id == made.id
+    assert result.saved_as == _saved_id(tmp_path)
+
+
+def test_a_log_damaged_after_the_set_was_loaded_refuses_the_rollback(tmp_path: Path) -> None:
+    config = write(tmp_path / "config.toml", "x\n")
+    made = create_backup([config], root=tmp_path)
+    log = write(made.directory / "rollback.json", '{"rollbacks": [1]}')
+    write(config, "edited\n")
+
+    with pytest.raises(BackupError) as refused:
+        restore_backup(made)
+
+    assert str(refused.value) == (f"the backup set {made.id} is damaged: {log} cannot be read "
+                                  "(the list of rollbacks is malformed)")
+    assert config.read_text(encoding="utf-8") == "edited\n"
+
+
+def test_a_rollback_logged_by_an_older_version_counts_as_done(tmp_path: Path) -> None:
+    config = write(tmp_path / "config.toml", "x\n")
+    made = create_backup([config], root=tmp_path)
+    # older logs wrote neither "complete" nor "saved_as"
+    write(made.directory / "rollback.json", '{"rollbacks": [{"at": "2026-01-01T00:00:00Z"}]}')
+    write(config, "edited\n")
+
+    with pytest.raises(BackupError) as refused:
+        restore_backup(made)
+
+    assert str(refused.value) == (f"the backup set {made.id} was rolled back already at "
+                                  "2026-01-01T00:00:00Z, so it is not applied again")
+    assert config.read_text(encoding="utf-8") == "edited\n"
+
+
+def test_a_link_leading_out_to_nothing_is_refused(tmp_path: Path) -> None:
+    project = tmp_path / "project"
+    config = write(project / "config.toml", "x\n")
+    made = create_backup([config], root=project)
+    gone = tmp_path / "gone.toml"
+    config.unlink()
+    os.symlink(gone, config)
+
+    with pytest.raises(BackupError) as refused:
+        restore_backup(made)
+
+    assert str(refused.value) == (
+        f"refusing to restore backup {made.id}, nothing was changed: {config} is a link to "
+        f"{gone}, outside {project}, and rollback writes nothing outside it; the copy is "
+        f"{made.directory / 'files' / 'config.toml'}")
+    assert not os.path.lexists(gone)
+
+
+def test_every_damaged_copy_is_named_in_one_refusal(tmp_path: Path) -> None:
+    first = write(tmp_path / "a.toml", "a = 1\n")
+    second = write(tmp_path / "b.toml", "b = 1\n")
+    made = create_backup([first, second], root=tmp_path)
+    for name in ("a.toml", "b.toml"):
+        write(made.directory / "files" / name, "tampered\n")
+
+    with pytest.raises(BackupError) as refused:
+        restore_backup(made)
+
+    assert str(refused.value) == (
+        f"refusing to restore backup {made.id}, nothing was changed: the copy of {first} does "
+        f"not match its recorded sha256; the copy of {second} does not match its recorded "
+        "sha256")
