@@ -202,12 +202,14 @@ def test_a_rollback_stopped_midway_says_what_it_restored_and_moved(tmp_path: Pat
     first = write(tmp_path / "a.toml", "a = 1\n")
     second = write(tmp_path / "b.toml", "b = 1\n")
     third = write(tmp_path / "deploy" / "v1" / "c.toml", "c = 1\n")
-    output = tmp_path / "config.yaml"
-    made = create_backup([first, second, third], root=tmp_path, generated=[output])
+    output, bridge = tmp_path / "config.yaml", tmp_path / "bridge.yaml"
+    made = create_backup([first, second, third], root=tmp_path, generated=[output, bridge])
     write(output, "version: '2.0'\n")
+    write(bridge, "providers: []\n")
     shutil.rmtree(tmp_path / "deploy")
     write(tmp_path / "deploy", "in the way\n")
     aside = made.directory / "rolled-back" / "config.yaml"
+    bridge_aside = made.directory / "rolled-back" / "bridge.yaml"
 
     with pytest.raises(BackupError) as refused:
         restore_backup(made)
@@ -215,8 +217,9 @@ def test_a_rollback_stopped_midway_says_what_it_restored_and_moved(tmp_path: Pat
     saved = _saved_id(tmp_path)
     assert str(refused.value) == (
         f"cannot restore {third}: a part of {third.parent} is not a directory. Restored so far: "
-        f"{first}, {second}; moved {output} to {aside}. The backed-up copies are intact, and "
-        f"what was there before is in set {saved}; fix the cause and roll back again.")
+        f"{first}, {second}; moved {output} to {aside}; moved {bridge} to {bridge_aside}. The "
+        f"backed-up copies are intact, and what was there before is in set {saved}; fix the "
+        "cause and roll back again.")
     text = (made.directory / "rollback.json").read_text(encoding="utf-8")
     [event] = json.loads(text)["rollbacks"]
     assert text == json.dumps({"format": "sekha-rollback-log", "version": 1, "rollbacks": [{
@@ -224,7 +227,8 @@ def test_a_rollback_stopped_midway_says_what_it_restored_and_moved(tmp_path: Pat
         "complete": False,
         "saved_as": saved,
         "restored": [str(first), str(second)],
-        "moved_aside": [{"from": str(output), "to": str(aside)}],
+        "moved_aside": [{"from": str(output), "to": str(aside)},
+                        {"from": str(bridge), "to": str(bridge_aside)}],
     }]}, indent=2) + "\n"
 
 
