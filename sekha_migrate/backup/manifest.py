@@ -59,7 +59,8 @@ def load_backup(root: Path, backup_id: str | None = None) -> BackupSet:
     container = backups_directory(Path(root))
     if backup_id is None:
         return _latest_to_roll_back(Path(root))
-    if not backup_id or "/" in backup_id or os.sep in backup_id or backup_id.startswith("."):
+    # One plain name: no separator of this system (nor "/"), no hidden name, no "..".
+    if not backup_id or Path(backup_id).name != backup_id or backup_id.startswith("."):
         raise BackupLookupError(f"{backup_id!r} is not a backup ID")
     directory = container / backup_id
     if directory.is_symlink():
@@ -246,7 +247,7 @@ def _parse_entry(item: Any, root: Path) -> BackupEntry:
     link = item.get("link")
     # A stored name must stay inside the set's files/, whatever the manifest says.
     parts = Path(stored).parts
-    if Path(stored).is_absolute() or ".." in parts or parts[:1] != (FILES_DIRNAME,):
+    if ".." in parts or parts[:1] != (FILES_DIRNAME,):  # an absolute name starts with "/"
         raise ValueError(f"stored name {stored!r} points outside the backup set")
     if not isinstance(size, int) or isinstance(size, bool) or size < 0:
         raise ValueError(f"the entry for {original} has a bad size")
@@ -259,9 +260,8 @@ def _parse_entry(item: Any, root: Path) -> BackupEntry:
 
 def _project_path(value: Any, root: Path) -> Path:
     """A manifest's path: relative to the project (version 2), or absolute (version 1)."""
-    written = Path(_text(value))
-    path = written if written.is_absolute() else _absolute(root) / written
-    if ".." in written.parts or not inside_project(path, _absolute(root)):
+    path = _absolute(root) / _text(value)  # an absolute path stays itself when joined
+    if not inside_project(path, _absolute(root)):  # which also refuses any ".."
         raise ValueError(f"the path {path} is outside the project directory {root}")
     return path
 
