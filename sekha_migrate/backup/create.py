@@ -258,8 +258,9 @@ def _free_path(directory: Path, name: str) -> Path:
 
 def _report_json(report: Mapping[str, Any]) -> str:
     try:
+        # json_safe spells NaN and the infinities as text already; str() for any other object
         safe = json_safe(report)
-        return json.dumps(safe, indent=2, ensure_ascii=True, default=str, allow_nan=False) + "\n"
+        return json.dumps(safe, indent=2, ensure_ascii=True, default=str) + "\n"
     except (TypeError, ValueError) as exc:
         raise BackupError(f"the migration report cannot be saved as JSON: {exc}") from exc
 

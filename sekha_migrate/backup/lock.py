@@ -62,14 +62,15 @@ def exclusive_writer(root: Path) -> Iterator[None]:
 
 def _acquire(lock: Path) -> int:
     # O_NOFOLLOW: a repository can ship a link at .sekha-backups/lock, and following it would
-    # truncate its target; O_NONBLOCK: a FIFO planted there must not hang the run.
-    flags = os.O_RDWR | os.O_CREAT | _NO_FOLLOW | getattr(os, "O_CLOEXEC", 0) | _NON_BLOCK
+    # truncate its target; O_NONBLOCK: a FIFO planted there must not hang the run. (os.open
+    # makes the descriptor non-inheritable itself, PEP 446: no O_CLOEXEC needed.)
+    flags = os.O_RDWR | os.O_CREAT | _NO_FOLLOW | _NON_BLOCK
     try:
         fd = os.open(lock, flags, 0o600)
     except OSError as exc:
-        if exc.errno == errno.ELOOP or os.path.islink(lock):
+        if os.path.islink(lock):  # O_NOFOLLOW's ELOOP, or a system without O_NOFOLLOW
             raise BackupError(_planted(lock)) from exc
-        raise BackupError(f"cannot open the lock {lock}: {describe_os_error(exc, lock)}") from exc
+        raise _lock_failure("open the lock", lock, exc) from exc
     if not stat.S_ISREG(os.fstat(fd).st_mode):
         os.close(fd)
         raise BackupError(
@@ -94,9 +95,12 @@ def _acquire(lock: Path) -> int:
     except OSError as exc:  # a full disk or `ulimit -f`: the PID is a courtesy, the lock counts
         if exc.errno not in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):
             _release(fd)
-            raise BackupError(f"cannot write the lock {lock}: {describe_os_error(exc, lock)}") \
-                from exc
+            raise _lock_failure("write the lock", lock, exc) from exc
     return fd
+
+
+def _lock_failure(action: str, lock: Path, exc: OSError) -> BackupError:
+    return BackupError(f"cannot {action} {lock}: {describe_os_error(exc, lock)}")
 
 
 def _try_lock(fd: int, lock: Path) -> bool:
@@ -107,7 +111,7 @@ def _try_lock(fd: int, lock: Path) -> bool:
         return lock_descriptor(fd, blocking=False)
     except OSError as exc:  # no locking on this file system (some network mounts)
         os.close(fd)
-        raise BackupError(f"cannot lock {lock}: {describe_os_error(exc, lock)}") from exc
+        raise _lock_failure("lock", lock, exc) from exc
 
 
 def _release(fd: int) -> None:
