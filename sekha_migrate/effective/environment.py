@@ -25,12 +25,19 @@ def read_env_file(
     expansion fails sets nothing, and says why."""
     shown = str(path)
     try:
-        loaded = load_env_text(decode_text(read_bytes(path)))
+        text = decode_text(read_bytes(path))
     except SourceError as exc:
         return {}, [exc.finding(file=shown)]
+    return env_text_variables(text, shown, shell, via=via)
+
+
+def env_text_variables(
+    text: str, shown: str, shell: Mapping[str, str], *, via: str
+) -> tuple[dict[str, Variable], list[Finding]]:
+    """The variables an env file's text sets (see `read_env_file`), named `shown`."""
     variables: dict[str, Variable] = {}
     problems: list[Finding] = []
-    for resolved in resolve_env(loaded, shell):
+    for resolved in resolve_env(load_env_text(text), shell):
         entry = resolved.entry
         if resolved.error is not None:
             problems.append(Finding(Severity.ERROR, "interpolation",
