@@ -72,14 +72,6 @@ class ComposeProject(NamedTuple):
     findings: tuple[Finding, ...]
 
 
-def compose_services(path: Path, shell: Mapping[str, str]) -> tuple[list[ServiceInputs],
-                                                                   list[Finding]]:
-    """Each Sekha service of a compose file, interpolated from the shell and the `.env`
-    beside the file as compose does; `env_file:` entries below `environment:`."""
-    project = read_compose_project(path, shell)
-    return list(project.sekha), list(project.findings)
-
-
 def read_compose_project(path: Path, shell: Mapping[str, str]) -> ComposeProject:
     """The compose file's services, each Sekha one with the inputs its container gets."""
     from sekha_migrate.sources.compose_doc import is_compose, load_compose

@@ -12,8 +12,8 @@ from typing import NamedTuple
 from sekha_migrate.effective.bridge import resolve_bridge
 from sekha_migrate.effective.controller import resolve_controller
 from sekha_migrate.effective.environment import (
-    compose_services,
     env_text_variables,
+    read_compose_project,
     read_env_file,
 )
 from sekha_migrate.effective.files import FileView
@@ -80,8 +80,7 @@ def _environment(component: str, sources: SourceSet) -> dict[str, Variable]:
     environment: dict[str, Variable] = {}
     shell = dict(sources.environ)
     for compose in sources.compose_files:
-        services, _ = compose_services(compose, shell)
-        for service in services:
+        for service in read_compose_project(compose, shell).sekha:
             if service.component == component:
                 environment.update(service.environment)
     for path in sources.env_files:

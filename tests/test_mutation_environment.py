@@ -1,0 +1,108 @@
+"""Environments with origins (sekha_migrate/effective/environment.py), pinned where a mutation
+run found no test holding it: an env file's interpolation failures (each line on its own), a
+compose service's env_file list (a missing required one, an optional one, their order), its
+`environment:` entries that compose refuses, its mounts (relative to the compose file, `~`,
+absolute) and a file that is no compose file. Compose facts: consumers.md section 5."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from conftest import write
+
+from sekha_migrate.effective.environment import read_compose_project, read_env_file
+from sekha_migrate.effective.values import Variable
+from sekha_migrate.findings import Finding, Severity
+from sekha_migrate.origin import Origin
+
+MOUNT_HINT = "create the file, or fix the path (it is relative to the compose file)"
+
+
+def test_a_failed_line_of_an_env_file_sets_nothing_and_the_lines_after_it_still_do(
+        tmp_path: Path) -> None:
+    env = write(tmp_path / "app.env", "A=${MISSING:?needed}\nB=2\nBARE\n  C=${B}3\n")
+    variables, problems = read_env_file(env, {}, via="env file")
+    assert problems == [Finding(Severity.ERROR, "interpolation",
+                                "A: required variable MISSING is missing a value: needed",
+                                file=str(env), line=1, column=1)]
+    assert variables == {
+        "B": Variable("B", "2", Origin(str(env), 2, 1, "B", "env file")),
+        "C": Variable("C", "23", Origin(str(env), 4, 3, "C", "env file")),
+    }
+
+
+def test_an_env_file_that_cannot_be_read_is_one_problem(tmp_path: Path) -> None:
+    env = write(tmp_path / ".env", b"A=\xff\n")
+    variables, problems = read_env_file(env, {}, via="env file")
+    assert variables == {}
+    assert [(p.code, p.file, p.line) for p in problems] == [("encoding", str(env), 1)]
+
+
+def test_a_file_without_services_is_no_compose_file(tmp_path: Path) -> None:
+    path = write(tmp_path / "docker-compose.yml", "version: '3'\n")
+    project = read_compose_project(path, {})
+    assert (project.services, project.sekha) == ((), ())
+    assert project.findings == (Finding(Severity.ERROR, "not-a-mapping",
+                                        "not a compose file (no services)", file=str(path),
+                                        line=1, column=1),)
+
+
+def test_a_compose_file_that_cannot_be_read_is_named(tmp_path: Path) -> None:
+    path = tmp_path / "docker-compose.yml"
+    project = read_compose_project(path, {})
+    assert project.findings == (Finding(Severity.ERROR, "unreadable",
+                                        f"{path} does not exist", file=str(path)),)
+
+
+def test_a_services_env_files_and_entries_as_compose_hands_them_over(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    app = write(tmp_path / "app.env", "A=${MISSING:?needed}\nB=2\n")
+    absolute = write(tmp_path / "elsewhere" / "config.toml", "")
+    compose = write(tmp_path / "docker-compose.yml", f"""\
+services:
+  controller:
+    env_file:
+      - path: optional.env
+        required: false
+      - missing.env
+      - app.env
+    environment:
+      SEKHA__LOG_LEVEL: ${{NOPE:?set it}}
+      SEKHA__CHROMA_URL: http://x
+    volumes:
+      - ./absent.toml:/app/config.toml
+      - ~/h.toml:/app/h.toml
+      - {absolute}:/app/abs.toml
+""")
+    [service] = read_compose_project(compose, {}).sekha
+    shown = str(compose)
+    assert service.findings == (
+        Finding(Severity.ERROR, "env-file", "services.controller.env_file: "
+                f"{tmp_path / 'missing.env'} does not exist", file=shown),
+        Finding(Severity.ERROR, "interpolation",
+                "A: required variable MISSING is missing a value: needed", file=str(app),
+                line=1, column=1),
+        Finding(Severity.ERROR, "interpolation",
+                "SEKHA__LOG_LEVEL: required variable NOPE is missing a value: set it",
+                file=shown, line=9, column=7),
+        Finding(Severity.WARNING, "mount-missing", "services.controller.volumes: "
+                "./absent.toml does not exist beside the compose file; docker would mount an "
+                "empty directory at /app/config.toml", file=shown, line=12, column=9,
+                hint=MOUNT_HINT),
+        Finding(Severity.WARNING, "mount-missing", "services.controller.volumes: "
+                "~/h.toml does not exist beside the compose file; docker would mount an "
+                "empty directory at /app/h.toml", file=shown, line=13, column=9,
+                hint=MOUNT_HINT),
+    )
+    assert service.environment == {
+        "B": Variable("B", "2", Origin(str(app), 2, 1, "B",
+                                       "env_file of compose service controller")),
+        "SEKHA__CHROMA_URL": Variable("SEKHA__CHROMA_URL", "http://x", Origin(
+            shown, 10, 7, "SEKHA__CHROMA_URL", "compose service controller")),
+    }
+    assert service.mounts == {"/app/config.toml": tmp_path / "absent.toml",
+                              "/app/h.toml": tmp_path / "home" / "h.toml",
+                              "/app/abs.toml": absolute}
+    assert service.failed == frozenset({"SEKHA__LOG_LEVEL"})
