@@ -106,3 +106,86 @@ services:
                               "/app/h.toml": tmp_path / "home" / "h.toml",
                               "/app/abs.toml": absolute}
     assert service.failed == frozenset({"SEKHA__LOG_LEVEL"})
+
+
+Seen = tuple[str, tuple[str, str | None] | None]
+
+
+def services_of(path: Path, shell: dict[str, str] | None = None) -> dict[str, Seen]:
+    """Each service's image and (healthcheck test, file holding it)."""
+    project = read_compose_project(path, shell or {})
+    return {s.name: (s.image, (s.healthcheck.test, s.healthcheck.file) if s.healthcheck
+                     else None) for s in project.services}
+
+
+def test_extends_takes_the_image_and_healthcheck_a_service_does_not_set(tmp_path: Path) -> None:
+    compose = write(tmp_path / "docker-compose.yml", """\
+services:
+  base:
+    image: chroma:1
+    healthcheck:
+      test: curl base
+  plain:
+    image: chroma:0
+  middle:
+    extends: base
+  controller:
+    extends: middle
+  own-image:
+    image: mine
+    extends: base
+  own-both:
+    image: mine
+    healthcheck:
+      test: curl mine
+    extends: base
+  no-healthcheck:
+    extends: plain
+""")
+    assert services_of(compose) == {
+        "base": ("chroma:1", ("curl base", None)),
+        "plain": ("chroma:0", None),
+        "middle": ("chroma:1", ("curl base", None)),
+        "controller": ("chroma:1", ("curl base", None)),
+        "own-image": ("mine", ("curl base", None)),
+        "own-both": ("mine", ("curl mine", None)),
+        "no-healthcheck": ("chroma:0", None),
+    }
+
+
+def test_a_healthcheck_from_another_file_is_said_to_be_there(tmp_path: Path) -> None:
+    common = write(tmp_path / "common.yml", """\
+services:
+  base:
+    image: ${IMAGE}
+    healthcheck:
+      test: curl base
+  derived:
+    extends: base
+""")
+    compose = write(tmp_path / "docker-compose.yml", """\
+services:
+  chroma:
+    extends:
+      file: common.yml
+      service: derived
+""")
+    assert services_of(compose, {"IMAGE": "chroma:1"})["chroma"] == (
+        "chroma:1", ("curl base", str(common)))
+
+
+def test_extends_follows_eight_levels_and_stops_a_cycle(tmp_path: Path) -> None:
+    chain = "".join(f"  s{n}:\n    extends: s{n + 1}\n" for n in range(8))
+    compose = write(tmp_path / "docker-compose.yml", f"""\
+services:
+{chain}  s8:
+    image: deep
+  s9:
+    extends: s0
+  a:
+    extends: b
+  b:
+    extends: a
+""")
+    images = {name: value[0] for name, value in services_of(compose).items()}
+    assert images == {**{f"s{n}": "deep" for n in range(9)}, "s9": "", "a": "", "b": ""}
