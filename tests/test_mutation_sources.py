@@ -124,3 +124,14 @@ def test_the_proxy_runs_with_its_env_file_and_knows_its_key_is_secret(tmp_path: 
     assert config.settings["proxy.port"].origin == Origin(str(env), 1, 1, "PROXY_PORT",
                                                           "env file")
     assert config.secrets == frozenset({KEY})
+
+
+def test_a_config_file_without_extension_is_still_read_as_the_controllers(
+        tmp_path: Path) -> None:
+    # probe hands over whatever file it was given (sekha_migrate/probe/file.py) to learn the
+    # chroma_url the controller would run with; one without extension is read as YAML.
+    path = write(tmp_path / "sekha-config", "chroma_url: http://chroma:8000\n")
+    config = resolve_source_set("controller", SourceSet(config_files=[path]))
+    assert config.files_read == (str(path),)
+    assert config.settings["chroma_url"].value == "http://chroma:8000"
+    assert config.settings["chroma_url"].origin == Origin(str(path), 1, 1, "chroma_url")
