@@ -174,6 +174,32 @@ services:
         "chroma:1", ("curl base", str(common)))
 
 
+def test_extends_in_another_file_is_found_from_that_file(tmp_path: Path) -> None:
+    third = write(tmp_path / "common" / "third.yml", """\
+services:
+  base:
+    image: ${IMAGE}
+    healthcheck:
+      test: curl third
+""")
+    write(tmp_path / "common" / "second.yml", """\
+services:
+  derived:
+    extends:
+      file: third.yml
+      service: base
+""")
+    compose = write(tmp_path / "docker-compose.yml", """\
+services:
+  chroma:
+    extends:
+      file: common/second.yml
+      service: derived
+""")
+    assert services_of(compose, {"IMAGE": "chroma:1"})["chroma"] == (
+        "chroma:1", ("curl third", str(third)))
+
+
 def test_extends_follows_eight_levels_and_stops_a_cycle(tmp_path: Path) -> None:
     chain = "".join(f"  s{n}:\n    extends: s{n + 1}\n" for n in range(8))
     compose = write(tmp_path / "docker-compose.yml", f"""\

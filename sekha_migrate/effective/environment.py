@@ -201,7 +201,7 @@ def _entry_via(via: str, reference: str | None, variables: Mapping[str, str]) ->
 def _host_path(directory: Path, source: str) -> Path:
     if source.startswith("~"):
         return Path(source).expanduser()
-    return (directory / source) if not source.startswith("/") else Path(source)
+    return directory / source  # an absolute source replaces the directory
 
 
 def mounted_files(mounts: Mapping[str, Path]) -> dict[str, Path]:
