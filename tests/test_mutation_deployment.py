@@ -111,6 +111,7 @@ def test_an_env_file_that_sets_nothing_shows_the_controller_of_its_directory(
     [config] = given(path)
     assert config.component == "controller"
     assert config.settings["max_connections"].origin == FROM_ENVIRON
+    assert config.files_read == (str(tmp_path / "bridge" / "config.yaml"),)
     # Not the components the process environment names: the proxy's PROXY_PORT shows none.
     [config] = effective_configuration([path], environ={"PROXY_PORT": "9001"}).configs
     assert config.component == "controller"
@@ -130,6 +131,8 @@ def test_a_directory_configures_the_components_its_files_and_environment_name(
 def test_a_bridge_yaml_in_a_directory_is_not_the_controllers_config(tmp_path: Path) -> None:
     write(tmp_path / "config.yaml", BRIDGE_YAML)
     assert components(tmp_path) == ["bridge"]
+    write(tmp_path / "config.toml", "server_port = 7000\n")
+    assert components(tmp_path) == ["controller", "bridge"]
 
 
 def test_a_controller_yaml_in_a_directory_is_not_the_bridges(tmp_path: Path) -> None:
@@ -137,6 +140,8 @@ def test_a_controller_yaml_in_a_directory_is_not_the_bridges(tmp_path: Path) -> 
     assert components(tmp_path) == ["controller"]
     write(tmp_path / "config.yaml", "")
     assert components(tmp_path) == ["controller"]
+    write(tmp_path / "config.yaml", "server_port: 9000\n")
+    assert components(tmp_path, {"PROXY_PORT": "9001"}) == ["controller", "proxy"]
 
 
 def test_an_env_file_given_shows_only_the_components_it_and_the_environment_name(
@@ -150,10 +155,10 @@ def test_every_path_given_adds_its_components(tmp_path: Path) -> None:
     write(tmp_path / "project" / "config.toml", "server_port = 7000\n")
     bridge = write(tmp_path / "bridge.yaml", BRIDGE_YAML)
     cm = write(tmp_path / "prod.toml", "server_port = 7200\n")
-    deployment = effective_configuration([tmp_path / "project", bridge, cm])
-    assert [c.component for c in deployment.configs] == ["controller", "bridge", "controller"]
-    assert deployment.component("bridge") is deployment.configs[1]
-    assert deployment.component("controller") is deployment.configs[0]
+    deployment = effective_configuration([bridge, tmp_path / "project", cm])
+    assert [c.component for c in deployment.configs] == ["bridge", "controller", "controller"]
+    assert deployment.component("bridge") is deployment.configs[0]
+    assert deployment.component("controller") is deployment.configs[1]
     assert effective_configuration([bridge]).component("proxy") is None
 
 
@@ -231,3 +236,18 @@ def test_the_proxys_env_file_is_read_and_its_problems_reported(tmp_path: Path) -
     [config] = effective_configuration([tmp_path], components=["proxy"]).configs
     assert config.files_read == (str(env),)
     assert [(f.code, f.line) for f in config.findings] == [("interpolation", 1)]
+
+
+def test_a_file_without_extension_is_shown_as_a_config_toml(tmp_path: Path) -> None:
+    path = write(tmp_path / "settings", "server_port: 7200\n")
+    [config] = given(path)
+    assert config.mode == (f"{MODE}; settings shown as /app/config.toml, the name the "
+                           "controller reads (it never reads a file called settings)")
+
+
+def test_a_name_from_the_process_environment_is_not_called_dead_configuration(
+        tmp_path: Path) -> None:
+    write(tmp_path / "config.toml", "server_port = 7000\n")
+    [config] = effective_configuration([tmp_path], components=["controller"],
+                                       environ={"CHAT_MODEL": "x"}).configs
+    assert [u.what for u in config.unread] == []
