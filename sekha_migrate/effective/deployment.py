@@ -202,7 +202,7 @@ def _named_components(names: Mapping[str, object]) -> set[str]:
 
 def _file(path: Path, scope: Scope) -> list[EffectiveConfig]:
     name = path.name.lower()
-    if name == ".env" or name.startswith(".env.") or name.endswith(".env"):
+    if name.startswith(".env.") or name.endswith(".env"):  # .env itself ends with .env
         given, problems = read_env_file(path, scope.environ, via="env file given")
         configs = resolve_directory(path.parent, scope, extra=given) if given else []
         return [_with(c, None, problems) for c in configs] or [

@@ -25,12 +25,19 @@ def read_env_file(
     expansion fails sets nothing, and says why."""
     shown = str(path)
     try:
-        loaded = load_env_text(decode_text(read_bytes(path)))
+        text = decode_text(read_bytes(path))
     except SourceError as exc:
         return {}, [exc.finding(file=shown)]
+    return env_text_variables(text, shown, shell, via=via)
+
+
+def env_text_variables(
+    text: str, shown: str, shell: Mapping[str, str], *, via: str
+) -> tuple[dict[str, Variable], list[Finding]]:
+    """The variables an env file's text sets (see `read_env_file`), named `shown`."""
     variables: dict[str, Variable] = {}
     problems: list[Finding] = []
-    for resolved in resolve_env(loaded, shell):
+    for resolved in resolve_env(load_env_text(text), shell):
         entry = resolved.entry
         if resolved.error is not None:
             problems.append(Finding(Severity.ERROR, "interpolation",
@@ -63,14 +70,6 @@ class ComposeProject(NamedTuple):
     services: tuple[ComposeService, ...]
     sekha: tuple[ServiceInputs, ...]
     findings: tuple[Finding, ...]
-
-
-def compose_services(path: Path, shell: Mapping[str, str]) -> tuple[list[ServiceInputs],
-                                                                   list[Finding]]:
-    """Each Sekha service of a compose file, interpolated from the shell and the `.env`
-    beside the file as compose does; `env_file:` entries below `environment:`."""
-    project = read_compose_project(path, shell)
-    return list(project.sekha), list(project.findings)
 
 
 def read_compose_project(path: Path, shell: Mapping[str, str]) -> ComposeProject:
@@ -202,7 +201,7 @@ def _entry_via(via: str, reference: str | None, variables: Mapping[str, str]) ->
 def _host_path(directory: Path, source: str) -> Path:
     if source.startswith("~"):
         return Path(source).expanduser()
-    return (directory / source) if not source.startswith("/") else Path(source)
+    return directory / source  # an absolute source replaces the directory
 
 
 def mounted_files(mounts: Mapping[str, Path]) -> dict[str, Path]:

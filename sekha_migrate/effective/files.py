@@ -46,7 +46,7 @@ class FileView(NamedTuple):
         """The host file at `name` (relative to the working directory, or absolute in the
         container), when it exists."""
         if self.directory is not None:
-            candidate = Path(name) if Path(name).is_absolute() else self.directory / name
+            candidate = self.directory / name  # an absolute name replaces the directory
             return candidate if candidate.is_file() else None
         host = self.mounts.get(self._inside(name))
         return host if host is not None and host.is_file() else None

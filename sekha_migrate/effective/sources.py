@@ -11,7 +11,11 @@ from typing import NamedTuple
 
 from sekha_migrate.effective.bridge import resolve_bridge
 from sekha_migrate.effective.controller import resolve_controller
-from sekha_migrate.effective.environment import compose_services, read_env_file
+from sekha_migrate.effective.environment import (
+    env_text_variables,
+    read_compose_project,
+    read_env_file,
+)
 from sekha_migrate.effective.files import FileView
 from sekha_migrate.effective.proxy import resolve_proxy
 from sekha_migrate.effective.values import (
@@ -21,8 +25,6 @@ from sekha_migrate.effective.values import (
     with_secrets,
 )
 from sekha_migrate.model import loaders
-from sekha_migrate.origin import Origin
-from sekha_migrate.sources.env_doc import load_env_text, resolve_env
 
 
 class SourceSet(NamedTuple):
@@ -78,24 +80,13 @@ def _environment(component: str, sources: SourceSet) -> dict[str, Variable]:
     environment: dict[str, Variable] = {}
     shell = dict(sources.environ)
     for compose in sources.compose_files:
-        services, _ = compose_services(compose, shell)
-        for service in services:
+        for service in read_compose_project(compose, shell).sekha:
             if service.component == component:
                 environment.update(service.environment)
     for path in sources.env_files:
         read, _problems = read_env_file(path, shell, via="env file")
         environment.update(read)
     for shown, text in sources.env_texts:
-        environment.update(_text_variables(shown, text, shell))
+        environment.update(env_text_variables(text, shown, shell, via="env file")[0])
     environment.update(process_environment(sources.environ))
     return environment
-
-
-def _text_variables(shown: str, text: str, shell: Mapping[str, str]) -> dict[str, Variable]:
-    variables = {}
-    for resolved in resolve_env(load_env_text(text), shell):
-        entry = resolved.entry
-        if resolved.value is not None:
-            origin = Origin(shown, entry.mark.line, entry.mark.column, entry.name, "env file")
-            variables[entry.name] = Variable(entry.name, resolved.value, origin)
-    return variables
