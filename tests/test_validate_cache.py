@@ -30,7 +30,9 @@ def cache_enabled(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def _entries(directory: Path) -> set[str]:
-    return {p.name for p in (directory / CACHE).glob("*.json")}
+    """The keys of every entry in the cache (one file per tool and settings)."""
+    return {key for p in (directory / CACHE).glob("results-*.json")
+            for key in json.loads(p.read_text())["entries"]}
 
 
 def _project(tmp_path: Path) -> Path:
@@ -53,6 +55,30 @@ def test_a_warm_run_prints_what_a_cold_one_and_an_uncached_one_print(
         assert cold == uncached
         assert warm == uncached
         assert uncached.exit_code == 1
+
+
+def test_a_skipped_file_is_skipped_from_its_entry_too(tmp_path: Path, sekha: Sekha) -> None:
+    (tmp_path / "config.yaml").write_text("log_level: info\nfoo: 1\n")
+    for fmt in ("text", "json"):
+        args = ("validate", "--skip-non-sekha", "-f", fmt, "config.yaml")
+        uncached = sekha(args[0], "--no-cache", *args[1:], cwd=tmp_path)
+        cold = sekha(*args, cwd=tmp_path)
+        warm = sekha(*args, cwd=tmp_path)
+        assert len(_entries(tmp_path)) == 1
+        assert cold == uncached
+        assert warm == uncached
+    assert json.loads(uncached.stdout)["files"][0]["skipped"] == (
+        "not a Sekha file: no key only Sekha uses (log_level is common names); foo is not "
+        "Sekha's")
+
+
+def test_an_edited_file_replaces_its_entry(tmp_path: Path, sekha: Sekha) -> None:
+    project = _project(tmp_path)
+    for edit in range(3):
+        with (project / "config.yaml").open("a") as stream:
+            stream.write(f"# edit {edit}\n")
+        sekha("validate", "config.yaml", cwd=project)
+    assert len(_entries(project)) == 1
 
 
 def test_a_warm_run_never_imports_the_parser(tmp_path: Path) -> None:
@@ -166,11 +192,35 @@ def test_an_edited_rule_or_schema_misses(monkeypatch: pytest.MonkeyPatch, tmp_pa
 def test_a_damaged_entry_is_a_miss(tmp_path: Path, sekha: Sekha) -> None:
     project = _project(tmp_path)
     first = sekha("validate", "config.yaml", cwd=project)
-    (entry,) = (project / CACHE).glob("*.json")
-    for damage in ("", "{", json.dumps({"format": 1, "path": "config.yaml"}), "[]"):
-        entry.write_text(damage)
+    (stored,) = (project / CACHE).glob("results-*.json")
+    (key,) = json.loads(stored.read_text())["entries"]
+    entry = json.loads(stored.read_text())["entries"][key]
+    damaged_entries: list[object] = [
+        [], [1], "config.yaml", {"path": "config.yaml"}, entry[:4], [*entry[:4], [["fatal"]]],
+        [*entry[:4], [["fatal", *entry[4][0][1:]]]], [*entry[:4], [entry[4][0][:7]]]]
+    damage = ["", "{", "[]", json.dumps({"format": 1, "path": "config.yaml"}),
+              json.dumps({"format": 2, "entries": []})]
+    damage += [json.dumps({"format": 2, "entries": {key: d}}) for d in damaged_entries]
+    for text in damage:
+        stored.write_text(text)
         assert sekha("validate", "config.yaml", cwd=project) == first
-    assert json.loads(entry.read_text())["path"] == "config.yaml"  # written again
+        assert json.loads(stored.read_text())["entries"] == {key: entry}  # written again
+
+
+def test_an_entry_of_another_path_is_a_miss(tmp_path: Path, sekha: Sekha) -> None:
+    project = _project(tmp_path)
+    shutil.copy(LITERAL_KEY, project / "other.yaml")
+    first = sekha("validate", "config.yaml", cwd=project)
+    (stored,) = (project / CACHE).glob("results-*.json")
+    (key,) = json.loads(stored.read_text())["entries"]
+    other = sekha("validate", "--no-cache", "other.yaml", cwd=project)
+    sekha("validate", "other.yaml", cwd=project)
+    entries = json.loads(stored.read_text())["entries"]
+    (other_key,) = set(entries) - {key}
+    entries[key] = entries[other_key]  # config.yaml's key now leads to other.yaml's verdict
+    stored.write_text(json.dumps({"format": 2, "entries": entries}))
+    assert sekha("validate", "config.yaml", cwd=project) == first
+    assert other.stdout != first.stdout  # so answering from that entry would show
 
 
 def test_the_cache_holds_no_secret_and_ignores_itself(tmp_path: Path, sekha: Sekha) -> None:
