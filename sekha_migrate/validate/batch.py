@@ -20,8 +20,6 @@ if TYPE_CHECKING:
     from sekha_migrate.validate.cache import ResultCache
 
 Finish = Callable[[FileResult], FileResult]
-# Read whole, up to this, for the cache key; a larger file goes to the engine, which says why.
-_LARGEST_READ = 64 * 1024 * 1024
 
 
 class Job(NamedTuple):
@@ -55,7 +53,7 @@ def check_paths(
     for index, (path, walked) in enumerate(items):
         data = _read(path) if cache is not None and path != STDIN else None
         if cache is None or data is None or not _cacheable(path, data, target):
-            jobs.append(Job(index, path, walked))
+            jobs.append(Job(index, path, walked, data))
             continue
         key = cache.key(path, data, env)
         results[index] = cache.get(key, path)
@@ -93,26 +91,26 @@ def _checked(
 ) -> FileResult:
     from sekha_migrate.validate import engine
 
-    if job.data is not None:
-        result = engine.validate_file_bytes(job.path, job.data, env=env, strict=strict,
-                                            target=target)
-    elif job.path == STDIN:
+    if job.path == STDIN:
         result = engine.validate_paths([STDIN], env=env, strict=strict, target=target).files[0]
     else:
+        data = job.data if job.data is not None else _read(job.path)
         result = engine.validate_file(job.path, env=env, strict=strict, target=target,
-                                      walked=job.walked)
+                                      walked=job.walked, data=data)
     return replace(finish(result), data=None, locate=None)
 
 
 def _read(path: str) -> bytes | None:
     """The file's bytes, or None when they cannot be had (the engine reads it again and says
-    why)."""
+    why): a plain open, without the path objects and checks the engine's reader pays for."""
+    from sekha_migrate.sources.text import MAX_CONFIG_BYTES, read_at_most
+
     try:
         with open(path, "rb") as stream:
-            data = stream.read(_LARGEST_READ + 1)
+            data = read_at_most(stream, MAX_CONFIG_BYTES)
     except (OSError, ValueError):
         return None
-    return data if len(data) <= _LARGEST_READ else None
+    return data if len(data) <= MAX_CONFIG_BYTES else None
 
 
 def _size(job: Job) -> int:

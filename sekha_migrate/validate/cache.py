@@ -31,7 +31,6 @@ import hashlib
 import json
 import os
 import re
-import tempfile
 import time
 from collections.abc import Mapping
 from pathlib import Path
@@ -169,6 +168,8 @@ def _read_entries(file: Path) -> dict[str, list[Any]]:
 
 
 def _write_atomically(directory: Path, target: Path, text: str) -> None:
+    import tempfile  # only a run that checked a file writes
+
     handle, temporary = tempfile.mkstemp(dir=directory, prefix=".entry-")
     try:
         with os.fdopen(handle, "w", encoding="utf-8") as stream:

@@ -72,8 +72,10 @@ def check_in_order(
 
 def _runs(weights: Sequence[int], parts: int, *, start: int) -> list[range]:
     """Consecutive indices (from `start`) cut into at most `parts` runs of about equal
-    weight; none empty."""
-    total = sum(weights) or 1
+    weight (by count when no weight is known); none empty."""
+    if not any(weights):
+        weights = [1] * len(weights)
+    total = sum(weights)
     bounds, reached = [0], 0
     for index, weight in enumerate(weights):
         reached += weight
