@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
+from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
 from sekha_migrate.findings import FileResult, ValidationRun
@@ -102,11 +103,11 @@ def _checked(
 
 def _read(path: str) -> bytes | None:
     """The file's bytes, or None when they cannot be had (the engine reads it again and says
-    why): a plain open, without the path objects and checks the engine's reader pays for."""
+    why); without the engine reader's check for a directory, which open makes anyway."""
     from sekha_migrate.sources.text import MAX_CONFIG_BYTES, read_at_most
 
     try:
-        with open(path, "rb") as stream:
+        with Path(path).open("rb") as stream:
             data = read_at_most(stream, MAX_CONFIG_BYTES)
     except (OSError, ValueError):
         return None
