@@ -4,7 +4,7 @@ As ruff and mypy keep theirs, in `.sekha-migrate-cache/` in the directory `sekha
 runs from (it holds a `.gitignore` of `*`, so git never sees it). `--no-cache`, or
 SEKHA_MIGRATE_NO_CACHE=1 in the environment, neither reads nor writes it.
 
-An entry's key is a SHA-256 over everything the verdict depends on:
+An entry's key is a BLAKE2b hash over everything the verdict depends on:
 - the file's bytes and its path as shown (findings name it);
 - the tool: its version, and the size and modification time of every file of the installed
   package (the rules, the schemas, the messages), so an upgrade or an edit misses;
@@ -27,7 +27,6 @@ a week (another tool version's, other settings').
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import re
@@ -39,6 +38,11 @@ from typing import Any
 from sekha_migrate import __version__
 from sekha_migrate.findings import FileResult, Finding, Severity
 from sekha_migrate.sources.compose_names import is_compose_name
+
+try:  # CPython's own BLAKE2: hashlib would load OpenSSL first, 2.5 ms of every run
+    from _blake2 import blake2b
+except ImportError:  # pragma: no cover - an interpreter without it
+    from hashlib import blake2b
 
 DIRECTORY = ".sekha-migrate-cache"
 DISABLE_VARIABLE = "SEKHA_MIGRATE_NO_CACHE"
@@ -59,7 +63,7 @@ def cache_disabled(environ: Mapping[str, str]) -> bool:
 def tool_fingerprint() -> str:
     """The version and every file of the package (size, modification time): what decides
     findings is code and data shipped here."""
-    digest = hashlib.sha256(f"{__version__}\0{ENTRY_FORMAT}".encode())
+    digest = blake2b(f"{__version__}\0{ENTRY_FORMAT}".encode(), digest_size=32)
     for root, dirs, names in os.walk(_PACKAGE):
         dirs[:] = sorted(d for d in dirs if d != "__pycache__")
         for name in sorted(names):
@@ -85,15 +89,14 @@ class ResultCache:
 
     def __init__(self, directory: Path, settings: str) -> None:
         self.directory = directory
-        prefix = hashlib.sha256(f"{tool_fingerprint()}\0{settings}".encode())
-        self._prefix = prefix.digest()
-        self.file = directory / f"results-{prefix.hexdigest()[:24]}.json"
+        self._prefix = blake2b(f"{tool_fingerprint()}\0{settings}".encode(), digest_size=32)
+        self.file = directory / f"results-{self._prefix.hexdigest()[:24]}.json"
         self._entries: dict[str, list[Any]] | None = None
         self._new: dict[str, list[Any]] = {}  # made by this run, not yet written
         self._used: dict[str, str] = {}  # key -> path, of every entry this run answered or made
 
     def key(self, shown: str, data: bytes, env: Mapping[str, str]) -> str:
-        digest = hashlib.sha256(self._prefix)
+        digest = self._prefix.copy()
         digest.update(f"{len(shown)}:{shown}\0{len(data)}:".encode())
         digest.update(data)
         for name in sorted({m.decode() for m in _NAMES.findall(data)} | {_MCP_KEY_VARIABLE}):
