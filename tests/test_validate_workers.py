@@ -203,3 +203,14 @@ def test_a_run_keeps_no_document_past_its_file(jobs: str) -> None:
                       finish=lambda result: result, environ={JOBS_VARIABLE: jobs})
     assert len(run.files) == len([p for p in (FIXTURES / "v2").rglob("*") if p.is_file()])
     assert [(r.data, r.locate) for r in run.files] == [(None, None)] * len(run.files)
+
+
+@pytest.mark.parametrize(("load", "expected"), [(0.3, 4), (1.9, 3), (2.0, 2), (9.0, 1)])
+def test_busy_processors_are_left_alone(
+    load: float, expected: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sekha_migrate.validate.workers as workers
+
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 1, 2, 3}, raising=False)
+    monkeypatch.setattr(os, "getloadavg", lambda: (load, 0.0, 0.0))
+    assert workers._processors() == expected
