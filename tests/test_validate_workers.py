@@ -24,6 +24,9 @@ from sekha_migrate.validate.workers import (
 )
 
 SEKHA = str(Path(sys.executable).parent / "sekha")
+# The tests below that fork do it from pytest's process, which may run threads of its own
+# (validate never forks beside threads: test_a_process_with_other_threads_never_forks).
+pytestmark = pytest.mark.filterwarnings("ignore:This process .* is multi-threaded")
 
 
 def _run(args: list[str], cwd: Path, jobs: str, **extra: str) -> tuple[int, bytes, bytes]:
