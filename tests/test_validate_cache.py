@@ -81,6 +81,53 @@ def test_an_edited_file_replaces_its_entry(tmp_path: Path, sekha: Sekha) -> None
     assert len(_entries(project)) == 1
 
 
+def test_a_warm_run_checks_no_file_again(
+    tmp_path: Path, sekha: Sekha, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for fixture in (PLACEHOLDERS, LITERAL_KEY, NO_MCP_KEY):
+        shutil.copy(fixture, tmp_path / fixture.name)
+    args = ("validate", "-f", "json", "--strict", *(f.name for f in (PLACEHOLDERS, LITERAL_KEY,
+                                                                     NO_MCP_KEY)))
+    env = {"OPENAI_API_KEY": "sk-" + "k" * 40, "SEKHA__MCP_API_KEY": "m" * 40}
+    cold = sekha(*args, cwd=tmp_path, env=env)
+    from sekha_migrate.validate import engine
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise AssertionError("a file answered from the cache was checked again")
+
+    monkeypatch.setattr(engine, "validate_file", refuse)
+    assert sekha(*args, cwd=tmp_path, env=env) == cold
+    assert cold.exit_code == 1
+
+
+DEPLOYMENTS = FIXTURES / "deployments"
+NEVER_CACHED = {  # their verdicts read other files (env files, mounts, the chart's templates)
+    "docker-compose.yml": DEPLOYMENTS / "v2-compose" / "docker-compose.v2.yml",
+    "stack.yaml": DEPLOYMENTS / "v2-compose" / "docker-compose.v2.yml",  # known by `services`
+    "compose.yaml": PLACEHOLDERS,  # known by its name alone
+    "values.yaml": DEPLOYMENTS / "helm-623ee60" / "sekha-controller" / "values.yaml",
+    "deployment.yaml": DEPLOYMENTS / "k8s-b7dc0d3" / "deployment.yaml",
+    "configmap.yaml": DEPLOYMENTS / "helm-623ee60" / "sekha-controller" / "templates"
+    / "configmap.yaml",
+}
+
+
+@pytest.mark.parametrize("name", sorted(NEVER_CACHED))
+def test_a_file_whose_verdict_reads_other_files_is_never_cached(
+    name: str, tmp_path: Path, sekha: Sekha
+) -> None:
+    shutil.copy(NEVER_CACHED[name], tmp_path / name)
+    uncached = sekha("validate", "--no-cache", "-f", "json", name, cwd=tmp_path)
+    assert sekha("validate", "-f", "json", name, cwd=tmp_path) == uncached
+    assert _entries(tmp_path) == set()
+
+
+def test_a_forced_dialect_caches_any_file(tmp_path: Path, sekha: Sekha) -> None:
+    shutil.copy(NEVER_CACHED["values.yaml"], tmp_path / "values.yaml")
+    sekha("validate", "--target", "docker", "values.yaml", cwd=tmp_path)
+    assert len(_entries(tmp_path)) == 1
+
+
 def test_a_warm_run_never_imports_the_parser(tmp_path: Path) -> None:
     project = _project(tmp_path)
     code = (
