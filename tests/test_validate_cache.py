@@ -308,3 +308,35 @@ def test_concurrent_runs_agree_and_leave_no_temporary_files(tmp_path: Path) -> N
         ".gitignore"]
     warm = subprocess.run(command, cwd=tmp_path, env=env, capture_output=True, timeout=120)
     assert {warm.stdout} == outputs
+
+
+def test_a_new_cache_file_removes_those_unused_for_a_week(tmp_path: Path, sekha: Sekha) -> None:
+    project = _project(tmp_path)
+    (project / CACHE).mkdir()
+    (project / CACHE / ".gitignore").write_text("*\n")
+    week = 7 * 24 * 3600
+    for name, age in (("results-old.json", week + 60), ("results-recent.json", week - 60),
+                      ("0123abcd.json", week + 60)):
+        (project / CACHE / name).write_text("{}")
+        os.utime(project / CACHE / name, (os.path.getmtime(project) - age,) * 2)
+    sekha("validate", "config.yaml", cwd=project)
+    names = sorted(p.name for p in (project / CACHE).iterdir())
+    assert [n for n in names if not n.startswith("results-") or n == "results-recent.json"] == [
+        ".gitignore", "results-recent.json"]
+    assert len(names) == 3  # and this run's
+
+
+def test_the_oldest_entries_go_first(
+    tmp_path: Path, sekha: Sekha, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(cache_module, "MAX_ENTRIES", 2)
+    for name in ("a.yaml", "b.yaml", "c.yaml"):
+        shutil.copy(PLACEHOLDERS, tmp_path / name)
+        sekha("validate", name, cwd=tmp_path)
+    (stored,) = (tmp_path / CACHE).glob("results-*.json")
+    kept = json.loads(stored.read_text())["entries"].values()
+    assert [entry[0] for entry in kept] == ["b.yaml", "c.yaml"]
+    sekha("validate", "b.yaml", cwd=tmp_path)  # answered: the entry stays, nothing written
+    sekha("validate", "a.yaml", cwd=tmp_path)
+    kept = json.loads(stored.read_text())["entries"].values()
+    assert [entry[0] for entry in kept] == ["c.yaml", "a.yaml"]
