@@ -117,6 +117,16 @@ def test_a_file_whose_verdict_reads_other_files_is_never_cached(
     name: str, tmp_path: Path, sekha: Sekha
 ) -> None:
     shutil.copy(NEVER_CACHED[name], tmp_path / name)
+    _check_never_cached(name, tmp_path, sekha)
+
+
+def test_a_helm_template_is_never_cached(tmp_path: Path, sekha: Sekha) -> None:
+    # Refused when named, skipped when met in a walk: its verdict is not its bytes alone.
+    (tmp_path / "config.yaml").write_text("llm_providers: {{ .Values.providers }}\n")
+    _check_never_cached("config.yaml", tmp_path, sekha)
+
+
+def _check_never_cached(name: str, tmp_path: Path, sekha: Sekha) -> None:
     uncached = sekha("validate", "--no-cache", "-f", "json", name, cwd=tmp_path)
     assert sekha("validate", "-f", "json", name, cwd=tmp_path) == uncached
     assert _entries(tmp_path) == set()
@@ -248,6 +258,8 @@ def test_a_damaged_entry_is_a_miss(tmp_path: Path, sekha: Sekha) -> None:
     damage = ["", "{", "[]", json.dumps({"format": 1, "path": "config.yaml"}),
               json.dumps({"format": 2, "entries": []})]
     damage += [json.dumps({"format": 2, "entries": {key: d}}) for d in damaged_entries]
+    altered = [*entry[:4], [[*entry[4][0][:2], "another message", *entry[4][0][3:]]]]
+    damage.append(json.dumps({"format": 1, "entries": {key: altered}}))  # another format's
     for text in damage:
         stored.write_text(text)
         assert sekha("validate", "config.yaml", cwd=project) == first
