@@ -217,3 +217,16 @@ def test_busy_processors_are_left_alone(
     monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 1, 2, 3}, raising=False)
     monkeypatch.setattr(os, "getloadavg", lambda: (load, 0.0, 0.0))
     assert workers._processors() == expected
+
+
+@pytest.mark.parametrize("call", ["pipe", "fork"])
+def test_no_process_or_pipe_to_be_had_checks_here(
+    call: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def refuse(*args: object) -> None:
+        raise OSError(11, "Resource temporarily unavailable")
+
+    monkeypatch.setattr(os, call, refuse)
+    here = os.getpid()
+    assert check_in_order(list(range(5)), _item_and_process, weights=[1] * 5, workers=2) == [
+        (item, here) for item in range(5)]

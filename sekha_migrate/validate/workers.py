@@ -25,6 +25,7 @@ import pickle
 import signal
 import sys
 from collections.abc import Callable, Mapping, Sequence
+from contextlib import suppress
 from itertools import pairwise
 from typing import Generic, TypeVar
 
@@ -93,14 +94,17 @@ class _Worker(Generic[Item, Result]):
 
     def __init__(self, items: list[Item], check: Callable[[Item], Result]) -> None:
         self.items = items
-        self._reader, writer = os.pipe()
+        # Without a pipe or a process (-1), the caller checks these files itself.
+        self._reader, self._pid = -1, -1
+        try:
+            self._reader, writer = os.pipe()
+        except OSError:
+            return
         # Objects made before the fork are never collected there: the worker's collector
         # leaves them (and the pages they sit on) alone instead of copying them all.
         gc.freeze()
-        try:
+        with suppress(OSError):
             self._pid = os.fork()
-        except OSError:  # no process to be had: this process checks the files itself
-            self._pid = -1
         if self._pid == 0:  # the worker: never returns into the caller's code
             code = 1
             try:
