@@ -352,3 +352,20 @@ def test_the_oldest_entries_go_first(
     sekha("validate", "a.yaml", cwd=tmp_path)
     kept = json.loads(stored.read_text())["entries"].values()
     assert [entry[0] for entry in kept] == ["c.yaml", "a.yaml"]
+
+
+@pytest.mark.parametrize(("value", "disabled"), [
+    ("", False), ("0", False), ("false", False), (" No ", False), ("1", True), ("yes", True),
+    ("TRUE", True),
+])
+def test_the_variable_turns_the_cache_off(value: str, disabled: bool) -> None:
+    assert cache_module.cache_disabled({cache_module.DISABLE_VARIABLE: value}) is disabled
+    assert cache_module.cache_disabled({}) is False
+
+
+def test_a_value_that_is_not_utf8_has_its_own_key(tmp_path: Path) -> None:
+    cache = cache_module.ResultCache(tmp_path / CACHE, "settings")
+    # os.environ holds bytes that are not UTF-8 as lone surrogates.
+    keys = {cache.key("config.yaml", b"url: ${X}\n", env)
+            for env in ({"X": "\udcff"}, {"X": "\udcfe"}, {"X": "-"}, {})}
+    assert len(keys) == 4
