@@ -13,10 +13,13 @@ The corpora (generated, seeded, so every run sees the same bytes):
           keys, CRLF with a BOM, comment-heavy
   large   one 10 MB file (thousands of providers)
 Each tool runs on each corpus in turn (A B C A B C ...), so machine drift hits all alike.
-Figures are CPU seconds (user + system of the finished child, from os.wait4) and its peak
-resident memory, medians over the runs; the ratio is against check-jsonschema, which gets the
-reference schema it would be given in practice. `sekha validate` runs cold (--no-cache) and,
-for the many-file corpus, warm (its result cache filled by a previous run). Last, the CPU of
+Figures are CPU seconds (user + system of the finished child and the workers it waited for,
+from os.wait4), wall seconds and the peak resident memory of its largest process, medians
+over the runs; the ratio (of CPU) is against check-jsonschema, which gets the reference schema
+it would be given in practice. `sekha validate` runs cold (--no-cache) and, for the many-file
+corpus, also in one process (SEKHA_MIGRATE_JOBS=1: validate forks a worker when the files'
+bytes pay for it, which adds a little CPU and takes wall time off where a second processor is
+free) and warm (its result cache filled by a previous run). Last, the CPU of
 `sekha migrate --dry-run` on the v1 example.
 """
 
@@ -31,6 +34,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -165,13 +169,21 @@ def write_corpora(directory: Path) -> dict[str, list[str]]:
     return corpora
 
 
-def measure(command: list[str], cwd: Path) -> tuple[float, float, int]:
-    """CPU seconds, peak MiB and exit code of one run of `command`."""
+def measure(command: list[str], cwd: Path) -> tuple[float, float, float, int]:
+    """CPU seconds (its workers' included), wall seconds, peak MiB (of its largest process)
+    and exit code of one run of `command`; a leading NAME=VALUE sets a variable for it."""
+    env = dict(ENV)
+    while command and "=" in command[0]:
+        name, value = command[0].split("=", 1)
+        env[name], command = value, command[1:]
+    start = time.perf_counter()
     with open(os.devnull, "wb") as null:
-        process = subprocess.Popen(command, cwd=cwd, env=ENV, stdout=null, stderr=null)
+        process = subprocess.Popen(command, cwd=cwd, env=env, stdout=null, stderr=null)
         _pid, status, usage = os.wait4(process.pid, 0)
+    wall = time.perf_counter() - start
     process.returncode = os.waitstatus_to_exitcode(status)
-    return usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, process.returncode
+    return (usage.ru_utime + usage.ru_stime, wall, usage.ru_maxrss / 1024,
+            process.returncode)
 
 
 def _tool(name: str) -> str | None:
@@ -203,7 +215,8 @@ def main() -> None:
                        stdout=subprocess.DEVNULL)
         corpora = {name: sorted(str(p) for p in (Path(tmp) / name).iterdir())
                    for name in ("small", "many", "shapes", "large")}
-        print(f"{'corpus':<8} {'tool':<22} {'cpu s':>8} {'peak MiB':>9} {'ratio':>7}")
+        print(f"{'corpus':<8} {'tool':<26} {'cpu s':>8} {'wall s':>8} {'peak MiB':>9} "
+              f"{'ratio':>7}")
         for name, files in corpora.items():
             where = Path(files[0]).parent
             tools = {
@@ -211,22 +224,24 @@ def main() -> None:
                 "check-jsonschema": [check, "--schemafile", str(REFERENCE_SCHEMA), *files],
             }
             if name == "many":
+                tools["sekha validate (1 process)"] = [
+                    "SEKHA_MIGRATE_JOBS=1", sekha, "validate", "--quiet", "--no-cache", *files]
                 tools["sekha validate (warm)"] = [sekha, "validate", "--quiet", *files]
                 measure(tools["sekha validate (warm)"], where)  # fill the cache
             if ajv:
                 data = [part for f in files for part in ("-d", f)]
                 tools["ajv-cli"] = [ajv, "validate", "-s", str(REFERENCE_SCHEMA), "-c",
                                     "ajv-formats", "--spec=draft7", *data]
-            samples: dict[str, list[tuple[float, float]]] = {tool: [] for tool in tools}
+            samples: dict[str, list[tuple[float, float, float]]] = {t: [] for t in tools}
             for _ in range(args.runs):
                 for tool, command in tools.items():
-                    cpu, peak, _code = measure(command, where)
-                    samples[tool].append((cpu, peak))
-            base = statistics.median(cpu for cpu, _ in samples["check-jsonschema"])
+                    cpu, wall, peak, _code = measure(command, where)
+                    samples[tool].append((cpu, wall, peak))
+            base = statistics.median(cpu for cpu, _, _ in samples["check-jsonschema"])
             for tool, values in samples.items():
-                cpu = statistics.median(c for c, _ in values)
-                peak = statistics.median(p for _, p in values)
-                print(f"{name:<8} {tool:<22} {cpu:>8.3f} {peak:>9.1f} {cpu / base:>7.3f}")
+                cpu, wall, peak = (statistics.median(v[i] for v in values) for i in range(3))
+                print(f"{name:<8} {tool:<26} {cpu:>8.3f} {wall:>8.3f} {peak:>9.1f} "
+                      f"{cpu / base:>7.3f}")
         migrate = [sekha, "migrate", "--dry-run", "--no-env", "--dir", str(V1_EXAMPLE)]
         cpus = [measure(migrate, Path(tmp))[0] for _ in range(args.runs)]
         print(f"migrate --dry-run (v1 example): {statistics.median(cpus):.3f} s CPU")

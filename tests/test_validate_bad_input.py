@@ -469,3 +469,23 @@ def test_input_beyond_the_size_limit_is_refused_whole(
         result = sekha_inprocess("validate", "-f", "json", "-", input=MINIMAL)
     assert result.exit_code == 1
     assert _single_finding(json.loads(result.stdout))["code"] == "too-large"
+
+
+def test_reading_stops_one_byte_past_the_limit_on_files_and_pipes(tmp_path: Path) -> None:
+    from sekha_migrate.sources.text import read_at_most
+
+    (tmp_path / "big").write_bytes(b"x" * 100)
+    with open(tmp_path / "big", "rb") as stream:
+        assert read_at_most(stream, 10) == b"x" * 11
+    with open(tmp_path / "big", "rb") as stream:
+        assert read_at_most(stream, 100) == b"x" * 100
+    reader, writer = os.pipe()  # no size to go by: read until the limit or the end
+    os.write(writer, b"y" * 50)
+    os.close(writer)
+    with os.fdopen(reader, "rb") as stream:
+        assert read_at_most(stream, 20) == b"y" * 21
+    reader, writer = os.pipe()
+    os.write(writer, b"y" * 50)
+    os.close(writer)
+    with os.fdopen(reader, "rb") as stream:
+        assert read_at_most(stream, 64) == b"y" * 50

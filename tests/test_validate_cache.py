@@ -30,7 +30,9 @@ def cache_enabled(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def _entries(directory: Path) -> set[str]:
-    return {p.name for p in (directory / CACHE).glob("*.json")}
+    """The keys of every entry in the cache (one file per tool and settings)."""
+    return {key for p in (directory / CACHE).glob("results-*.json")
+            for key in json.loads(p.read_text())["entries"]}
 
 
 def _project(tmp_path: Path) -> Path:
@@ -53,6 +55,87 @@ def test_a_warm_run_prints_what_a_cold_one_and_an_uncached_one_print(
         assert cold == uncached
         assert warm == uncached
         assert uncached.exit_code == 1
+
+
+def test_a_skipped_file_is_skipped_from_its_entry_too(tmp_path: Path, sekha: Sekha) -> None:
+    (tmp_path / "config.yaml").write_text("log_level: info\nfoo: 1\n")
+    for fmt in ("text", "json"):
+        args = ("validate", "--skip-non-sekha", "-f", fmt, "config.yaml")
+        uncached = sekha(args[0], "--no-cache", *args[1:], cwd=tmp_path)
+        cold = sekha(*args, cwd=tmp_path)
+        warm = sekha(*args, cwd=tmp_path)
+        assert len(_entries(tmp_path)) == 1
+        assert cold == uncached
+        assert warm == uncached
+    assert json.loads(uncached.stdout)["files"][0]["skipped"] == (
+        "not a Sekha file: no key only Sekha uses (log_level is common names); foo is not "
+        "Sekha's")
+
+
+def test_an_edited_file_replaces_its_entry(tmp_path: Path, sekha: Sekha) -> None:
+    project = _project(tmp_path)
+    for edit in range(3):
+        with (project / "config.yaml").open("a") as stream:
+            stream.write(f"# edit {edit}\n")
+        sekha("validate", "config.yaml", cwd=project)
+    assert len(_entries(project)) == 1
+
+
+def test_a_warm_run_checks_no_file_again(
+    tmp_path: Path, sekha: Sekha, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for fixture in (PLACEHOLDERS, LITERAL_KEY, NO_MCP_KEY):
+        shutil.copy(fixture, tmp_path / fixture.name)
+    args = ("validate", "-f", "json", "--strict", *(f.name for f in (PLACEHOLDERS, LITERAL_KEY,
+                                                                     NO_MCP_KEY)))
+    env = {"OPENAI_API_KEY": "sk-" + "k" * 40, "SEKHA__MCP_API_KEY": "m" * 40}
+    cold = sekha(*args, cwd=tmp_path, env=env)
+    from sekha_migrate.validate import engine
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise AssertionError("a file answered from the cache was checked again")
+
+    monkeypatch.setattr(engine, "validate_file", refuse)
+    assert sekha(*args, cwd=tmp_path, env=env) == cold
+    assert cold.exit_code == 1
+
+
+DEPLOYMENTS = FIXTURES / "deployments"
+NEVER_CACHED = {  # their verdicts read other files (env files, mounts, the chart's templates)
+    "docker-compose.yml": DEPLOYMENTS / "v2-compose" / "docker-compose.v2.yml",
+    "stack.yaml": DEPLOYMENTS / "v2-compose" / "docker-compose.v2.yml",  # known by `services`
+    "compose.yaml": PLACEHOLDERS,  # known by its name alone
+    "values.yaml": DEPLOYMENTS / "helm-623ee60" / "sekha-controller" / "values.yaml",
+    "deployment.yaml": DEPLOYMENTS / "k8s-b7dc0d3" / "deployment.yaml",
+    "configmap.yaml": DEPLOYMENTS / "helm-623ee60" / "sekha-controller" / "templates"
+    / "configmap.yaml",
+}
+
+
+@pytest.mark.parametrize("name", sorted(NEVER_CACHED))
+def test_a_file_whose_verdict_reads_other_files_is_never_cached(
+    name: str, tmp_path: Path, sekha: Sekha
+) -> None:
+    shutil.copy(NEVER_CACHED[name], tmp_path / name)
+    _check_never_cached(name, tmp_path, sekha)
+
+
+def test_a_helm_template_is_never_cached(tmp_path: Path, sekha: Sekha) -> None:
+    # Refused when named, skipped when met in a walk: its verdict is not its bytes alone.
+    (tmp_path / "config.yaml").write_text("llm_providers: {{ .Values.providers }}\n")
+    _check_never_cached("config.yaml", tmp_path, sekha)
+
+
+def _check_never_cached(name: str, tmp_path: Path, sekha: Sekha) -> None:
+    uncached = sekha("validate", "--no-cache", "-f", "json", name, cwd=tmp_path)
+    assert sekha("validate", "-f", "json", name, cwd=tmp_path) == uncached
+    assert _entries(tmp_path) == set()
+
+
+def test_a_forced_dialect_caches_any_file(tmp_path: Path, sekha: Sekha) -> None:
+    shutil.copy(NEVER_CACHED["values.yaml"], tmp_path / "values.yaml")
+    sekha("validate", "--target", "docker", "values.yaml", cwd=tmp_path)
+    assert len(_entries(tmp_path)) == 1
 
 
 def test_a_warm_run_never_imports_the_parser(tmp_path: Path) -> None:
@@ -166,11 +249,37 @@ def test_an_edited_rule_or_schema_misses(monkeypatch: pytest.MonkeyPatch, tmp_pa
 def test_a_damaged_entry_is_a_miss(tmp_path: Path, sekha: Sekha) -> None:
     project = _project(tmp_path)
     first = sekha("validate", "config.yaml", cwd=project)
-    (entry,) = (project / CACHE).glob("*.json")
-    for damage in ("", "{", json.dumps({"format": 1, "path": "config.yaml"}), "[]"):
-        entry.write_text(damage)
+    (stored,) = (project / CACHE).glob("results-*.json")
+    (key,) = json.loads(stored.read_text())["entries"]
+    entry = json.loads(stored.read_text())["entries"][key]
+    damaged_entries: list[object] = [
+        [], [1], "config.yaml", {"path": "config.yaml"}, entry[:4], [*entry[:4], [["fatal"]]],
+        [*entry[:4], [["fatal", *entry[4][0][1:]]]], [*entry[:4], [entry[4][0][:7]]]]
+    damage = ["", "{", "[]", json.dumps({"format": 1, "path": "config.yaml"}),
+              json.dumps({"format": 2, "entries": []})]
+    damage += [json.dumps({"format": 2, "entries": {key: d}}) for d in damaged_entries]
+    altered = [*entry[:4], [[*entry[4][0][:2], "another message", *entry[4][0][3:]]]]
+    damage.append(json.dumps({"format": 1, "entries": {key: altered}}))  # another format's
+    for text in damage:
+        stored.write_text(text)
         assert sekha("validate", "config.yaml", cwd=project) == first
-    assert json.loads(entry.read_text())["path"] == "config.yaml"  # written again
+        assert json.loads(stored.read_text())["entries"] == {key: entry}  # written again
+
+
+def test_an_entry_of_another_path_is_a_miss(tmp_path: Path, sekha: Sekha) -> None:
+    project = _project(tmp_path)
+    shutil.copy(LITERAL_KEY, project / "other.yaml")
+    first = sekha("validate", "config.yaml", cwd=project)
+    (stored,) = (project / CACHE).glob("results-*.json")
+    (key,) = json.loads(stored.read_text())["entries"]
+    other = sekha("validate", "--no-cache", "other.yaml", cwd=project)
+    sekha("validate", "other.yaml", cwd=project)
+    entries = json.loads(stored.read_text())["entries"]
+    (other_key,) = set(entries) - {key}
+    entries[key] = entries[other_key]  # config.yaml's key now leads to other.yaml's verdict
+    stored.write_text(json.dumps({"format": 2, "entries": entries}))
+    assert sekha("validate", "config.yaml", cwd=project) == first
+    assert other.stdout != first.stdout  # so answering from that entry would show
 
 
 def test_the_cache_holds_no_secret_and_ignores_itself(tmp_path: Path, sekha: Sekha) -> None:
@@ -211,3 +320,52 @@ def test_concurrent_runs_agree_and_leave_no_temporary_files(tmp_path: Path) -> N
         ".gitignore"]
     warm = subprocess.run(command, cwd=tmp_path, env=env, capture_output=True, timeout=120)
     assert {warm.stdout} == outputs
+
+
+def test_a_new_cache_file_removes_those_unused_for_a_week(tmp_path: Path, sekha: Sekha) -> None:
+    project = _project(tmp_path)
+    (project / CACHE).mkdir()
+    (project / CACHE / ".gitignore").write_text("*\n")
+    week = 7 * 24 * 3600
+    for name, age in (("results-old.json", week + 60), ("results-recent.json", week - 60),
+                      ("0123abcd.json", week + 60)):
+        (project / CACHE / name).write_text("{}")
+        os.utime(project / CACHE / name, (os.path.getmtime(project) - age,) * 2)
+    sekha("validate", "config.yaml", cwd=project)
+    names = sorted(p.name for p in (project / CACHE).iterdir())
+    assert [n for n in names if not n.startswith("results-") or n == "results-recent.json"] == [
+        ".gitignore", "results-recent.json"]
+    assert len(names) == 3  # and this run's
+
+
+def test_the_oldest_entries_go_first(
+    tmp_path: Path, sekha: Sekha, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(cache_module, "MAX_ENTRIES", 2)
+    for name in ("a.yaml", "b.yaml", "c.yaml"):
+        shutil.copy(PLACEHOLDERS, tmp_path / name)
+        sekha("validate", name, cwd=tmp_path)
+    (stored,) = (tmp_path / CACHE).glob("results-*.json")
+    kept = json.loads(stored.read_text())["entries"].values()
+    assert [entry[0] for entry in kept] == ["b.yaml", "c.yaml"]
+    sekha("validate", "b.yaml", cwd=tmp_path)  # answered: the entry stays, nothing written
+    sekha("validate", "a.yaml", cwd=tmp_path)
+    kept = json.loads(stored.read_text())["entries"].values()
+    assert [entry[0] for entry in kept] == ["c.yaml", "a.yaml"]
+
+
+@pytest.mark.parametrize(("value", "disabled"), [
+    ("", False), ("0", False), ("false", False), (" No ", False), ("1", True), ("yes", True),
+    ("TRUE", True),
+])
+def test_the_variable_turns_the_cache_off(value: str, disabled: bool) -> None:
+    assert cache_module.cache_disabled({cache_module.DISABLE_VARIABLE: value}) is disabled
+    assert cache_module.cache_disabled({}) is False
+
+
+def test_a_value_that_is_not_utf8_has_its_own_key(tmp_path: Path) -> None:
+    cache = cache_module.ResultCache(tmp_path / CACHE, "settings")
+    # os.environ holds bytes that are not UTF-8 as lone surrogates.
+    keys = {cache.key("config.yaml", b"url: ${X}\n", env)
+            for env in ({"X": "\udcff"}, {"X": "\udcfe"}, {"X": "-"}, {})}
+    assert len(keys) == 4

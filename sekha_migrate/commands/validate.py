@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import replace
 from enum import Enum
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -92,17 +91,10 @@ def validate_command(
         dialect = target.value if target else None
         finish = _finisher(skip_non_sekha, selection)
         cache = None if no_cache else _open_cache(strict, dialect, skip_non_sekha, selection)
-        if cache is None:
-            from sekha_migrate.validate.engine import validate_paths
+        from sekha_migrate.validate.batch import check_paths
 
-            run = validate_paths(paths or ["config.yaml"], env=env, strict=strict,
-                                 target=dialect)
-            run = ValidationRun(tuple(finish(result) for result in run.files))
-        else:
-            from sekha_migrate.validate.cache import validate_paths_cached
-
-            run = validate_paths_cached(paths or ["config.yaml"], cache, env=env,
-                                        strict=strict, target=dialect, finish=finish)
+        run = check_paths(paths or ["config.yaml"], env=env, strict=strict, target=dialect,
+                          finish=finish, cache=cache)
     except UsageError as exc:
         typer.echo(f"sekha validate: {exc}", err=True)
         if output_format is not OutputFormat.text:  # a machine format still gets its document
@@ -133,9 +125,7 @@ def _finisher(
             from sekha_migrate.validate.selection import apply_selection
 
             run = apply_selection(run, selection)
-        # The parsed document is not kept past its file: a run over many files would
-        # otherwise hold every document until the report is printed.
-        return replace(run.files[0], data=None)
+        return run.files[0]
 
     return finish
 

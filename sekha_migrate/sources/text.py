@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
+from typing import BinaryIO
 
 from sekha_migrate.findings import Finding, Severity
 
@@ -47,7 +49,7 @@ def read_bytes(path: Path) -> bytes:
         if path.is_dir():
             raise UnreadablePathError(f"{path} is a directory, not a file", code="unreadable")
         with path.open("rb") as handle:
-            data = handle.read(MAX_CONFIG_BYTES + 1)
+            data = read_at_most(handle, MAX_CONFIG_BYTES)
     except FileNotFoundError:
         raise UnreadablePathError(f"{path} does not exist", code="unreadable") from None
     except PermissionError:
@@ -61,6 +63,16 @@ def read_bytes(path: Path) -> bytes:
             f"{path} cannot be read: {exc.strerror}", code="unreadable"
         ) from None
     _refuse_oversized(data)
+    return data
+
+
+def read_at_most(handle: BinaryIO, limit: int) -> bytes:
+    """The whole file, or `limit + 1` bytes of a larger one. Not `read(limit + 1)` alone:
+    that allocates the limit (64 MiB) for every file, 16 µs a small file."""
+    size = os.fstat(handle.fileno()).st_size
+    data = handle.read(min(size, limit) + 1)
+    if size < len(data) <= limit:  # it grew since, or is no regular file (a pipe)
+        data += handle.read(limit + 1 - len(data))
     return data
 
 

@@ -146,40 +146,26 @@ def validate_file(
     strict: bool = False,
     target: str | None = None,
     walked: bool = False,
+    data: bytes | None = None,
 ) -> FileResult:
-    """Validate one file. An unreadable path gives a result with `readable=False`.
+    """Validate one file (`data`: its bytes, when the caller has read them already). An
+    unreadable path gives a result with `readable=False`.
     A `.env` file is read as the compose environment form (the env dialect); a compose file
     is checked as the deployment it describes, unless `walked` (found in a directory given),
     when it is skipped with a note."""
     shown = os.fspath(path)
     if target is None and is_env_file(shown):
         target = "env"
-    try:
-        data = read_bytes(Path(path))
-    except UnreadablePathError as exc:
-        return FileResult(shown, (_source_finding(exc),), readable=False, target=target)
-    except SourceError as exc:
-        return FileResult(shown, (_source_finding(exc),), target=target)
+    if data is None:
+        try:
+            data = read_bytes(Path(path))
+        except UnreadablePathError as exc:
+            return FileResult(shown, (_source_finding(exc),), readable=False, target=target)
+        except SourceError as exc:
+            return FileResult(shown, (_source_finding(exc),), target=target)
     if target is None and is_compose_file(shown, data):
         return _compose_result(shown, env, strict) if not walked else FileResult(
             shown, (COMPOSE_SKIPPED,), target=COMPOSE, skipped=COMPOSE_SKIP_REASON)
-    return validate_file_bytes(shown, data, env=env, strict=strict, target=target,
-                               walked=walked)
-
-
-def validate_file_bytes(
-    shown: str,
-    data: bytes,
-    *,
-    env: Mapping[str, str] | None = None,
-    strict: bool = False,
-    target: str | None = None,
-    walked: bool = False,
-) -> FileResult:
-    """The bytes read from file `shown` (not a compose file), checked as `validate_file`
-    checks them; the result cache validates exactly the bytes it keyed."""
-    if target is None and is_env_file(shown):
-        target = "env"
     result = validate_bytes(data, path=shown, env=env, strict=strict, target=target)
     if walked and not result.readable:  # a Helm template met on the way: not named
         return FileResult(shown, (HELM_SKIPPED,), target="helm-template")
