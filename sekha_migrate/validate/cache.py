@@ -26,7 +26,6 @@ import hashlib
 import json
 import os
 import re
-import tempfile
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
@@ -112,6 +111,8 @@ class ResultCache:
             "target": result.target,
             "findings": [finding.to_dict() for finding in result.findings],
         }
+        import tempfile  # only a miss writes: a run answered from the cache never loads it
+
         try:
             self._ensure_directory()
             handle, temporary = tempfile.mkstemp(dir=self.directory, prefix=".entry-")
@@ -130,6 +131,8 @@ class ResultCache:
             return
         self.directory.mkdir(parents=True, exist_ok=True)
         ignore = self.directory / ".gitignore"
+        import tempfile
+
         handle, temporary = tempfile.mkstemp(dir=self.directory, prefix=".gitignore-")
         with os.fdopen(handle, "w", encoding="utf-8") as stream:
             stream.write("# Written by sekha-migrate: its result cache, never committed.\n*\n")
