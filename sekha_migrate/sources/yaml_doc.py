@@ -85,7 +85,13 @@ _NO_KEY = object()
 
 
 def _mark(event: Any) -> Mark:
-    return Mark(event.start_mark.line + 1, event.start_mark.column + 1)
+    start = event.start_mark
+    return _new_mark(Mark, (start.line + 1, start.column + 1))  # type: ignore[no-any-return]
+
+
+# Mark(line, column) goes through NamedTuple's generated __new__; building the tuple
+# directly skips a Python-level call on every one of a document's scalars.
+_new_mark: Any = tuple.__new__
 
 
 def load_yaml(text: str) -> LoadedYaml:
@@ -173,9 +179,16 @@ class _Composer:
     # -- events --------------------------------------------------------------------------------
 
     def scalar(self, event: Any) -> None:
-        tag = _scalar_tag(event)
-        value = _construct_scalar(event, tag)
-        self.attach(value, _mark(event), 1, event.anchor, tag, event.value)
+        text = event.value
+        if event.tag is None and event.implicit[0]:  # plain and untagged: most scalars
+            known = _plain_values.get(text)
+            if known is None:
+                known = _plain_value(event)
+            tag, value = known
+        else:
+            tag = _scalar_tag(event)
+            value = _construct_scalar(event, tag)
+        self.attach(value, _mark(event), 1, event.anchor, tag, text)
 
     def start(self, event: Any) -> None:
         if len(self.stack) >= MAX_DEPTH:
@@ -382,6 +395,24 @@ def _scalar_tag(event: Any) -> str:
         if len(_plain_tags) < 4096:
             _plain_tags[value] = resolved
     return resolved
+
+
+# First characters the resolver has a pattern for; any other plain scalar is a string
+# (Resolver.resolve itself picks its patterns by the first character).
+_RESOLVED_FIRST = frozenset(_resolver.yaml_implicit_resolvers)
+# Plain scalars' (tag, value), for the texts configs repeat; the values are immutable.
+_plain_values: dict[str, tuple[str, Any]] = {}
+
+
+def _plain_value(event: Any) -> tuple[str, Any]:
+    text = event.value
+    if text and text[0] not in _RESOLVED_FIRST and None not in _RESOLVED_FIRST:
+        return _STR_TAG, text  # ids, urls, model names: distinct, so not worth caching
+    tag = _scalar_tag(event)
+    known = (tag, _construct_scalar(event, tag))
+    if len(_plain_values) < 4096:
+        _plain_values[text] = known
+    return known
 
 
 _BINARY_TAG = "tag:yaml.org,2002:binary"
