@@ -42,7 +42,7 @@ MODEL_ORDER = MODEL_FIELDS  # a model's keys, in the order they are written
 _UNPRINTABLE = re.compile(
     "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff\ufffe\uffff]"
 )
-_PLAIN = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_./:@+-]*$")
+_PLAIN = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_./:@+-]*")
 _STR_TAG = "tag:yaml.org,2002:str"
 _resolver = Resolver()
 
@@ -222,7 +222,7 @@ def _float(value: float) -> str:
 
 def _is_plain(text: str) -> bool:
     """Safe to write unquoted: simple characters, and YAML reads it back as this string."""
-    if not _PLAIN.match(text) or text.endswith(":"):
+    if not _PLAIN.fullmatch(text) or text.endswith(":"):
         return False
     tag = _resolver.resolve(ScalarNode, text, (True, False))  # type: ignore[no-untyped-call]
     return bool(tag == _STR_TAG)
