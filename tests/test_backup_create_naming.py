@@ -9,6 +9,7 @@ in _reserve_set_directory, _existing_files, _free_path and _write_in_set.
 
 from __future__ import annotations
 
+import errno
 import os
 import stat
 from datetime import datetime, timedelta, timezone
@@ -19,6 +20,7 @@ from conftest import write
 
 from sekha_migrate.backup import BackupError, create_backup, load_backup
 from sekha_migrate.backup import create as backup_create
+from sekha_migrate.io import WriteError
 
 _NOW = datetime(2026, 12, 5, 7, 1, 2, 345678, tzinfo=timezone.utc)
 
@@ -50,6 +52,25 @@ def test_a_set_directory_is_private_whatever_the_umask(tmp_path: Path) -> None:
     finally:
         os.umask(old)
     assert _mode(directory) == 0o700
+
+
+def test_a_set_directory_is_private_from_the_moment_it_is_made(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    modes: list[int] = []
+    chmod = os.chmod
+
+    def record_then_chmod(path: Path, mode: int) -> None:
+        modes.append(_mode(path))
+        chmod(path, mode)
+
+    monkeypatch.setattr(os, "chmod", record_then_chmod)
+    old = os.umask(0)
+    try:
+        backup_create._reserve_set_directory(tmp_path, _NOW)
+    finally:
+        os.umask(old)
+    assert modes == [0o700]
 
 
 def test_a_taken_name_moves_the_set_one_microsecond_on(tmp_path: Path) -> None:
@@ -93,6 +114,7 @@ def test_a_set_that_cannot_be_made_is_named_with_why(tmp_path: Path) -> None:
         f"cannot create the backup set {container / '20261205T070102.345678Z'}: "
         f"the directory {container} does not exist"
     )
+    assert isinstance(raised.value.__cause__, FileNotFoundError)
 
 
 def test_a_set_whose_mode_cannot_be_set_is_removed(
@@ -162,6 +184,24 @@ def test_a_link_loop_is_refused_with_the_systems_words(tmp_path: Path) -> None:
         create_backup([tmp_path / "config.toml"], root=tmp_path)
     assert str(raised.value) == (
         f"cannot back up {tmp_path / 'config.toml'}: Too many levels of symbolic links")
+
+
+def test_a_link_that_cannot_be_read_is_refused_with_why(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def refuse(path: object) -> str:
+        raise PermissionError(errno.EACCES, "Permission denied")
+
+    write(tmp_path / "config.toml", "n = 1\n")
+    os.symlink("config.toml", tmp_path / "current.toml")
+    monkeypatch.setattr(os, "readlink", refuse)
+    with pytest.raises(BackupError) as raised:
+        create_backup([tmp_path / "current.toml"], root=tmp_path)
+    assert str(raised.value) == (
+        f"cannot back up {tmp_path / 'current.toml'}: permission denied: the directory "
+        f"{tmp_path} or the file is read-only for this user; fix the permissions or write "
+        "somewhere else")
+    assert isinstance(raised.value.__cause__, PermissionError)
 
 
 def test_a_directory_is_refused_as_not_a_regular_file(tmp_path: Path) -> None:
@@ -308,6 +348,7 @@ def test_a_write_refused_by_the_writer_is_named_as_the_backup(tmp_path: Path) ->
     assert str(raised.value) == (
         f"cannot write the backup: cannot write {tmp_path / 'files' / 'config.toml'}: "
         "it is a directory, not a regular file; choose a file path")
+    assert isinstance(raised.value.__cause__, WriteError)
 
 
 def test_a_folder_that_cannot_be_made_is_named_with_why(tmp_path: Path) -> None:
@@ -316,6 +357,7 @@ def test_a_folder_that_cannot_be_made_is_named_with_why(tmp_path: Path) -> None:
         backup_create._write_in_set(files / "config.toml", "n = 1\n")
     assert str(raised.value) == (
         f"cannot write the backup to {files}: the directory {files} does not exist")
+    assert isinstance(raised.value.__cause__, FileNotFoundError)
 
 
 def test_a_file_in_place_of_the_folder_is_named_with_the_systems_words(tmp_path: Path) -> None:
@@ -323,6 +365,7 @@ def test_a_file_in_place_of_the_folder_is_named_with_the_systems_words(tmp_path:
     with pytest.raises(BackupError) as raised:
         backup_create._write_in_set(files / "config.toml", "n = 1\n")
     assert str(raised.value) == f"cannot write the backup to {files}: File exists"
+    assert isinstance(raised.value.__cause__, FileExistsError)
 
 
 def test_a_second_file_is_written_into_an_existing_folder(tmp_path: Path) -> None:
