@@ -86,6 +86,13 @@ def test_a_report_holding_a_path_or_nan_is_stored_as_text(tmp_path: Path) -> Non
 
 
 # ---- _read_stored_copy, _read_original, _ensure_container
+
+
+def planted_link_refusal(path: Path) -> str:
+    """How sekha refuses a link it finds where it would write inside .sekha-backups/."""
+    return (f"{path} is a symbolic link, which sekha never follows inside .sekha-backups/ (a "
+            "repository may have planted it); nothing was changed: remove the link and run "
+            "again")
 # Each refusal pinned to its exact words and each branch to the exact file it leaves. The
 # helpers are called directly where the public functions would only show them inside a
 # longer sentence; the root user reads any file, so permission failures are simulated.
@@ -260,10 +267,7 @@ def test_a_backups_container_that_is_a_link_is_refused_and_its_target_untouched(
     os.symlink(tmp_path / "elsewhere", tmp_path / ".sekha-backups")
     with pytest.raises(BackupError) as caught:
         backup_create._ensure_container(tmp_path)
-    assert str(caught.value) == (
-        f"{tmp_path / '.sekha-backups'} is a symbolic link, which sekha never follows inside "
-        ".sekha-backups/ (a repository may have planted it); nothing was changed: remove the "
-        "link and run again")
+    assert str(caught.value) == planted_link_refusal(tmp_path / '.sekha-backups')
     assert os.listdir(tmp_path / "elsewhere") == []
 
 
@@ -273,10 +277,7 @@ def test_a_backups_container_that_is_a_dangling_link_is_refused_and_not_made(
     os.symlink(tmp_path / "elsewhere", tmp_path / ".sekha-backups")
     with pytest.raises(BackupError) as caught:
         backup_create._ensure_container(tmp_path)
-    assert str(caught.value) == (
-        f"{tmp_path / '.sekha-backups'} is a symbolic link, which sekha never follows inside "
-        ".sekha-backups/ (a repository may have planted it); nothing was changed: remove the "
-        "link and run again")
+    assert str(caught.value) == planted_link_refusal(tmp_path / '.sekha-backups')
     assert os.path.lexists(tmp_path / "elsewhere") is False
 
 
@@ -312,10 +313,7 @@ def test_a_gitignore_that_is_a_link_is_refused_and_its_target_not_made(tmp_path:
     os.symlink(tmp_path / "target", container / ".gitignore")
     with pytest.raises(BackupError) as caught:
         backup_create._ensure_container(tmp_path)
-    assert str(caught.value) == (
-        f"{container / '.gitignore'} is a symbolic link, which sekha never follows inside "
-        ".sekha-backups/ (a repository may have planted it); nothing was changed: remove the "
-        "link and run again")
+    assert str(caught.value) == planted_link_refusal(container / '.gitignore')
     assert os.path.lexists(tmp_path / "target") is False
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from conftest import write
+from test_mutation_sources import BRIDGE_YAML
 
 from sekha_migrate import effective_configuration
 from sekha_migrate.effective.values import EffectiveConfig
@@ -18,13 +19,6 @@ from sekha_migrate.origin import ENVIRONMENT, Origin
 ENVIRON = {"SEKHA__MAX_CONNECTIONS": "20"}
 FROM_ENVIRON = Origin(ENVIRONMENT, key="SEKHA__MAX_CONNECTIONS", via="process environment")
 MODE = "config.* files, then SEKHA__ variables"
-BRIDGE_YAML = """\
-providers:
-  - id: local
-    provider_type: ollama
-    base_url: http://ollama:11434
-    models: []
-"""
 
 
 def given(path: Path, home: Path | None = None) -> list[EffectiveConfig]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from test_registry import FakeClock, model, provider
 
 from sekha_migrate.registry import (
     ProviderRegistry,
@@ -19,31 +20,9 @@ from sekha_migrate.registry import (
 from sekha_migrate.resilience import CircuitState
 
 
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = 500.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
 @pytest.fixture
 def clock() -> FakeClock:
     return FakeClock()
-
-
-def provider(pid: str, priority: int, *models: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "id": pid,
-        "type": "openai",
-        "base_url": f"http://127.0.0.1:9/{pid}",
-        "priority": priority,
-        "models": list(models),
-    }
-
-
-def model(model_id: str, task: str, **extra: Any) -> dict[str, Any]:
-    return {"model_id": model_id, "task": task, "context_window": 8192, **extra}
 
 
 def registry_of(*providers: dict[str, Any], clock: FakeClock | None = None) -> ProviderRegistry:

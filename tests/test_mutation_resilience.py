@@ -12,6 +12,8 @@ from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 
 import pytest
+import test_resilience
+from test_resilience import EPOCH
 
 from sekha_migrate.resilience import (
     CircuitBreaker,
@@ -22,28 +24,15 @@ from sekha_migrate.resilience import (
     utc_now,
 )
 
-EPOCH = datetime(2026, 11, 30, tzinfo=timezone.utc)
 KIRITIMATI = timezone(timedelta(hours=14))
 
 
-class FakeClock:
-    """A monotonic clock and a wall clock that move together: wall = EPOCH + now seconds."""
-
-    def __init__(self, start: float = 1000.0) -> None:
-        self.now = start
-
-    def __call__(self) -> float:
-        return self.now
-
-    def wall(self) -> datetime:
-        return EPOCH + timedelta(seconds=self.now)
+class FakeClock(test_resilience.FakeClock):
+    """test_resilience's clock, which can also give its moment as UTC+14's wall clock."""
 
     def local_wall(self) -> datetime:
         """The same moment, given in UTC+14 (as a wall clock in that zone would)."""
         return self.wall().astimezone(KIRITIMATI)
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
 
 
 @pytest.fixture
